@@ -1,0 +1,91 @@
+/// Whether a forward pass trains (batch statistics, dropout) or evaluates.
+public enum Mode: Sendable {
+    case training
+    case evaluation
+}
+
+/// What a forward or backward pass needs besides its input: the mode, the random
+/// generator (dropout masks) and the compute context (threads, scratch memory).
+///
+/// Nothing of this lives in globals, so the gradient checker can replay a forward pass
+/// with the same dropout mask by restoring `random`.
+public final class Context: @unchecked Sendable {
+    public var mode: Mode
+    public var random: RandomGenerator
+    public let compute: Compute
+
+    public init(mode: Mode = .training, random: RandomGenerator = RandomGenerator(seed: 0), compute: Compute) {
+        self.mode = mode
+        self.random = random
+        self.compute = compute
+    }
+
+    public var isTraining: Bool { mode == .training }
+}
+
+/// One named tensor of a layer's state, as it appears in PyTorch's `state_dict()`.
+public enum StateEntry<T: Scalar> {
+    /// A trainable parameter (`weight`, `bias`).
+    case parameter(Parameter<T>)
+    /// A buffer that is not trained by gradients (`running_mean`, `running_var`).
+    case buffer(Tensor<T>)
+    /// An integer scalar buffer (`num_batches_tracked`, saved as I64).
+    case counter(Counter)
+}
+
+/// A mutable integer shared between a layer and the checkpoint code.
+public final class Counter: @unchecked Sendable {
+    public var value: Int
+    public init(_ value: Int = 0) { self.value = value }
+}
+
+/// A layer of a network: an explicit forward and backward pass over a batch.
+///
+/// Shapes are per sample (no batch dimension) and fixed when the layer is built, so a
+/// config that cannot work fails before the first step. `forward` returns a tensor the
+/// layer owns and reuses; `backward` receives the gradient of the loss with respect to
+/// that output, *accumulates* into its parameters' gradients, and returns the gradient
+/// with respect to the input of the latest `forward`.
+public protocol Layer<Element>: AnyObject {
+    associatedtype Element: Scalar
+
+    /// The per-sample output shape, e.g. [D] or [C, H, W].
+    var outputShape: [Int] { get }
+
+    /// Parameters and buffers in `state_dict()` order, with PyTorch's local names.
+    var state: [(name: String, entry: StateEntry<Element>)] { get }
+
+    /// y = f(x). `x` stays valid (unchanged) until `backward` returns.
+    func forward(_ x: Tensor<Element>, _ context: Context) -> Tensor<Element>
+
+    /// dx from dy (shape of the last output); adds parameter gradients.
+    func backward(_ dy: Tensor<Element>, _ context: Context) -> Tensor<Element>
+}
+
+extension Layer {
+    public var state: [(name: String, entry: StateEntry<Element>)] { [] }
+
+    /// The trainable parameters with their local names.
+    public var parameters: [(name: String, parameter: Parameter<Element>)] {
+        state.compactMap { item in
+            if case .parameter(let parameter) = item.entry { return (item.name, parameter) }
+            return nil
+        }
+    }
+}
+
+/// A trainable tensor and the gradient of the loss with respect to it.
+public final class Parameter<T: Scalar>: @unchecked Sendable {
+    /// The current value.
+    public let value: Tensor<T>
+    /// dLoss/dValue, accumulated by backward passes; zeroed before each step.
+    public let gradient: Tensor<T>
+    /// Whether `solver.reg` (L2 on weights of linear and conv layers) applies.
+    public let isRegularized: Bool
+
+    public init(_ value: Tensor<T>, regularized: Bool) {
+        self.value = value
+        self.gradient = Tensor(shape: value.shape)
+        self.isRegularized = regularized
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// The arithmetic every kernel needs: a SIMD-able floating-point type, its widest
+/// vector, and the elementary functions.
+public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
+where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
+    /// The widest vector the kernels use: 64 bytes, one AVX-512 register.
+    associatedtype Vector: SIMD & Sendable
+
+    /// The safetensors dtype name (`F32`, `F64`).
+    static var safetensorsDType: String { get }
+
+    /// e^x.
+    static func exp(_ x: Self) -> Self
+    /// Natural logarithm.
+    static func log(_ x: Self) -> Self
+    /// Hyperbolic tangent.
+    static func tanh(_ x: Self) -> Self
+    /// The error function (for the exact GELU).
+    static func erf(_ x: Self) -> Self
+}
+
+/// A floating-point type the layers run in: `Float` trains at full speed, `Double` runs
+/// the same layer code for gradient checks.
+///
+/// Layers are generic over `Scalar`, but a method of a generic class runs unspecialised,
+/// where every vector operation would go through a witness table (about 1000x slower).
+/// So every hot loop is a static requirement of one of the kernel protocols below, with
+/// its one implementation as the protocol's default: each conformance (`Float`,
+/// `Double`) gets its own fully specialised copy, and a layer pays one dynamic call per
+/// kernel, not per element.
+public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels {}
+
+extension Float: Scalar {
+    public typealias Vector = SIMD16<Float>
+    public static var safetensorsDType: String { "F32" }
+    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
+}
+
+extension Double: Scalar {
+    public typealias Vector = SIMD8<Double>
+    public static var safetensorsDType: String { "F64" }
+    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
+}

@@ -1,0 +1,95 @@
+/// A contiguous, row-major (NCHW) array of scalars with a shape.
+///
+/// A tensor is a reference type: layers own their output and gradient tensors and
+/// reuse them from step to step. `reshape(to:)` keeps the storage whenever it is
+/// large enough, so a training step allocates nothing once the shapes are known.
+public final class Tensor<T: Scalar>: @unchecked Sendable {
+    /// The dimensions, batch first: [N, D] or [N, C, H, W].
+    public private(set) var shape: [Int]
+    /// The number of scalars, the product of `shape`.
+    public private(set) var count: Int
+    /// How many scalars the storage holds (at least `count`).
+    public private(set) var capacity: Int
+    /// The storage, 64-byte aligned so that kernels may use aligned vector loads.
+    public private(set) var data: UnsafeMutablePointer<T>
+
+    /// A zero-filled tensor.
+    public init(shape: [Int]) {
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.count = count
+        self.capacity = Swift.max(count, 1)
+        self.data = Tensor.allocate(capacity)
+        data.initialize(repeating: 0, count: capacity)
+    }
+
+    /// A tensor holding `values` in row-major order.
+    public convenience init(shape: [Int], values: [T]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        self.init(shape: shape)
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { data.deallocate() }
+
+    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<T> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<T>.stride, alignment: 64)
+            .bindMemory(to: T.self, capacity: capacity)
+    }
+
+    /// Gives the tensor a new shape, keeping the storage when it is large enough.
+    /// The contents are unspecified afterwards unless the count is unchanged.
+    public func reshape(to newShape: [Int]) {
+        let newCount = newShape.reduce(1, *)
+        if newCount > capacity {
+            data.deallocate()
+            capacity = newCount
+            data = Tensor.allocate(capacity)
+            data.initialize(repeating: 0, count: capacity)
+        }
+        shape = newShape
+        count = newCount
+    }
+
+    /// The batch size: the first dimension.
+    @inlinable public var batchSize: Int { shape[0] }
+    /// The number of scalars per sample: the product of all but the first dimension.
+    @inlinable public var sampleSize: Int { shape.isEmpty ? 1 : count / Swift.max(shape[0], 1) }
+
+    /// Sets every element to zero.
+    public func zero() { data.update(repeating: 0, count: count) }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: T) { data.update(repeating: value, count: count) }
+
+    /// Copies the contents of `other`, which must have the same number of elements.
+    public func copy(from other: Tensor<T>) {
+        precondition(other.count == count, "copy between tensors of \(other.count) and \(count) elements")
+        data.update(from: other.data, count: count)
+    }
+
+    /// The elements as an array (for tests, checkpoints and printing).
+    public var array: [T] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// The element at a flat row-major index.
+    public subscript(index: Int) -> T {
+        get { data[index] }
+        set { data[index] = newValue }
+    }
+}
+
+extension Tensor {
+    /// A copy of this tensor converted to another scalar type.
+    public func converted<U: Scalar>(to: U.Type = U.self) -> Tensor<U> {
+        let result = Tensor<U>(shape: shape)
+        for i in 0..<count { result.data[i] = U(data[i]) }
+        return result
+    }
+
+    /// A tensor with the same shape and contents, in its own storage.
+    public func clone() -> Tensor<T> {
+        let result = Tensor<T>(shape: shape)
+        result.copy(from: self)
+        return result
+    }
+}

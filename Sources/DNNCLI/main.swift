@@ -1,0 +1,2 @@
+import DNN
+print("dnn")
