@@ -29,7 +29,8 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
 /// its one implementation as the protocol's default: each conformance (`Float`,
 /// `Double`) gets its own fully specialised copy, and a layer pays one dynamic call per
 /// kernel, not per element.
-public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels {}
+public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels, NormalizationKernels, LossKernels, OptimizerKernels,
+    ConvolutionKernels {}
 
 extension Float: Scalar {
     public typealias Vector = SIMD16<Float>

@@ -1,0 +1,34 @@
+/// A pointwise activation: `relu`, `leaky_relu`, `sigmoid`, `tanh` or `gelu`
+/// (`nn.ReLU`, `nn.LeakyReLU(slope)`, `nn.Sigmoid`, `nn.Tanh`, `nn.GELU()`).
+///
+/// Forward `y = f(x)`; backward `dx = dy · f'(x)`, where the kernels use whichever of x
+/// and y is cheaper (σ' = y(1 - y), tanh' = 1 - y², GELU' = Φ(x) + x·φ(x)). ReLU's
+/// derivative at exactly 0 is 0, as in PyTorch.
+public final class ActivationLayer<T: Scalar>: Layer {
+    public let function: Activation
+    public let outputShape: [Int]
+
+    private var input: Tensor<T>?
+    private let output = Tensor<T>(shape: [0])
+    private let inputGradient = Tensor<T>(shape: [0])
+
+    public init(_ function: Activation, shape: [Int]) {
+        self.function = function
+        self.outputShape = shape
+    }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        input = x
+        output.reshape(to: x.shape)
+        T.activationForward(function, x.data, output.data, count: x.count, context.compute)
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        guard let x = input else { preconditionFailure("activation backward before forward") }
+        inputGradient.reshape(to: x.shape)
+        T.activationBackward(function, x.data, output.data, dy.data, inputGradient.data, count: x.count,
+                             context.compute)
+        return inputGradient
+    }
+}

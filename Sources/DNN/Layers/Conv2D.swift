@@ -1,0 +1,85 @@
+/// A 2-D convolution, `nn.Conv2d(in, out, kernel, stride, padding, bias)` (cross-correlation,
+/// like PyTorch).
+///
+/// Forward, as one matrix product over the whole batch: `col = im2col(x)`
+/// [C·kh·kw, N·OH·OW]; `y' = W · col` [O, N·OH·OW] with W viewed as [O, C·kh·kw];
+/// `y` [N, O, OH, OW] is y' with its first two axes swapped, plus the bias.
+/// Backward: `dW += dy' · colᵀ`, `db += Σ dy` over N, OH, OW, `dx = col2im(Wᵀ · dy')`.
+public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
+    public let geometry: WindowGeometry
+    public let outChannels: Int
+    /// [O, C, kh, kw].
+    public let weight: Parameter<T>
+    /// [O], or nil without bias.
+    public let bias: Parameter<T>?
+    public var outputShape: [Int] { [outChannels, geometry.outputHeight, geometry.outputWidth] }
+    public var computesInputGradient = true
+
+    private let columns = Tensor<T>(shape: [0])        // [C·kh·kw, N·OH·OW]
+    private let channelMajor = Tensor<T>(shape: [0])   // [O, N, OH·OW]: y' and dy'
+    private let output = Tensor<T>(shape: [0])         // [N, O, OH, OW]
+    private let inputGradient = Tensor<T>(shape: [0])  // [N, C, H, W]
+    private var batchSize = 0
+
+    public init(geometry: WindowGeometry, outChannels: Int, bias: Bool = true, initializer: InitScheme = .he,
+                random: inout RandomGenerator) {
+        self.geometry = geometry
+        self.outChannels = outChannels
+        let taps = geometry.kernelHeight * geometry.kernelWidth
+        let fans = InitScheme.Fans(fanIn: geometry.channels * taps, fanOut: outChannels * taps)
+        weight = Parameter(initializer.weights(
+            shape: [outChannels, geometry.channels, geometry.kernelHeight, geometry.kernelWidth],
+            fans: fans, random: &random), regularized: true)
+        self.bias = bias ? Parameter(initializer.biases(count: outChannels, fans: fans, random: &random),
+                                     regularized: false) : nil
+    }
+
+    public var state: [(name: String, entry: StateEntry<T>)] {
+        var entries: [(name: String, entry: StateEntry<T>)] = [("weight", .parameter(weight))]
+        if let bias { entries.append(("bias", .parameter(bias))) }
+        return entries
+    }
+
+    private var patchSize: Int { geometry.channels * geometry.kernelHeight * geometry.kernelWidth }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        let n = x.batchSize, plane = geometry.outputPlane
+        batchSize = n
+        columns.reshape(to: [patchSize, n * plane])
+        channelMajor.reshape(to: [outChannels, n, plane])
+        output.reshape(to: [n] + outputShape)
+        T.im2col(x.data, n: n, geometry, col: columns.data, context.compute)
+        T.gemm(GEMMShape(m: outChannels, n: n * plane, k: patchSize), alpha: 1, weight.value.data, columns.data,
+               beta: 0, channelMajor.data, context.compute)
+        T.swapLeadingAxes(channelMajor.data, a: outChannels, b: n, inner: plane, into: output.data, context.compute)
+        if let bias {
+            for row in 0..<(n * outChannels) {
+                let b = bias.value[row % outChannels]
+                let target = output.data + row * plane
+                for i in 0..<plane { target[i] += b }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        let n = batchSize, plane = geometry.outputPlane
+        T.swapLeadingAxes(dy.data, a: n, b: outChannels, inner: plane, into: channelMajor.data, context.compute)
+        // dW[O, CKK] += dy'[O, N·OHW] · colᵀ
+        T.gemm(GEMMShape(m: outChannels, n: patchSize, k: n * plane, transposeB: true), alpha: 1,
+               channelMajor.data, columns.data, beta: 1, weight.gradient.data, context.compute)
+        if let bias {
+            for o in 0..<outChannels {
+                bias.gradient[o] += T.sum(channelMajor.data + o * n * plane, n * plane)
+            }
+        }
+        inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
+        if computesInputGradient {
+            // dcol[CKK, N·OHW] = Wᵀ · dy', reusing the column buffer.
+            T.gemm(GEMMShape(m: patchSize, n: n * plane, k: outChannels, transposeA: true), alpha: 1,
+                   weight.value.data, channelMajor.data, beta: 0, columns.data, context.compute)
+            T.col2im(columns.data, n: n, geometry, dx: inputGradient.data, context.compute)
+        }
+        return inputGradient
+    }
+}

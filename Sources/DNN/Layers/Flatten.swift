@@ -1,0 +1,26 @@
+/// `nn.Flatten()`: [N, C, H, W] to [N, C·H·W], keeping the C, H, W order.
+///
+/// Storage is already row-major, so forward and backward copy and relabel the shape.
+public final class Flatten<T: Scalar>: Layer {
+    public let inputShape: [Int]
+    public var outputShape: [Int] { [inputShape.reduce(1, *)] }
+
+    private let output = Tensor<T>(shape: [0])
+    private let inputGradient = Tensor<T>(shape: [0])
+
+    public init(inputShape: [Int]) {
+        self.inputShape = inputShape
+    }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        output.reshape(to: [x.batchSize] + outputShape)
+        output.copy(from: x)
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        inputGradient.reshape(to: [dy.batchSize] + inputShape)
+        inputGradient.copy(from: dy)
+        return inputGradient
+    }
+}

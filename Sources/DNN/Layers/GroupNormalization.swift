@@ -1,0 +1,83 @@
+/// Normalisation over contiguous blocks of one sample, with a per-channel affine: the
+/// shared machinery of `layernorm` (one block per sample) and `instancenorm` (one
+/// block per sample and channel).
+///
+/// Forward per block: `xhat = (x - μ) / √(σ² + eps)` (biased variance),
+/// `y = γ_c · xhat + β_c`. Backward per block, with `g = dy · γ_c`:
+/// `dx = (g - mean(g) - xhat · mean(g · xhat)) / √(σ² + eps)`;
+/// `dγ_c += Σ dy · xhat`, `dβ_c += Σ dy` over the batch and space.
+public class GroupNormalization<T: Scalar>: Layer {
+    public let outputShape: [Int]
+    public let channels: Int
+    public let spatialSize: Int
+    public let channelsPerBlock: Int
+    public let eps: Double
+    public let weight: Parameter<T>  // γ [C], ones
+    public let bias: Parameter<T>    // β [C], zeros
+
+    private let invstd = Tensor<T>(shape: [0])   // [blocks]
+    private let xhat = Tensor<T>(shape: [0])
+    private let output = Tensor<T>(shape: [0])
+    private let inputGradient = Tensor<T>(shape: [0])
+    private let sumDy: Tensor<T>
+    private let sumDyXhat: Tensor<T>
+
+    init(shape: [Int], channelsPerBlock: Int, eps: Double) {
+        outputShape = shape
+        channels = shape[0]
+        spatialSize = shape.dropFirst().reduce(1, *)
+        self.channelsPerBlock = channelsPerBlock
+        self.eps = eps
+        let ones = Tensor<T>(shape: [channels])
+        ones.fill(1)
+        weight = Parameter(ones, regularized: false)
+        bias = Parameter(Tensor(shape: [channels]), regularized: false)
+        sumDy = Tensor(shape: [channels])
+        sumDyXhat = Tensor(shape: [channels])
+    }
+
+    public var state: [(name: String, entry: StateEntry<T>)] {
+        [("weight", .parameter(weight)), ("bias", .parameter(bias))]
+    }
+
+    private func blocks(_ n: Int) -> Int { n * channels / channelsPerBlock }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        xhat.reshape(to: x.shape)
+        output.reshape(to: x.shape)
+        invstd.reshape(to: [blocks(x.batchSize)])
+        T.groupNormalize(x.data, blocks: blocks(x.batchSize), channelsPerBlock: channelsPerBlock, s: spatialSize,
+                         channels: channels, eps: T(eps), gamma: weight.value.data, beta: bias.value.data,
+                         xhat: xhat.data, y: output.data, invstd: invstd.data, context.compute)
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        let n = dy.batchSize
+        inputGradient.reshape(to: dy.shape)
+        T.channelGradientSums(dy.data, xhat.data, n: n, c: channels, s: spatialSize, sumDy: sumDy.data,
+                              sumDyXhat: sumDyXhat.data, context.compute)
+        T.axpy(1, sumDyXhat.data, weight.gradient.data, count: channels)
+        T.axpy(1, sumDy.data, bias.gradient.data, count: channels)
+        T.groupNormalizeBackward(dy.data, xhat.data, invstd: invstd.data, blocks: blocks(n),
+                                 channelsPerBlock: channelsPerBlock, s: spatialSize, channels: channels,
+                                 gamma: weight.value.data, dx: inputGradient.data, context.compute)
+        return inputGradient
+    }
+}
+
+/// Layer normalisation over all non-batch dimensions: `nn.LayerNorm(D)` on [N, D]
+/// (affine per feature) and `nn.GroupNorm(1, C)` on [N, C, H, W] (affine per channel).
+public final class LayerNorm<T: Scalar>: GroupNormalization<T> {
+    public init(shape: [Int], eps: Double = 1e-5) {
+        super.init(shape: shape, channelsPerBlock: shape[0], eps: eps)
+    }
+}
+
+/// Instance normalisation, `nn.InstanceNorm2d(C, affine=True)`: each sample's channel
+/// normalised over H and W; no running statistics, so training and evaluation agree.
+public final class InstanceNorm<T: Scalar>: GroupNormalization<T> {
+    public init(shape: [Int], eps: Double = 1e-5) {
+        super.init(shape: shape, channelsPerBlock: 1, eps: eps)
+    }
+}

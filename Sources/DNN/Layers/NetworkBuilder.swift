@@ -1,0 +1,142 @@
+/// Turns `model.layers` into layers, inferring every shape from the input shape, so a
+/// config that cannot work fails here, before the first step, with the layer's path.
+public enum NetworkBuilder {
+    /// The network for per-sample inputs of `inputShape` ([D] or [C, H, W]); weights are
+    /// drawn from `random` in layer order.
+    public static func build<T: Scalar>(_ specs: [LayerSpec], inputShape: [Int], random: inout RandomGenerator,
+                                        path: String = "model.layers") throws -> Sequential<T> {
+        var shape = inputShape
+        var layers: [any Layer<T>] = []
+        for (index, spec) in specs.enumerated() {
+            let layer: any Layer<T> = try build(spec, inputShape: shape, random: &random, path: "\(path)[\(index)]")
+            layers.append(layer)
+            shape = layer.outputShape
+        }
+        return Sequential(layers, inputShape: inputShape)
+    }
+
+    /// The per-sample output shape of `specs` on `inputShape`, without keeping weights.
+    public static func outputShape(of specs: [LayerSpec], inputShape: [Int], path: String = "model.layers") throws -> [Int] {
+        var random = RandomGenerator(seed: 0)
+        let network: Sequential<Float> = try build(specs, inputShape: inputShape, random: &random, path: path)
+        return network.outputShape
+    }
+
+    private static func build<T: Scalar>(_ spec: LayerSpec, inputShape shape: [Int], random: inout RandomGenerator,
+                                         path: String) throws -> any Layer<T> {
+        switch spec {
+        case let .linear(out, bias, initScheme):
+            guard shape.count == 1 else {
+                throw DNNError.config(path, "linear needs a flat input, but its input has shape \(describe(shape))",
+                                      hint: "add {\"type\": \"flatten\"} before it")
+            }
+            return Linear<T>(inFeatures: shape[0], outFeatures: out, bias: bias, initializer: initScheme,
+                             random: &random)
+        case .conv2d(let conv):
+            let geometry = try convolutionGeometry(conv, shape: shape, path: path)
+            return Conv2D<T>(geometry: geometry, outChannels: conv.out, bias: conv.bias,
+                             initializer: conv.initScheme, random: &random)
+        case .maxpool2d(let pool):
+            return Pooling<T>(.max, geometry: try poolingGeometry(pool, type: "maxpool2d", shape: shape, path: path))
+        case .avgpool2d(let pool):
+            return Pooling<T>(.average, geometry: try poolingGeometry(pool, type: "avgpool2d", shape: shape, path: path))
+        case .flatten:
+            return Flatten<T>(inputShape: shape)
+        case .relu:
+            return ActivationLayer<T>(.relu, shape: shape)
+        case .sigmoid:
+            return ActivationLayer<T>(.sigmoid, shape: shape)
+        case .tanh:
+            return ActivationLayer<T>(.tanh, shape: shape)
+        case .gelu:
+            return ActivationLayer<T>(.gelu, shape: shape)
+        case .leakyReLU(let slope):
+            return ActivationLayer<T>(.leakyReLU(slope: slope), shape: shape)
+        case .dropout(let p):
+            return Dropout<T>(p: p, shape: shape)
+        case .dropout2d(let p):
+            try requireImage(shape, type: "dropout2d", path: path)
+            return Dropout<T>(channelwiseP: p, shape: shape)
+        case let .batchnorm(momentum, eps):
+            try requireFlatOrImage(shape, type: "batchnorm", path: path)
+            return BatchNorm<T>(shape: shape, momentum: momentum, eps: eps)
+        case .layernorm(let eps):
+            try requireFlatOrImage(shape, type: "layernorm", path: path)
+            return LayerNorm<T>(shape: shape, eps: eps)
+        case .instancenorm(let eps):
+            try requireImage(shape, type: "instancenorm", path: path)
+            return InstanceNorm<T>(shape: shape, eps: eps)
+        case .rmsnorm(let eps):
+            return RMSNorm<T>(shape: shape, eps: eps)
+        case let .residual(bodySpecs, shortcutSpecs):
+            let body: Sequential<T> = try build(bodySpecs, inputShape: shape, random: &random, path: "\(path).body")
+            let shortcut: Sequential<T> = try build(shortcutSpecs, inputShape: shape, random: &random,
+                                                    path: "\(path).shortcut")
+            guard body.outputShape == shortcut.outputShape else {
+                let what = shortcutSpecs.isEmpty ? "the identity shortcut passes" : "the shortcut outputs"
+                throw DNNError.config(
+                    path, "the residual body outputs \(describe(body.outputShape)) but \(what) \(describe(shortcut.outputShape))",
+                    hint: "give the shortcut layers that produce the body's shape, e.g. a 1x1 conv2d with the body's stride and output channels")
+            }
+            return Residual<T>(body: body, shortcut: shortcut)
+        }
+    }
+
+    private static func convolutionGeometry(_ conv: Conv2DSpec, shape: [Int], path: String) throws -> WindowGeometry {
+        try requireImage(shape, type: "conv2d", path: path)
+        let top: Int, bottom: Int, left: Int, right: Int
+        switch conv.padding {
+        case let .explicit(height, width):
+            (top, bottom, left, right) = (height, height, width, width)
+        case .same:
+            // PyTorch's split: total / 2 before, the rest after.
+            let totalHeight = conv.kernelHeight - 1, totalWidth = conv.kernelWidth - 1
+            (top, bottom) = (totalHeight / 2, totalHeight - totalHeight / 2)
+            (left, right) = (totalWidth / 2, totalWidth - totalWidth / 2)
+        }
+        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2],
+                                      kernelHeight: conv.kernelHeight, kernelWidth: conv.kernelWidth,
+                                      strideHeight: conv.strideHeight, strideWidth: conv.strideWidth,
+                                      padTop: top, padBottom: bottom, padLeft: left, padRight: right)
+        try checkFits(geometry, type: "conv2d", shape: shape, path: path)
+        return geometry
+    }
+
+    private static func poolingGeometry(_ pool: PoolSpec, type: String, shape: [Int], path: String) throws -> WindowGeometry {
+        try requireImage(shape, type: type, path: path)
+        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2],
+                                      kernelHeight: pool.kernelHeight, kernelWidth: pool.kernelWidth,
+                                      strideHeight: pool.strideHeight, strideWidth: pool.strideWidth,
+                                      padTop: pool.paddingHeight, padBottom: pool.paddingHeight,
+                                      padLeft: pool.paddingWidth, padRight: pool.paddingWidth)
+        try checkFits(geometry, type: type, shape: shape, path: path)
+        return geometry
+    }
+
+    private static func checkFits(_ g: WindowGeometry, type: String, shape: [Int], path: String) throws {
+        guard g.fits else {
+            throw DNNError.config(
+                path, "the \(g.kernelHeight)x\(g.kernelWidth) kernel of \(type) is larger than its padded input "
+                    + "(\(g.height + g.padTop + g.padBottom)x\(g.width + g.padLeft + g.padRight), from input shape \(describe(shape)))",
+                hint: "use a smaller kernel, more padding, or fewer pooling layers before it")
+        }
+    }
+
+    private static func requireImage(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count == 3 else {
+            throw DNNError.config(path, "\(type) needs an input of shape [C, H, W], but its input has shape \(describe(shape))",
+                                  hint: "set model.input_shape, e.g. [1, 28, 28] for 784 pixels")
+        }
+    }
+
+    private static func requireFlatOrImage(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count == 1 || shape.count == 3 else {
+            throw DNNError.config(path, "\(type) needs an input of shape [D] or [C, H, W], got \(describe(shape))")
+        }
+    }
+
+    /// `[1, 28, 28]`.
+    static func describe(_ shape: [Int]) -> String {
+        "[" + shape.map(String.init).joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,56 @@
+/// Max and average pooling, `nn.MaxPool2d` and `nn.AvgPool2d(kernel, stride, padding)`
+/// in floor mode, on [N, C, H, W].
+///
+/// Max: each output is its window's maximum; backward routes dy to that one input
+/// (the first maximum on ties, as PyTorch). Average: the window's sum over kh·kw,
+/// padded zeros included; backward spreads dy / (kh·kw) over the window.
+public final class Pooling<T: Scalar>: Layer {
+    public enum Kind: Sendable { case max, average }
+    public let kind: Kind
+    public let geometry: WindowGeometry
+    public var outputShape: [Int] { [geometry.channels, geometry.outputHeight, geometry.outputWidth] }
+
+    private let argmax = IndexBuffer()  // [N, C, OH, OW]: flat index in the input plane
+    private let output = Tensor<T>(shape: [0])
+    private let inputGradient = Tensor<T>(shape: [0])
+    private var batchSize = 0
+
+    public init(_ kind: Kind, geometry: WindowGeometry) {
+        self.kind = kind
+        self.geometry = geometry
+    }
+
+    /// One channel's geometry: the kernels run plane by plane.
+    private var planeGeometry: WindowGeometry {
+        var g = geometry
+        g.channels = 1
+        return g
+    }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        batchSize = x.batchSize
+        let planes = batchSize * geometry.channels
+        output.reshape(to: [batchSize] + outputShape)
+        switch kind {
+        case .max:
+            argmax.reserve(output.count)
+            T.maxPool(x.data, planes: planes, planeGeometry, y: output.data, argmax: argmax.data, context.compute)
+        case .average:
+            T.averagePool(x.data, planes: planes, planeGeometry, y: output.data, context.compute)
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        let planes = batchSize * geometry.channels
+        inputGradient.reshape(to: [batchSize, geometry.channels, geometry.height, geometry.width])
+        switch kind {
+        case .max:
+            T.maxPoolBackward(dy.data, argmax: argmax.data, planes: planes, planeGeometry, dx: inputGradient.data,
+                              context.compute)
+        case .average:
+            T.averagePoolBackward(dy.data, planes: planes, planeGeometry, dx: inputGradient.data, context.compute)
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,18 @@
+/// Updates a network's parameters from their gradients, as `torch.optim` does.
+///
+/// An optimizer keeps per-parameter state (momentum, moment estimates) named after the
+/// parameter (`0.weight.exp_avg`), so that `--resume` can save and restore it.
+public protocol Optimizer<Element>: AnyObject {
+    associatedtype Element: Scalar
+    /// The rate of the next step; the trainer multiplies it by `lr_decay` after each epoch.
+    var learningRate: Double { get set }
+    /// Steps taken so far (Adam's bias correction needs it).
+    var stepCount: Int { get set }
+    /// One update of every parameter from its current gradient.
+    func step()
+    /// The state tensors by name, in a fixed order.
+    var state: [(name: String, tensor: Tensor<Element>)] { get }
+}
+
+/// A parameter with its checkpoint name, as optimizers receive them.
+public typealias NamedParameter<T: Scalar> = (name: String, parameter: Parameter<T>)

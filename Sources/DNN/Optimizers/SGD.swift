@@ -1,0 +1,38 @@
+/// Stochastic gradient descent, `torch.optim.SGD(lr, momentum, nesterov, weight_decay)`
+/// (dampening 0).
+///
+/// `d = g + wd·p`; with momentum, `buf = d` on the first step and `buf = μ·buf + d`
+/// after; `d = buf`, or `d + μ·buf` with Nesterov; `p -= lr·d`.
+public final class SGD<T: Scalar>: Optimizer {
+    public var learningRate: Double
+    public let momentum: Double
+    public let nesterov: Bool
+    public let weightDecay: Double
+    public var stepCount = 0
+    private let parameters: [NamedParameter<T>]
+    private let momentumBuffers: [Tensor<T>]
+
+    public init(_ parameters: [NamedParameter<T>], learningRate: Double, momentum: Double = 0, nesterov: Bool = false,
+                weightDecay: Double = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        momentumBuffers = momentum == 0 ? [] : parameters.map { Tensor(shape: $0.parameter.value.shape) }
+    }
+
+    public var state: [(name: String, tensor: Tensor<T>)] {
+        zip(parameters, momentumBuffers).map { ("\($0.name).momentum_buffer", $1) }
+    }
+
+    public func step() {
+        for (index, (_, parameter)) in parameters.enumerated() {
+            T.sgdUpdate(parameter.value.data, parameter.gradient.data,
+                        momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data,
+                        count: parameter.value.count, lr: T(learningRate), momentum: T(momentum),
+                        nesterov: nesterov, weightDecay: T(weightDecay), firstStep: stepCount == 0)
+        }
+        stepCount += 1
+    }
+}

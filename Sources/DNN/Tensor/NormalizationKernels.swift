@@ -1,0 +1,262 @@
+/// Kernels of the normalisation layers, on inputs viewed as [N, C, S] (S = H·W, or 1
+/// for [N, D] inputs, where the D features play the role of channels).
+///
+/// - Channel statistics (batchnorm): one mean and variance per channel over N and S.
+/// - Group statistics (layernorm, instancenorm): one mean and variance per contiguous
+///   block of `channelsPerBlock` channels of one sample; layernorm has one block per
+///   sample, instancenorm one per (sample, channel).
+/// - RMS statistics (rmsnorm): one root mean square per sample.
+/// The affine parameters γ, β are per channel, except rmsnorm's elementwise weight.
+public protocol NormalizationKernels: KernelScalar {
+    /// Biased mean and variance of each channel over N and S.
+    static func channelStatistics(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                  mean: UnsafeMutablePointer<Self>, variance: UnsafeMutablePointer<Self>,
+                                  _ compute: Compute)
+    /// `xhat = (x - mean_c) · invstd_c`, `y = γ_c · xhat + β_c`.
+    static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                 mean: UnsafePointer<Self>, invstd: UnsafePointer<Self>,
+                                 gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+                                 xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>, _ compute: Compute)
+    /// Per channel: `sumDy_c = Σ dy`, `sumDyXhat_c = Σ dy · xhat` over N and S (overwritten).
+    static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                    sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
+                                    _ compute: Compute)
+    /// `dx = γ_c · invstd_c · (dy - sumDy_c / m - xhat · sumDyXhat_c / m)`; with `m == 0`
+    /// (statistics that do not depend on x, as in evaluation) `dx = γ_c · invstd_c · dy`.
+    static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                         invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+                                         sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
+                                         dx: UnsafeMutablePointer<Self>, _ compute: Compute)
+    /// Normalises each of `blocks` contiguous blocks of `channelsPerBlock · s` elements by
+    /// its own biased mean and variance, then applies γ_c, β_c of the element's channel
+    /// (`channels` per sample). Writes `invstd[block]`.
+    static func groupNormalize(_ x: UnsafePointer<Self>, blocks: Int, channelsPerBlock: Int, s: Int, channels: Int,
+                               eps: Self, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+                               xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>,
+                               invstd: UnsafeMutablePointer<Self>, _ compute: Compute)
+    /// dx of `groupNormalize`: per block, with `g = dy · γ_c`,
+    /// `dx = invstd · (g - mean(g) - xhat · mean(g · xhat))`.
+    static func groupNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                       invstd: UnsafePointer<Self>, blocks: Int, channelsPerBlock: Int, s: Int,
+                                       channels: Int, gamma: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>,
+                                       _ compute: Compute)
+    /// RMSNorm over each row of `size`: `y = x · r · w` with `r = 1 / √(mean(x²) + eps)`.
+    static func rmsNormalize(_ x: UnsafePointer<Self>, rows: Int, size: Int, eps: Self, weight: UnsafePointer<Self>,
+                             y: UnsafeMutablePointer<Self>, inverseRMS: UnsafeMutablePointer<Self>,
+                             _ compute: Compute)
+    /// Backward of `rmsNormalize`: `dx = r · (w·dy) - x · r³ · mean(w · dy · x)`, and
+    /// `dw += Σ_rows dy · x · r`.
+    static func rmsNormalizeBackward(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>,
+                                     inverseRMS: UnsafePointer<Self>, rows: Int, size: Int,
+                                     weight: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>,
+                                     dWeight: UnsafeMutablePointer<Self>, _ compute: Compute)
+}
+
+extension NormalizationKernels {
+    @inline(__always) private static func load(_ p: UnsafePointer<Self>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) private static func store(_ v: Vector, _ p: UnsafeMutablePointer<Self>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// Σ x[i].
+    @inline(__always) static func sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self {
+        let lanes = Vector.scalarCount
+        var acc = Vector(), i = 0
+        while i + lanes <= count { acc += load(x + i); i += lanes }
+        var total = acc.sum()
+        while i < count { total += x[i]; i += 1 }
+        return total
+    }
+
+    /// Σ (x[i] - center)².
+    @inline(__always) static func squaredDeviation(_ x: UnsafePointer<Self>, _ count: Int, around center: Self) -> Self {
+        let lanes = Vector.scalarCount
+        let m = Vector(repeating: center)
+        var acc = Vector(), i = 0
+        while i + lanes <= count {
+            let d = load(x + i) - m
+            acc.addProduct(d, d)
+            i += lanes
+        }
+        var total = acc.sum()
+        while i < count { total += (x[i] - center) * (x[i] - center); i += 1 }
+        return total
+    }
+
+    /// Σ a[i] · b[i].
+    @inline(__always) static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ count: Int) -> Self {
+        let lanes = Vector.scalarCount
+        var acc = Vector(), i = 0
+        while i + lanes <= count { acc.addProduct(load(a + i), load(b + i)); i += lanes }
+        var total = acc.sum()
+        while i < count { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
+    /// `y[i] = a · x[i] + b`.
+    @inline(__always) static func affine(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ count: Int,
+                                         scale a: Self, shift b: Self) {
+        let lanes = Vector.scalarCount
+        let av = Vector(repeating: a), bv = Vector(repeating: b)
+        var i = 0
+        while i + lanes <= count { store(load(x + i) * av + bv, y + i); i += lanes }
+        while i < count { y[i] = a * x[i] + b; i += 1 }
+    }
+
+    public static func channelStatistics(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                         mean: UnsafeMutablePointer<Self>, variance: UnsafeMutablePointer<Self>,
+                                         _ compute: Compute) {
+        let m = Self(n * s)
+        compute.parallelRanges(c) { channels in
+            for ch in channels {
+                var total: Self = 0
+                for i in 0..<n { total += sum(x + (i * c + ch) * s, s) }
+                let mu = total / m
+                var deviation: Self = 0
+                for i in 0..<n { deviation += squaredDeviation(x + (i * c + ch) * s, s, around: mu) }
+                mean[ch] = mu
+                variance[ch] = deviation / m
+            }
+        }
+    }
+
+    public static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                        mean: UnsafePointer<Self>, invstd: UnsafePointer<Self>,
+                                        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+                                        xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>,
+                                        _ compute: Compute) {
+        compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
+            for row in rows {
+                let ch = row % c, offset = row * s
+                affine(x + offset, xhat + offset, s, scale: invstd[ch], shift: -mean[ch] * invstd[ch])
+                affine(xhat + offset, y + offset, s, scale: gamma[ch], shift: beta[ch])
+            }
+        }
+    }
+
+    public static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                           n: Int, c: Int, s: Int,
+                                           sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
+                                           _ compute: Compute) {
+        compute.parallelRanges(c) { channels in
+            for ch in channels {
+                var a: Self = 0, b: Self = 0
+                for i in 0..<n {
+                    let offset = (i * c + ch) * s
+                    a += sum(dy + offset, s)
+                    b += dot(dy + offset, xhat + offset, s)
+                }
+                sumDy[ch] = a
+                sumDyXhat[ch] = b
+            }
+        }
+    }
+
+    public static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                                n: Int, c: Int, s: Int,
+                                                invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+                                                sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
+                                                dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        let lanes = Vector.scalarCount
+        compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
+            for row in rows {
+                let ch = row % c, offset = row * s
+                let k = gamma[ch] * invstd[ch]
+                let meanDy = m == 0 ? 0 : sumDy[ch] / Self(m)
+                let meanDyXhat = m == 0 ? 0 : sumDyXhat[ch] / Self(m)
+                let kv = Vector(repeating: k), mdy = Vector(repeating: meanDy), mdx = Vector(repeating: meanDyXhat)
+                var i = 0
+                while i + lanes <= s {
+                    store(kv * (load(dy + offset + i) - mdy - load(xhat + offset + i) * mdx), dx + offset + i)
+                    i += lanes
+                }
+                while i < s {
+                    dx[offset + i] = k * (dy[offset + i] - meanDy - xhat[offset + i] * meanDyXhat)
+                    i += 1
+                }
+            }
+        }
+    }
+
+    public static func groupNormalize(_ x: UnsafePointer<Self>, blocks: Int, channelsPerBlock: Int, s: Int,
+                                      channels: Int, eps: Self, gamma: UnsafePointer<Self>,
+                                      beta: UnsafePointer<Self>, xhat: UnsafeMutablePointer<Self>,
+                                      y: UnsafeMutablePointer<Self>, invstd: UnsafeMutablePointer<Self>,
+                                      _ compute: Compute) {
+        let size = channelsPerBlock * s
+        compute.parallelRanges(blocks, grain: Swift.max(1, 4096 / size)) { range in
+            for block in range {
+                let start = block * size
+                let mu = sum(x + start, size) / Self(size)
+                let variance = squaredDeviation(x + start, size, around: mu) / Self(size)
+                let r = 1 / (variance + eps).squareRoot()
+                invstd[block] = r
+                affine(x + start, xhat + start, size, scale: r, shift: -mu * r)
+                let firstChannel = (block * channelsPerBlock) % channels
+                for j in 0..<channelsPerBlock {
+                    let offset = start + j * s
+                    affine(xhat + offset, y + offset, s, scale: gamma[firstChannel + j], shift: beta[firstChannel + j])
+                }
+            }
+        }
+    }
+
+    public static func groupNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                              invstd: UnsafePointer<Self>, blocks: Int, channelsPerBlock: Int,
+                                              s: Int, channels: Int, gamma: UnsafePointer<Self>,
+                                              dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        let size = channelsPerBlock * s
+        compute.parallelRanges(blocks, grain: Swift.max(1, 4096 / size)) { range in
+            for block in range {
+                let start = block * size
+                let firstChannel = (block * channelsPerBlock) % channels
+                // g = dy · γ goes into dx first, then dx is rewritten in place.
+                for j in 0..<channelsPerBlock {
+                    let offset = start + j * s
+                    affine(dy + offset, dx + offset, s, scale: gamma[firstChannel + j], shift: 0)
+                }
+                let meanG = sum(dx + start, size) / Self(size)
+                let meanGXhat = dot(dx + start, xhat + start, size) / Self(size)
+                let r = invstd[block]
+                for i in start..<(start + size) { dx[i] = r * (dx[i] - meanG - xhat[i] * meanGXhat) }
+            }
+        }
+    }
+
+    public static func rmsNormalize(_ x: UnsafePointer<Self>, rows: Int, size: Int, eps: Self,
+                                    weight: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>,
+                                    inverseRMS: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        compute.parallelRanges(rows, grain: Swift.max(1, 4096 / size)) { range in
+            for row in range {
+                let start = row * size
+                let r = 1 / (dot(x + start, x + start, size) / Self(size) + eps).squareRoot()
+                inverseRMS[row] = r
+                for i in 0..<size { y[start + i] = x[start + i] * r * weight[i] }
+            }
+        }
+    }
+
+    public static func rmsNormalizeBackward(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>,
+                                            inverseRMS: UnsafePointer<Self>, rows: Int, size: Int,
+                                            weight: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>,
+                                            dWeight: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        compute.parallelRanges(rows, grain: Swift.max(1, 4096 / size)) { range in
+            for row in range {
+                let start = row * size
+                let r = inverseRMS[row]
+                var projection: Self = 0  // Σ w · dy · x
+                for i in 0..<size { projection += weight[i] * dy[start + i] * x[start + i] }
+                let k = r * r * r * projection / Self(size)
+                for i in 0..<size { dx[start + i] = r * weight[i] * dy[start + i] - k * x[start + i] }
+            }
+        }
+        // dw is a sum over rows: one pass in row order, so the result does not depend on threads.
+        for row in 0..<rows {
+            let start = row * size, r = inverseRMS[row]
+            for i in 0..<size { dWeight[i] += dy[start + i] * x[start + i] * r }
+        }
+    }
+}
