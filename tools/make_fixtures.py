@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Generate the PyTorch reference fixtures for dnn's Swift tests.
+
+    python3 tools/make_fixtures.py [--out Tests/DNNTests/Fixtures]
+
+Writes layers.json, losses.json, optimizers.json and training.json. Everything is
+float64, every case seeds torch.manual_seed itself, and numbers are written at full
+double precision (json.dump of Python floats round-trips exactly), so the output is
+byte-identical from run to run on the same torch version. CI never runs this: the
+fixtures are committed. Every tensor is {"shape": [...], "data": [flat row-major]}.
+"""
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnn_torch import (  # noqa: E402
+    DTYPE,
+    build_torch_layer,
+    build_torch_model,
+    randomize_,
+    reg_weights,
+    state_json,
+    tensor_json,
+)
+
+GENERATOR = "tools/make_fixtures.py"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def header():
+    return {"generator": GENERATOR, "torch": torch.__version__}
+
+
+# ---------------------------------------------------------------------------
+# layers.json
+
+
+def randn(*shape):
+    return torch.randn(*shape, dtype=DTYPE)
+
+
+def small_ints(*shape):
+    """Integers 0..2 as doubles: several equal maxima per pooling window."""
+    return torch.randint(0, 3, shape).to(DTYPE)
+
+
+def layer_case(name, spec, shape, mode, seed, make_input=randn, edit_input=None):
+    torch.manual_seed(seed)
+    module = build_torch_layer(spec, shape[1:])
+    randomize_(module)
+    module.train(mode == "train")
+    x = make_input(*shape)
+    if edit_input is not None:
+        edit_input(x)
+    state = state_json(module)
+    has_buffers = any(True for _ in module.buffers())
+
+    x.requires_grad_(True)
+    y = module(x)
+    dy = randn(*y.shape)
+    (y * dy).sum().backward()
+
+    case = {
+        "name": name,
+        "layer": spec,
+        "mode": mode,
+        "input": tensor_json(x),
+        "state": state,
+        "grad_output": tensor_json(dy),
+        "output": tensor_json(y),
+        "grad_input": tensor_json(x.grad),
+        "grads": {n: tensor_json(p.grad) for n, p in module.named_parameters() if p.requires_grad},
+    }
+    if has_buffers:
+        case["state_after"] = {n: tensor_json(b) for n, b in module.named_buffers()}
+    return case
+
+
+def zero_some(x):
+    """Exact zeros at a few places (the kink of relu / leaky_relu)."""
+    flat = x.view(-1)
+    flat[::4] = 0.0
+
+
+RESIDUAL_CONV = {
+    "type": "residual",
+    "body": [
+        {"type": "conv2d", "out": 4, "kernel": 3, "stride": 2, "padding": 1},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "conv2d", "out": 4, "kernel": 3, "padding": 1},
+        {"type": "batchnorm"},
+    ],
+    "shortcut": [
+        {"type": "conv2d", "out": 4, "kernel": 1, "stride": 2, "bias": False},
+        {"type": "batchnorm"},
+    ],
+}
+
+RESIDUAL_IDENTITY = {
+    "type": "residual",
+    "body": [{"type": "linear", "out": 5}, {"type": "relu"}, {"type": "linear", "out": 5}],
+}
+
+
+def layer_cases():
+    c = []
+    add = c.append
+    # --- fully connected [N, D]
+    add(layer_case("linear_bias", {"type": "linear", "out": 3}, [4, 5], "train", 101))
+    add(layer_case("linear_nobias", {"type": "linear", "out": 3, "bias": False}, [4, 5], "train", 102))
+    add(layer_case("relu", {"type": "relu"}, [3, 5], "train", 103))
+    add(layer_case("relu_at_zero", {"type": "relu"}, [3, 5], "train", 104, edit_input=zero_some))
+    add(layer_case("leaky_relu_default", {"type": "leaky_relu"}, [3, 5], "train", 105))
+    add(layer_case("leaky_relu_slope_0.2", {"type": "leaky_relu", "slope": 0.2}, [3, 5], "train", 106))
+    add(layer_case("leaky_relu_at_zero", {"type": "leaky_relu", "slope": 0.2}, [3, 5], "train", 107,
+                   edit_input=zero_some))
+    add(layer_case("sigmoid", {"type": "sigmoid"}, [3, 5], "train", 108))
+    add(layer_case("tanh", {"type": "tanh"}, [3, 5], "train", 109))
+    add(layer_case("gelu", {"type": "gelu"}, [3, 5], "train", 110))
+    add(layer_case("batchnorm1d_train", {"type": "batchnorm"}, [4, 6], "train", 111))
+    add(layer_case("batchnorm1d_train_momentum_eps", {"type": "batchnorm", "momentum": 0.3, "eps": 1e-3},
+                   [4, 6], "train", 112))
+    add(layer_case("batchnorm1d_eval", {"type": "batchnorm"}, [4, 6], "eval", 113))
+    add(layer_case("batchnorm1d_eval_batch1", {"type": "batchnorm"}, [1, 6], "eval", 114))
+    add(layer_case("layernorm1d", {"type": "layernorm"}, [3, 7], "train", 115))
+    add(layer_case("rmsnorm1d", {"type": "rmsnorm"}, [3, 7], "train", 116))
+    add(layer_case("flatten_2x3x2x2", {"type": "flatten"}, [2, 3, 2, 2], "train", 117))
+    add(layer_case("dropout_eval", {"type": "dropout", "p": 0.3}, [3, 5], "eval", 118))
+    # --- convolutional [N, C, H, W]
+    add(layer_case("conv2d_worked_example", {"type": "conv2d", "out": 1, "kernel": 2, "stride": [1, 2]},
+                   [1, 1, 3, 4], "train", 201))
+    add(layer_case("conv2d_stride2", {"type": "conv2d", "out": 4, "kernel": 3, "stride": 2},
+                   [2, 3, 7, 7], "train", 202))
+    add(layer_case("conv2d_asym_kernel_padding", {"type": "conv2d", "out": 3, "kernel": [2, 3], "padding": [1, 2]},
+                   [2, 2, 5, 6], "train", 203))
+    add(layer_case("conv2d_same_k3", {"type": "conv2d", "out": 2, "kernel": 3, "padding": "same"},
+                   [1, 2, 6, 6], "train", 204))
+    add(layer_case("conv2d_same_k4", {"type": "conv2d", "out": 2, "kernel": 4, "padding": "same"},
+                   [1, 2, 6, 6], "train", 205))
+    add(layer_case("conv2d_nobias", {"type": "conv2d", "out": 3, "kernel": 3, "bias": False},
+                   [2, 2, 4, 4], "train", 206))
+    add(layer_case("conv2d_stride2x1_pad1", {"type": "conv2d", "out": 2, "kernel": 3, "stride": [2, 1], "padding": 1},
+                   [1, 2, 5, 5], "train", 207))
+    add(layer_case("conv2d_eval_batch1", {"type": "conv2d", "out": 2, "kernel": 3, "padding": 1},
+                   [1, 2, 4, 4], "eval", 208))
+    add(layer_case("maxpool2d_k2", {"type": "maxpool2d", "kernel": 2}, [2, 3, 6, 6], "train", 211))
+    add(layer_case("maxpool2d_k3_s2_p1", {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
+                   [2, 2, 7, 7], "train", 212))
+    add(layer_case("maxpool2d_k2x3_s2x1", {"type": "maxpool2d", "kernel": [2, 3], "stride": [2, 1]},
+                   [1, 2, 5, 6], "train", 213))
+    add(layer_case("maxpool2d_ties_k2", {"type": "maxpool2d", "kernel": 2}, [1, 2, 6, 6], "train", 214,
+                   make_input=small_ints))
+    add(layer_case("maxpool2d_ties_k3_s2_p1", {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
+                   [1, 2, 7, 7], "train", 215, make_input=small_ints))
+    add(layer_case("maxpool2d_ties_k3_s1", {"type": "maxpool2d", "kernel": 3, "stride": 1},
+                   [1, 2, 5, 5], "train", 216, make_input=small_ints))
+    add(layer_case("avgpool2d_k2", {"type": "avgpool2d", "kernel": 2}, [2, 2, 4, 4], "train", 221))
+    add(layer_case("avgpool2d_k3_s2_p1", {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1},
+                   [1, 2, 7, 7], "train", 222))
+    add(layer_case("batchnorm2d_train", {"type": "batchnorm"}, [3, 4, 5, 5], "train", 231))
+    add(layer_case("batchnorm2d_eval", {"type": "batchnorm"}, [3, 4, 5, 5], "eval", 232))
+    add(layer_case("batchnorm2d_eval_batch1", {"type": "batchnorm"}, [1, 4, 5, 5], "eval", 233))
+    add(layer_case("layernorm2d", {"type": "layernorm"}, [2, 3, 4, 4], "train", 234))
+    add(layer_case("instancenorm_train", {"type": "instancenorm"}, [2, 3, 4, 4], "train", 235))
+    add(layer_case("instancenorm_eval", {"type": "instancenorm"}, [2, 3, 4, 4], "eval", 236))
+    add(layer_case("rmsnorm2d", {"type": "rmsnorm"}, [2, 3, 4, 4], "train", 237))
+    add(layer_case("dropout2d_eval", {"type": "dropout2d", "p": 0.3}, [2, 3, 4, 4], "eval", 238))
+    add(layer_case("flatten_2x3x4x4", {"type": "flatten"}, [2, 3, 4, 4], "train", 239))
+    # --- residual
+    add(layer_case("residual_conv_projection_train", RESIDUAL_CONV, [2, 3, 6, 6], "train", 301))
+    add(layer_case("residual_conv_projection_eval_batch1", RESIDUAL_CONV, [1, 3, 6, 6], "eval", 302))
+    add(layer_case("residual_identity_linear", RESIDUAL_IDENTITY, [3, 5], "train", 303))
+    names = [x["name"] for x in c]
+    assert len(names) == len(set(names)), "duplicate case names"
+    return c
+
+
+# ---------------------------------------------------------------------------
+# losses.json
+
+
+def loss_case(name, logits, labels):
+    logits = logits.clone().requires_grad_(True)
+    labels_t = torch.tensor(labels, dtype=torch.long)
+    loss = F.cross_entropy(logits, labels_t)  # mean over the batch
+    loss.backward()
+    return {
+        "name": name,
+        "logits": tensor_json(logits),
+        "labels": list(labels),
+        "loss": loss.item(),
+        "grad_logits": tensor_json(logits.grad),
+    }
+
+
+def loss_cases():
+    c = []
+    torch.manual_seed(401)
+    c.append(loss_case("ce_basic_4x3", randn(4, 3), torch.randint(0, 3, (4,)).tolist()))
+    torch.manual_seed(402)
+    c.append(loss_case("ce_5x10", randn(5, 10) * 2.0, torch.randint(0, 10, (5,)).tolist()))
+    torch.manual_seed(403)
+    c.append(loss_case("ce_batch1", randn(1, 4), [2]))
+    c.append(loss_case("ce_large_logits",
+                       torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0], [1000.0, 1000.0, -1000.0]],
+                                    dtype=DTYPE),
+                       [1, 2, 0]))
+    torch.manual_seed(405)
+    c.append(loss_case("ce_large_logits_random", randn(3, 4) * 1000.0, [0, 1, 3]))
+    c.append(loss_case("ce_uniform", torch.zeros(2, 5, dtype=DTYPE), [0, 4]))
+    return c
+
+
+# ---------------------------------------------------------------------------
+# optimizers.json
+
+OPTIMIZER_CONFIGS = [
+    ("sgd", {"type": "sgd", "lr": 0.1}),
+    ("sgd_momentum", {"type": "sgd", "lr": 0.1, "momentum": 0.9}),
+    ("sgd_nesterov_wd", {"type": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("adam", {"type": "adam", "lr": 0.01}),
+    ("adam_custom_wd", {"type": "adam", "lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.1}),
+    ("adamw_default", {"type": "adamw", "lr": 0.01}),
+    ("adamw_wd", {"type": "adamw", "lr": 0.01, "weight_decay": 0.1}),
+    ("rmsprop", {"type": "rmsprop", "lr": 0.01}),
+    ("rmsprop_momentum", {"type": "rmsprop", "lr": 0.01, "alpha": 0.9, "momentum": 0.5, "eps": 1e-6}),
+]
+
+
+def torch_optimizer(cfg, params):
+    """torch.optim for a dnn `solver.optimizer` object, with the contract's defaults."""
+    kind = cfg["type"]
+    # foreach=False pins the plain per-tensor implementation (the CPU default anyway).
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg.get("momentum", 0.0),
+                               nesterov=cfg.get("nesterov", False), weight_decay=cfg.get("weight_decay", 0.0),
+                               foreach=False)
+    if kind in ("adam", "adamw"):
+        cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
+        wd_default = 0.0 if kind == "adam" else 0.01
+        return cls(params, lr=cfg.get("lr", 1e-3), betas=(cfg.get("beta1", 0.9), cfg.get("beta2", 0.999)),
+                   eps=cfg.get("eps", 1e-8), weight_decay=cfg.get("weight_decay", wd_default), foreach=False)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.get("lr", 1e-2), alpha=cfg.get("alpha", 0.99),
+                                   eps=cfg.get("eps", 1e-8), momentum=cfg.get("momentum", 0.0),
+                                   weight_decay=cfg.get("weight_decay", 0.0), foreach=False)
+    raise ValueError(f"unknown optimizer {kind}")
+
+
+def optimizer_case(name, cfg, seed, steps=10, lr_decay=None, steps_per_epoch=None):
+    torch.manual_seed(seed)
+    shapes = [[3, 4], [4]]
+    params = [nn.Parameter(randn(*s)) for s in shapes]
+    grads = [[randn(*s) for s in shapes] for _ in range(steps)]
+    opt = torch_optimizer(cfg, params)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay) if lr_decay is not None else None
+    case = {
+        "name": name,
+        "optimizer": cfg,
+        "initial": [tensor_json(p) for p in params],
+        "gradients": [[tensor_json(g) for g in step] for step in grads],
+    }
+    if lr_decay is not None:
+        case["lr_decay"] = lr_decay
+        case["steps_per_epoch"] = steps_per_epoch
+    trajectory, lrs = [], []
+    for i, step in enumerate(grads):
+        lrs.append(opt.param_groups[0]["lr"])
+        for p, g in zip(params, step):
+            p.grad = g.clone()
+        opt.step()
+        trajectory.append([tensor_json(p) for p in params])
+        if sched is not None and (i + 1) % steps_per_epoch == 0:
+            sched.step()
+    case["after_1"] = trajectory[0]
+    case["after_10"] = trajectory[-1]
+    case["trajectory"] = trajectory  # parameters after every step 1..10 (for diagnosis)
+    case["lr_per_step"] = lrs
+    return case
+
+
+def optimizer_cases():
+    c = [optimizer_case(n, cfg, 500 + i) for i, (n, cfg) in enumerate(OPTIMIZER_CONFIGS)]
+    c.append(optimizer_case("sgd_momentum_exponential_lr", {"type": "sgd", "lr": 0.1, "momentum": 0.9}, 520,
+                            lr_decay=0.5, steps_per_epoch=3))
+    return c
+
+
+# ---------------------------------------------------------------------------
+# training.json
+
+
+def training_case(name, layers, input_shape, n, num_classes, batch_size, epochs, optimizer, reg, seed):
+    torch.manual_seed(seed)
+    model = build_torch_model(layers, input_shape)
+    randomize_(model)
+    features = randn(n, *input_shape)
+    labels = torch.randint(0, num_classes, (n,))
+    initial = state_json(model)
+    opt = torch_optimizer(optimizer, list(model.parameters()))
+    weights = reg_weights(model)
+    model.train()
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):  # shuffle off, drop_last off
+            xb = features[start:start + batch_size]
+            yb = labels[start:start + batch_size]
+            opt.zero_grad()
+            ce = F.cross_entropy(model(xb), yb)
+            loss = ce
+            if reg:
+                loss = ce + 0.5 * reg * sum((w * w).sum() for w in weights)
+            loss.backward()
+            opt.step()
+            losses.append(ce.item())
+    model.eval()
+    with torch.no_grad():
+        logits = model(features)
+        eval_loss = F.cross_entropy(logits, labels).item()
+        eval_acc = (logits.argmax(1) == labels).double().mean().item()
+    return {
+        "name": name,
+        "layers": layers,
+        "input_shape": list(input_shape),
+        "solver": {"batch_size": batch_size, "epochs": epochs, "shuffle": False, "optimizer": optimizer, "reg": reg},
+        "features": tensor_json(features),
+        "labels": labels.tolist(),
+        "initial_state": initial,
+        "losses": losses,
+        "final_state": state_json(model),
+        # eval-mode loss / accuracy of the final model on the same features (running stats)
+        "final_eval": {"loss": eval_loss, "accuracy": eval_acc},
+    }
+
+
+def training_cases():
+    mlp = [{"type": "linear", "out": 8}, {"type": "batchnorm"}, {"type": "relu"}, {"type": "linear", "out": 3}]
+    cnn = [{"type": "conv2d", "out": 3, "kernel": 3, "padding": 1}, {"type": "batchnorm"}, {"type": "relu"},
+           {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "linear", "out": 2}]
+    return [
+        training_case("mlp_sgd_momentum_reg", mlp, [5], 24, 3, 8, 2, {"type": "sgd", "lr": 0.1, "momentum": 0.9},
+                      0.01, 601),
+        training_case("cnn_adam", cnn, [1, 4, 4], 12, 2, 4, 2, {"type": "adam", "lr": 0.01}, 0.0, 602),
+    ]
+
+
+# ---------------------------------------------------------------------------
+
+
+def write(path, obj):
+    """Compact JSON with one case per line (readable diffs)."""
+    head = {k: v for k, v in obj.items() if k != "cases"}
+    dumps = lambda v: json.dumps(v, separators=(",", ":"), allow_nan=False)  # noqa: E731
+    text = dumps(head)[:-1] + ',"cases":[\n' + ",\n".join(dumps(c) for c in obj["cases"]) + "\n]}\n"
+    assert json.loads(text) == obj
+    with open(path, "w") as f:
+        f.write(text)
+    print(f"{os.path.relpath(path, ROOT)}: {len(obj['cases'])} cases, {os.path.getsize(path)} bytes")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "DNNTests", "Fixtures"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
+    write(os.path.join(args.out, "layers.json"), {**header(), "cases": layer_cases()})
+    write(os.path.join(args.out, "losses.json"), {**header(), "cases": loss_cases()})
+    write(os.path.join(args.out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
+    write(os.path.join(args.out, "training.json"), {**header(), "cases": training_cases()})
+
+
+if __name__ == "__main__":
+    main()
