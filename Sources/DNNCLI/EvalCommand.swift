@@ -1,0 +1,120 @@
+import DNN
+import Foundation
+
+/// `dnn eval CHECKPOINT [--data CSV | --data IMAGES --labels LABELS] [--json]`.
+enum EvalCommand {
+    static let options = [
+        OptionSpec(name: "--data", takesValue: true), OptionSpec(name: "--labels", takesValue: true),
+        OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+        OptionSpec(name: "--json", takesValue: false),
+    ]
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let parsed = try Arguments(arguments, options: options, command: "eval")
+        let path = try parsed.positionals(["CHECKPOINT"], required: 1, command: "eval")[0]
+        let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
+        let checkpoint = try Checkpoint.read(path: path)
+        let model = try LoadedModel(checkpoint, path: path)
+        let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
+        let dataset = try Dataset(table: try table.reshaped(to: checkpoint.inputShape, file: file),
+                                  encoding: checkpoint.classes, normalization: checkpoint.normalization, file: file)
+        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let result = Evaluation.run(model.network, on: dataset, classCount: checkpoint.classes.names.count,
+                                    context: context)
+        let names = checkpoint.classes.names
+        if parsed.flag("--json") {
+            let perClass: JSON = .object(zip(names, result.perClassAccuracy).map { ($0, $1.map(JSON.number) ?? .null) })
+            let json: JSON = [
+                "loss": .number(result.loss), "accuracy": .number(result.accuracy),
+                "samples": .integer(result.samples), "checkpoint": .string(path), "data": .string(file),
+                "epoch": .integer(checkpoint.epoch), "classes": .array(names.map { .string($0) }),
+                "per_class_accuracy": perClass,
+                "confusion": .array(result.confusion.map { .array($0.map { .integer($0) }) }),
+            ]
+            Console.out(json.serialized(pretty: false))
+            return 0
+        }
+        let correct = Int((result.accuracy * Double(result.samples)).rounded())
+        Console.out("\(path) (epoch \(checkpoint.epoch)) on \(file)")
+        Console.out("loss \(Console.format(result.loss, 4))  accuracy \(Console.format(result.accuracy, 4)) "
+            + "(\(correct)/\(result.samples))")
+        Console.out("")
+        Console.out(ConfusionTable.render(classes: names, confusion: result.confusion,
+                                          perClassAccuracy: result.perClassAccuracy))
+        return 0
+    }
+
+    /// The table to evaluate: `--data` (and `--labels`), else the config's test set, else its validation set.
+    static func dataTable(_ parsed: Arguments, checkpoint: Checkpoint) throws -> (LabelledTable, String) {
+        let config = checkpoint.config
+        if let data = parsed.value("--data") {
+            if let labels = parsed.value("--labels") {
+                return (try IDXReader.read(images: data, labels: labels), data)
+            }
+            let column: String
+            if let label = parsed.value("--label") {
+                column = label
+            } else if case .csv(_, let label) = config.data.train {
+                column = label
+            } else {
+                throw DNNError(.usage, at: "--data \(data)",
+                               "the checkpoint was trained on IDX files, so a CSV needs --label COLUMN (or give IDX images with --labels)")
+            }
+            return (try CSVReader.read(path: data, labelColumn: column), data)
+        }
+        if parsed.value("--labels") != nil {
+            throw DNNError(.usage, at: "--labels", "needs IDX images in --data")
+        }
+        if let test = config.data.test {
+            return (try RawData.read(test), test.displayName)
+        }
+        switch config.data.validation {
+        case .source(let source)?:
+            return (try RawData.read(source), source.displayName)
+        case .split(let fraction)?:
+            let table = try RawData.read(config.data.train)
+            return (try table.splitLast(fraction: fraction).validation, config.data.train.displayName)
+        case nil:
+            throw DNNError(.usage, at: "dnn eval", "the checkpoint's config has no test or validation data",
+                           hint: "give the data with --data")
+        }
+    }
+}
+
+/// A checkpoint's network, built from its config and loaded strictly.
+struct LoadedModel {
+    let network: Sequential<Float>
+
+    init(_ checkpoint: Checkpoint, path: String) throws {
+        var random = RandomGenerator(seed: 0)
+        do {
+            network = try NetworkBuilder.build(checkpoint.config.model.layers, inputShape: checkpoint.inputShape,
+                                               random: &random)
+        } catch let error as DNNError {
+            throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
+        }
+        guard network.outputShape == [checkpoint.classes.names.count] else {
+            throw DNNError(.checkpoint, at: path, "the model outputs \(network.outputShape) but the checkpoint has \(checkpoint.classes.names.count) classes")
+        }
+        try Checkpoint.load(checkpoint.tensors, into: network, strict: true, path: path)
+    }
+}
+
+/// The per-class accuracy and confusion matrix as a text table.
+enum ConfusionTable {
+    static func render(classes: [String], confusion: [[Int]], perClassAccuracy: [Double?]) -> String {
+        let width = max(8, (classes.map(\.count).max() ?? 0) + 1)
+        let cellWidth = max(6, String(confusion.flatMap { $0 }.max() ?? 0).count + 1)
+        func pad(_ text: String, _ size: Int) -> String {
+            String(repeating: " ", count: max(0, size - text.count)) + text
+        }
+        var lines = [pad("class", width) + pad("accuracy", 10) + "   confusion (rows: label, columns: predicted)"]
+        lines.append(pad("", width) + pad("", 10) + "   " + classes.indices.map { pad(String($0), cellWidth) }.joined())
+        for (index, name) in classes.enumerated() {
+            let accuracy = perClassAccuracy[index].map { Console.format($0, 4) } ?? "-"
+            lines.append(pad(name, width) + pad(accuracy, 10) + "   "
+                + confusion[index].map { pad(String($0), cellWidth) }.joined() + "   [\(index)]")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

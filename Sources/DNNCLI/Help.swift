@@ -1,0 +1,91 @@
+import DNN
+
+/// The usage texts of `dnn --help` and `dnn help COMMAND`.
+enum Help {
+    static let commands = ["train", "eval", "gradcheck", "help"]
+
+    static func text(for command: String) -> String? {
+        switch command {
+        case "train": train
+        case "eval": eval
+        case "gradcheck": gradcheck
+        case "help": overview
+        default: nil
+        }
+    }
+
+    static let overview = """
+    dnn \(DNNVersion.current): train, evaluate and gradient-check neural networks described in JSON.
+
+    USAGE
+      dnn train CONFIG.json [options]     train; writes metrics and checkpoints into a run directory
+      dnn eval CHECKPOINT [options]       loss, accuracy and confusion matrix of a checkpoint
+      dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
+      dnn help COMMAND                    the options of one command
+      dnn --version
+
+    EXIT CODES
+      0 success; 1 training failed (loss NaN/Inf) or a gradient check failed;
+      2 bad usage, config, data or checkpoint.
+    """
+
+    static let train = """
+    USAGE: dnn train CONFIG.json [options]
+           dnn train --resume RUN/last.safetensors [options]   (the run's own config)
+
+    Trains the network of CONFIG.json and writes into the run directory: config.json (the
+    resolved config), metrics.jsonl (one row per epoch), last.safetensors (with
+    last.state.safetensors for --resume) and best.safetensors (best validation accuracy).
+
+    OPTIONS
+      --out DIR            run directory (default: a new folder runs/NAME-DATE-TIME);
+                           a directory that holds checkpoints needs --resume or --force
+      --epochs N           total number of epochs (overrides solver.epochs)
+      --seed N             random seed (overrides seed): initial weights, shuffling, dropout
+      --resume CHECKPOINT  continue that run up to the total number of epochs: weights,
+                           optimizer state, learning rate and random state; the result is
+                           bit-identical to an uninterrupted run with the same --threads
+      --threads N          threads for the kernels (default: all cores)
+      --set PATH=VALUE     override a config value by dotted path; repeatable, e.g.
+                           --set solver.optimizer.lr=0.01 --set model.layers.3.p=0.3
+      --force              replace the checkpoints of an existing --out directory
+      --quiet              print nothing but errors
+    """
+
+    static let eval = """
+    USAGE: dnn eval CHECKPOINT [--data CSV | --data IMAGES --labels LABELS] [--json]
+
+    Loss, accuracy, per-class accuracy and confusion matrix of a checkpoint. Without
+    --data: the test set of the checkpoint's config, else its validation set. The
+    checkpoint's classes and normalisation apply to the data.
+
+    OPTIONS
+      --data FILE          a CSV file (with the training label column), or IDX images
+      --labels FILE        IDX labels, with IDX images in --data
+      --label COLUMN       the label column of a CSV (default: the config's)
+      --threads N          threads for the kernels (default: all cores)
+      --json               print one JSON object: loss, accuracy, samples, classes,
+                           per_class_accuracy, confusion
+    """
+
+    static let gradcheck = """
+    USAGE: dnn gradcheck CONFIG.json [--reg R[,R...]] [--json]
+
+    Builds the config's network in double precision on a small random batch and compares
+    the analytic gradient of every parameter with central differences (h = 1e-5):
+    relative error ‖a - n‖ / (‖a‖ + ‖n‖) over all entries of small tensors and a seeded
+    sample of large ones. Dropout masks are held fixed; batchnorm runs in training mode.
+    Exit code 1 when any error is 1e-6 or more.
+
+    OPTIONS
+      --reg R[,R...]       values of the L2 term 0.5 * reg * sum(W^2) (default 0,3.14)
+      --batch N            samples in the random batch (default 4)
+      --entries N          entries checked per tensor at most (default 40)
+      --seed N             seed of the network and the batch (default: the config's)
+      --set PATH=VALUE     override a config value (repeatable)
+      --threads N          threads for the kernels (default 1)
+      --json               print one JSON object: initial_loss, expected_loss, checks
+      --perturb NAME       multiply the analytic gradient of parameter NAME by 1.001, to see
+                           the checker fail as it would on a wrong backward pass
+    """
+}
