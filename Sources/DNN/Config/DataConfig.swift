@@ -1,0 +1,62 @@
+/// `data`: where the training, validation and test samples come from and how their
+/// features are scaled.
+public struct DataConfig: Equatable, Sendable {
+    /// The training set; required.
+    public var train: DataSource
+    /// A separate dataset or a fraction of `train`; nil for none.
+    public var validation: ValidationSource?
+    /// A held-out test set, evaluated by `dnn eval` by default; nil for none.
+    public var test: DataSource?
+    /// How features are scaled ("none").
+    public var normalize: NormalizeKind
+
+    /// A data section; only `train` is required.
+    public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
+                normalize: NormalizeKind = .none) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.normalize = normalize
+    }
+}
+
+/// One dataset on disk. Paths are absolute once decoded (relative ones are resolved
+/// against the config file's folder), so a stored config works from anywhere.
+public enum DataSource: Equatable, Sendable {
+    /// `{"format": "csv", "path": P, "label": COLUMN}`: a CSV file with a header row;
+    /// `label` names the class column, every other column is a feature.
+    case csv(path: String, label: String)
+    /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
+    case idx(images: String, labels: String)
+
+    /// The JSON `format`.
+    public var format: String {
+        switch self {
+        case .csv: "csv"
+        case .idx: "idx"
+        }
+    }
+
+    /// Every `format` a config may use.
+    public static let formats = ["csv", "idx"]
+}
+
+/// `data.validation`: a dataset of its own, or the tail of the training set.
+public enum ValidationSource: Equatable, Sendable {
+    /// A separate dataset.
+    case source(DataSource)
+    /// `{"split": fraction}` with fraction in (0, 1): the LAST round(fraction * N)
+    /// training rows in file order, as Keras' `validation_split`.
+    case split(Double)
+}
+
+/// `data.normalize`: how features are scaled before the first layer.
+public enum NormalizeKind: String, Equatable, Sendable, CaseIterable {
+    /// Features as they are.
+    case none
+    /// Divided by 255, for image bytes.
+    case scale
+    /// (x - mean) / std per feature, with mean and std from the training set, stored
+    /// with the model.
+    case standardize
+}

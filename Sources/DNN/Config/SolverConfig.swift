@@ -1,0 +1,89 @@
+/// `solver`: how to train: epochs, batches, regularisation, logging, and the optimizer.
+public struct SolverConfig: Equatable, Sendable {
+    /// The total number of epochs; at least 1 (`--epochs` overrides it).
+    public var epochs: Int
+    /// Rows per training batch; at least 1 (32).
+    public var batchSize: Int
+    /// Reshuffle the training rows every epoch (true); false keeps file order.
+    public var shuffle: Bool
+    /// Drop a last batch smaller than `batchSize` (false), as PyTorch's DataLoader.
+    public var dropLast: Bool
+    /// The learning rate is multiplied by this after every epoch; > 0 (1.0).
+    public var lrDecay: Double
+    /// L2 strength: the loss gains 0.5 * reg * sum(W²) over linear and conv weights
+    /// (not biases, not norm parameters); >= 0 (0).
+    public var reg: Double
+    /// Log a line every this many iterations; 0 logs epochs only (100).
+    public var printEvery: Int
+    /// A safetensors file whose tensors replace the same-named initial ones; absolute.
+    public var initFrom: String?
+    /// Stop when validation accuracy has not improved for `patience` epochs.
+    public var earlyStopping: EarlyStopping?
+    /// The update rule; required.
+    public var optimizer: OptimizerConfig
+
+    /// A solver with the config file's defaults for everything but `epochs`.
+    public init(epochs: Int, batchSize: Int = 32, shuffle: Bool = true, dropLast: Bool = false,
+                lrDecay: Double = 1.0, reg: Double = 0, printEvery: Int = 100, initFrom: String? = nil,
+                earlyStopping: EarlyStopping? = nil, optimizer: OptimizerConfig) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.lrDecay = lrDecay
+        self.reg = reg
+        self.printEvery = printEvery
+        self.initFrom = initFrom
+        self.earlyStopping = earlyStopping
+        self.optimizer = optimizer
+    }
+}
+
+/// `solver.early_stopping`: `{"patience": n}` on validation accuracy.
+public struct EarlyStopping: Equatable, Sendable {
+    /// Epochs without a new best validation accuracy before training stops; >= 1.
+    public var patience: Int
+
+    /// Early stopping after `patience` epochs without improvement.
+    public init(patience: Int) {
+        self.patience = patience
+    }
+}
+
+/// `solver.optimizer`: the update rule and its hyperparameters, with `torch.optim`'s
+/// names, defaults and semantics.
+public enum OptimizerConfig: Equatable, Sendable {
+    /// `torch.optim.SGD`: lr 1e-3, momentum 0 in [0, 1), nesterov (needs momentum > 0),
+    /// weight_decay 0.
+    case sgd(lr: Double, momentum: Double, nesterov: Bool, weightDecay: Double)
+    /// `torch.optim.Adam`: lr 1e-3, beta1 0.9, beta2 0.999 (both in [0, 1)), eps 1e-8,
+    /// weight_decay 0 (added to the gradient).
+    case adam(lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double)
+    /// `torch.optim.AdamW`: as Adam with decoupled weight_decay 0.01.
+    case adamw(lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double)
+    /// `torch.optim.RMSprop`: lr 1e-2, alpha 0.99 in [0, 1), eps 1e-8, momentum 0 in
+    /// [0, 1), weight_decay 0.
+    case rmsprop(lr: Double, alpha: Double, eps: Double, momentum: Double, weightDecay: Double)
+
+    /// The JSON `type`.
+    public var typeName: String {
+        switch self {
+        case .sgd: "sgd"
+        case .adam: "adam"
+        case .adamw: "adamw"
+        case .rmsprop: "rmsprop"
+        }
+    }
+
+    /// The initial learning rate.
+    public var learningRate: Double {
+        switch self {
+        case .sgd(let lr, _, _, _), .adam(let lr, _, _, _, _), .adamw(let lr, _, _, _, _),
+             .rmsprop(let lr, _, _, _, _):
+            lr
+        }
+    }
+
+    /// Every optimizer `type` a config may use.
+    public static let typeNames = ["sgd", "adam", "adamw", "rmsprop"]
+}
