@@ -14,6 +14,6 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "DNN", dependencies: ["CZlib"], swiftSettings: nativeCPU),
         .executableTarget(name: "DNNCLI", dependencies: ["DNN"], swiftSettings: nativeCPU),
-        .testTarget(name: "DNNTests", dependencies: ["DNN"], resources: [.copy("Fixtures")], swiftSettings: nativeCPU),
+        .testTarget(name: "DNNTests", dependencies: ["DNN"], exclude: ["Fixtures"], swiftSettings: nativeCPU),
     ]
 )

@@ -105,10 +105,8 @@ public final class Trainer {
         observer?.note("run directory: \(run.path)")
 
         let context = Context(mode: .training, random: random, compute: Compute(threads: options.threads))
-        let parameters = network.parameters
-        let optimizer: any Optimizer<Float> = solver.optimizer.makeOptimizer(for: parameters)
-        let regularized = parameters.filter { $0.parameter.isRegularized }.map(\.parameter)
-        let loss = SoftmaxCrossEntropy<Float>()
+        let optimizer: any Optimizer<Float> = solver.optimizer.makeOptimizer(for: network.parameters)
+        let step = TrainingStep(network: network, optimizer: optimizer, reg: solver.reg)
         let batch = Batch(sampleShape: data.inputShape, capacity: solver.batchSize)
 
         var startEpoch = 0
@@ -141,22 +139,11 @@ public final class Trainer {
             for iteration in 0..<iterations {
                 let start = iteration * solver.batchSize
                 batch.fill(from: data.train, indices: order[start..<Swift.min(start + solver.batchSize, order.count)])
-                for (_, parameter) in parameters { parameter.gradient.zero() }
-                context.mode = .training
-                let logits = network.forward(batch.input, context)
-                let result = loss.forward(logits, labels: batch.labels)
+                let result = step.run(batch.input, labels: batch.labels, context: context)
                 guard result.loss.isFinite else {
                     throw DNNError(.training, "the loss became \(result.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), iteration \(iteration + 1) of \(iterations)",
                                    hint: "lower solver.optimizer.lr or check the data's normalize setting; checkpoints of earlier epochs in \(run.path) are untouched")
                 }
-                _ = network.backward(loss.gradient, context)
-                if solver.reg > 0 {
-                    for parameter in regularized {
-                        Float.axpy(Float(solver.reg), parameter.value.data, parameter.gradient.data,
-                                   count: parameter.value.count)
-                    }
-                }
-                optimizer.step()
                 let n = batch.input.batchSize
                 lossSum += result.loss * Double(n)
                 correct += result.correct
@@ -295,15 +282,5 @@ public final class Trainer {
             for (index, value) in values.enumerated() { tensor.data[index] = value }
         }
         return state
-    }
-}
-
-extension OptimizerConfig {
-    /// The configured initial learning rate.
-    public var learningRate: Double {
-        switch self {
-        case .sgd(let lr, _, _, _), .adam(let lr, _, _, _, _), .adamw(let lr, _, _, _, _), .rmsprop(let lr, _, _, _, _):
-            lr
-        }
     }
 }

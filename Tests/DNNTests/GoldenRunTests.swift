@@ -1,0 +1,82 @@
+import Testing
+@testable import DNN
+
+/// Whole training runs against PyTorch (fixtures: training.json, written by
+/// tools/make_fixtures.py): the same initial weights, batches in file order, every
+/// iteration's loss and the final weights. The Double run must agree to rounding; the
+/// Float run, which is what `dnn train` executes, to single precision.
+@Suite struct GoldenRunTests {
+    static let cases = (try? Fixtures.cases("training.json")) ?? []
+    static let names = cases.compactMap { $0["name"]?.stringValue }
+
+    struct Run<T: Scalar> {
+        var losses: [Double] = []
+        var state: [String: [Double]] = [:]
+    }
+
+    static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
+        var decoder = ConfigDecoder(baseDirectory: "/")
+        let specs = try decoder.layers(fixture["layers"]!, at: "layers", allowEmpty: false)
+        let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
+        var random = RandomGenerator(seed: 0)
+        let network: Sequential<T> = try NetworkBuilder.build(specs, inputShape: inputShape, random: &random)
+        var initial: [(name: String, tensor: SafeTensors.Tensor)] = []
+        for (name, value) in fixture["initial_state"]?.object ?? [] {
+            let (shape, data) = Fixtures.tensor(value)
+            initial.append((name, name.hasSuffix("num_batches_tracked")
+                ? SafeTensors.Tensor(int64: Int64(data.first ?? 0)) : SafeTensors.Tensor(data, shape: shape)))
+        }
+        try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "training.json")
+        let solver = fixture["solver"]!
+        let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer")
+        let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
+        optimizer.learningRate = optimizerConfig.learningRate
+        let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0)
+        let features = Fixtures.tensor(fixture["features"])
+        let labels = (fixture["labels"]?.array ?? []).compactMap(\.int).map(Int32.init)
+        let batchSize = solver["batch_size"]!.int!, sampleSize = features.data.count / labels.count
+        let context = Context(compute: Compute(threads: 2))
+        var run = Run<T>()
+        for _ in 0..<(solver["epochs"]?.int ?? 1) {
+            for start in stride(from: 0, to: labels.count, by: batchSize) {
+                let end = min(start + batchSize, labels.count)
+                let input = Tensor<T>(shape: [end - start] + inputShape,
+                                      values: features.data[(start * sampleSize)..<(end * sampleSize)].map { T($0) })
+                let batchLabels = Array(labels[start..<end])
+                let result = batchLabels.withUnsafeBufferPointer { step.run(input, labels: $0.baseAddress!, context: context) }
+                run.losses.append(result.loss)
+            }
+        }
+        for (name, entry) in network.state {
+            switch entry {
+            case .parameter(let parameter): run.state[name] = parameter.value.array.map { Double($0) }
+            case .buffer(let tensor): run.state[name] = tensor.array.map { Double($0) }
+            case .counter(let counter): run.state[name] = [Double(counter.value)]
+            }
+        }
+        return run
+    }
+
+    static func compare<T: Scalar>(_ run: Run<T>, _ fixture: JSON, tolerance: Double) {
+        let name = fixture["name"]?.stringValue ?? "?"
+        let expectedLosses = (fixture["losses"]?.array ?? []).compactMap(\.double)
+        #expect(run.losses.count == expectedLosses.count)
+        #expect(maxRelativeDifference(run.losses, expectedLosses) < tolerance, "\(name): losses \(run.losses) vs \(expectedLosses)")
+        for (tensorName, expected) in fixture["final_state"]?.object ?? [] {
+            let difference = maxRelativeDifference(run.state[tensorName] ?? [], Fixtures.tensor(expected).data)
+            #expect(difference < tolerance, "\(name): \(tensorName) differs by \(difference)")
+        }
+    }
+
+    @Test("Double run matches PyTorch to rounding", arguments: names)
+    func doubleRun(name: String) throws {
+        let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
+        Self.compare(try Self.replay(fixture, as: Double.self), fixture, tolerance: 1e-10)
+    }
+
+    @Test("Float run matches PyTorch to single precision", arguments: names)
+    func floatRun(name: String) throws {
+        let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
+        Self.compare(try Self.replay(fixture, as: Float.self), fixture, tolerance: 2e-4)
+    }
+}

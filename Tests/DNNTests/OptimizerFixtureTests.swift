@@ -1,0 +1,85 @@
+import Testing
+@testable import DNN
+
+/// Each optimizer's trajectory against torch.optim (fixtures: optimizers.json, written by
+/// tools/make_fixtures.py): two parameter tensors, a fixed sequence of ten gradients,
+/// the values after step 1 and after step 10; one case multiplies the learning rate by
+/// `lr_decay` every `steps_per_epoch` steps, as ExponentialLR after each epoch.
+@Suite struct OptimizerFixtureTests {
+    static let cases = (try? Fixtures.cases("optimizers.json")) ?? []
+    static let names = cases.compactMap { $0["name"]?.stringValue }
+
+    @Test("fixture file is present") func fixturesLoaded() {
+        #expect(Self.cases.count >= 10)
+    }
+
+    @Test("1 and 10 steps match torch.optim", arguments: names)
+    func trajectory(name: String) throws {
+        let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
+        let optimizerConfig = try ConfigDecoder(baseDirectory: "/").optimizer(fixture["optimizer"]!, at: "optimizer")
+        let parameters = (fixture["initial"]?.array ?? []).enumerated().map { index, json in
+            (name: "p\(index)", parameter: Parameter(Fixtures.doubleTensor(json), regularized: true))
+        }
+        let optimizer: any Optimizer<Double> = optimizerConfig.makeOptimizer(for: parameters)
+        optimizer.learningRate = optimizerConfig.learningRate
+        let decay = fixture["lr_decay"]?.double ?? 1
+        let stepsPerEpoch = fixture["steps_per_epoch"]?.int ?? Int.max
+        let gradients = fixture["gradients"]?.array ?? []
+        #expect(gradients.count == 10)
+        for (step, stepGradients) in gradients.enumerated() {
+            for (index, gradient) in (stepGradients.array ?? []).enumerated() {
+                parameters[index].parameter.gradient.copy(from: Fixtures.doubleTensor(gradient))
+            }
+            optimizer.step()
+            if (step + 1) % stepsPerEpoch == 0 { optimizer.learningRate *= decay }
+            let expected = step == 0 ? fixture["after_1"] : step == 9 ? fixture["after_10"] : nil
+            for (index, tensor) in (expected?.array ?? []).enumerated() {
+                let difference = maxRelativeDifference(parameters[index].parameter.value.array,
+                                                       Fixtures.tensor(tensor).data)
+                #expect(difference < 1e-12, "\(name): parameter \(index) after step \(step + 1) differs by \(difference)")
+            }
+        }
+    }
+}
+
+/// Softmax cross-entropy against F.cross_entropy (fixtures: losses.json, written by
+/// tools/make_fixtures.py), including logits of ±1000.
+@Suite struct LossFixtureTests {
+    static let cases = (try? Fixtures.cases("losses.json")) ?? []
+
+    @Test func matchesPyTorch() throws {
+        #expect(Self.cases.count >= 5)
+        for fixture in Self.cases {
+            let name = fixture["name"]?.stringValue ?? "?"
+            let logits = Fixtures.doubleTensor(fixture["logits"])
+            let labels = (fixture["labels"]?.array ?? []).compactMap(\.int).map(Int32.init)
+            let loss = SoftmaxCrossEntropy<Double>()
+            let result = labels.withUnsafeBufferPointer { loss.forward(logits, labels: $0.baseAddress!) }
+            let expected = try #require(fixture["loss"]?.double)
+            #expect(abs(result.loss - expected) < 1e-12 * max(1, abs(expected)), "\(name): loss \(result.loss) vs \(expected)")
+            #expect(maxRelativeDifference(loss.gradient.array, Fixtures.tensor(fixture["grad_logits"]).data) < 1e-12,
+                    "\(name): gradient")
+        }
+    }
+
+    @Test func gradientMatchesNumericDifferences() {
+        var random = RandomGenerator(seed: 3)
+        let logits = Tensor<Double>(shape: [5, 7], values: (0..<35).map { _ in random.normal() * 3 })
+        let labels: [Int32] = [0, 6, 3, 3, 1]
+        let loss = SoftmaxCrossEntropy<Double>()
+        func value() -> Double { labels.withUnsafeBufferPointer { loss.forward(logits, labels: $0.baseAddress!).loss } }
+        _ = value()
+        let analytic = loss.gradient.array
+        var numeric: [Double] = []
+        for i in 0..<logits.count {
+            let original = logits[i]
+            logits[i] = original + GradientCheck.step
+            let plus = value()
+            logits[i] = original - GradientCheck.step
+            let minus = value()
+            logits[i] = original
+            numeric.append((plus - minus) / (2 * GradientCheck.step))
+        }
+        #expect(GradientCheck.relativeError(analytic, numeric) < 1e-6)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Runs the built `dnn` executable, as a user's shell would.
+enum CLI {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The `dnn` binary next to the test bundle (`swift build` puts both in one folder).
+    static let executable: String = {
+        let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        var folder = testBinary.deletingLastPathComponent()
+        // The XCTest bundle's binary may sit inside `dnnPackageTests.xctest/...`.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("dnn").path)
+            && folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("dnn").path
+    }()
+
+    /// Runs `dnn arguments...` in `directory` and waits for it.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
+        let errData = UncheckedBox<Data>()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData.value = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData.value ?? Data(), as: UTF8.self))
+    }
+}
+
+/// A mutable cell written by one thread and read after it finished.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    var value: Value?
+}
