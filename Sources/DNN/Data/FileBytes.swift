@@ -35,7 +35,9 @@ enum FileBytes {
             }
         }
         var filled = bytes.count
-        while failure == 0 && filled == bytes.count {
+        // Only a buffer filled to the last byte may have more to come.
+        var mayHaveMore = filled == expected
+        while failure == 0 && mayHaveMore {
             bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 1 << 16)))
             while filled < bytes.count {
                 let got = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
@@ -44,6 +46,7 @@ enum FileBytes {
                 if got <= 0 { break }
                 filled += got
             }
+            mayHaveMore = filled == bytes.count
         }
         if failure != 0 {
             errno = failure

@@ -14,8 +14,11 @@ import Foundation
 public struct SafeTensors: Sendable {
     /// One tensor: its dtype name ("F32", "F64", "I64", ...), shape and raw little-endian bytes.
     public struct Tensor: Equatable, Sendable {
+        /// The element type as safetensors names it: "F32", "F64", "I64", "F16", "BF16", ...
         public var dtype: String
+        /// The dimensions, PyTorch's order ([] for a scalar).
         public var shape: [Int]
+        /// The elements, row-major, little-endian.
         public var bytes: [UInt8]
 
         /// A tensor from raw parts; `bytes.count` should be `shape.product * dtype size`.
