@@ -94,6 +94,10 @@ import Testing
         #expect(error4.location == "\(zeroRows): byte 8")
         #expect(error4.message == "the row count is 0")
 
+        let huge = try folder.write("huge", bytes: Self.idx(dims: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], data: []))
+        let error6 = try #require(dataTestError { try IDXReader.read(images: huge, labels: labels) })
+        #expect(error6.location == "\(huge): byte 4")
+
         let short = try folder.write("short", bytes: [0, 0, 8, 3, 0, 0])
         let error5 = try #require(dataTestError { try IDXReader.read(images: short, labels: labels) })
         #expect(error5.location == "\(short): byte 6")

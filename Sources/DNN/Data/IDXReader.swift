@@ -24,10 +24,10 @@ public enum IDXReader {
         let labelDims = try header(labelBytes.bytes, file: labels, expectedDims: 1, kind: "label",
                                    dimNames: ["label count"])
         let (count, rows, cols) = (imageDims[0], imageDims[1], imageDims[2])
-        let imageSize = rows * cols
-        // Three sizes below 2^32 each: their product may overflow.
+        // Three sizes below 2^32 each: their products may overflow.
+        let (imageSize, imageOverflow) = rows.multipliedReportingOverflow(by: cols)
         let (pixelCount, overflow) = count.multipliedReportingOverflow(by: imageSize)
-        guard !overflow, pixelCount <= Int.max - 16 else {
+        guard !imageOverflow, !overflow, pixelCount <= Int.max - 16 else {
             throw DNNError(.data, at: "\(images): byte 4", "\(grouped(count)) images of \(rows)x\(cols) are too many")
         }
         try checkSize(imageBytes, file: images, headerSize: 16, dataSize: pixelCount,
