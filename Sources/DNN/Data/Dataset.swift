@@ -1,0 +1,96 @@
+/// The encoded data a trainer consumes: normalised features and class indices.
+public struct Dataset: Sendable {
+    /// [count, sampleSize], row-major, normalised.
+    public var features: [Float]
+    /// [count]: the class index of each sample.
+    public var labels: [Int32]
+    /// The shape of one sample: [D] or [C, H, W].
+    public var sampleShape: [Int]
+    /// The number of samples.
+    public var count: Int
+    /// The number of features per sample, the product of `sampleShape`.
+    public var sampleSize: Int { sampleShape.reduce(1, *) }
+
+    /// A dataset from its parts; `features.count` must be `count * sampleSize`.
+    public init(features: [Float], labels: [Int32], sampleShape: [Int], count: Int) {
+        self.features = features
+        self.labels = labels
+        self.sampleShape = sampleShape
+        self.count = count
+    }
+
+    /// Encodes a table's labels and normalises its features: the last step from a data
+    /// file to training input.
+    ///
+    /// - Parameter file: the table's file, named when a label is unknown to `encoding`.
+    /// - Throws: `DNNError(.data)` when the table has no labels or a label is not a known class.
+    public init(table: LabelledTable, encoding: ClassEncoding, normalization: Normalization, file: String) throws {
+        guard let labels = table.labels else {
+            throw DNNError.data(file, "has no label column; labels are needed here")
+        }
+        var features = table.features
+        normalization.apply(to: &features, featureCount: table.featureCount)
+        self.init(features: features,
+                  labels: try encoding.encode(labels, file: file, lineNumbers: table.lineNumbers),
+                  sampleShape: table.sampleShape, count: table.rows)
+    }
+}
+
+extension LabelledTable {
+    /// Splits off the LAST `round(fraction * rows)` rows, in file order, as validation
+    /// data, as Keras' `validation_split` does (rounding half away from zero).
+    ///
+    /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
+    ///   in (0, 1) or either part would be empty.
+    public func splitLast(fraction: Double) throws -> (train: LabelledTable, validation: LabelledTable) {
+        let path = "data.validation.split"
+        guard fraction.isFinite, fraction > 0, fraction < 1 else {
+            throw DNNError.config(path, "must be a fraction between 0 and 1 (exclusive), got \(fraction)")
+        }
+        let validationRows = Int((fraction * Double(rows)).rounded())
+        let trainRows = rows - validationRows
+        guard validationRows > 0 else {
+            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no validation rows",
+                                  hint: "use a larger fraction")
+        }
+        guard trainRows > 0 else {
+            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no training rows",
+                                  hint: "use a smaller fraction")
+        }
+        return (rowRange(0..<trainRows), rowRange(trainRows..<rows))
+    }
+
+    /// Gives each sample the model's input shape (row-major, so the values stay in order).
+    ///
+    /// - Parameter file: the data file, named in the error.
+    /// - Throws: `DNNError.config("model.input_shape", ...)` when a dimension is not
+    ///   positive or the shape's size differs from `featureCount`.
+    public func reshaped(to shape: [Int], file: String) throws -> LabelledTable {
+        let path = "model.input_shape"
+        let text = "[" + shape.map(String.init).joined(separator: ", ") + "]"
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
+            throw DNNError.config(path, "\(text) must be a non-empty list of positive sizes")
+        }
+        var size = 1
+        for dim in shape {
+            let (product, overflow) = size.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw DNNError.config(path, "\(text) is too large") }
+            size = product
+        }
+        guard size == featureCount else {
+            throw DNNError.config(path, "\(text) holds \(size) values but each sample of \(file) has "
+                + "\(featureCount) features")
+        }
+        var table = self
+        table.sampleShape = shape
+        return table
+    }
+
+    /// The rows in `range`, with their labels and line numbers.
+    func rowRange(_ range: Range<Int>) -> LabelledTable {
+        LabelledTable(features: Array(features[(range.lowerBound * featureCount)..<(range.upperBound * featureCount)]),
+                      featureCount: featureCount, featureNames: featureNames,
+                      labels: labels.map { Array($0[range]) }, rows: range.count,
+                      lineNumbers: Array(lineNumbers[range]), sampleShape: sampleShape)
+    }
+}

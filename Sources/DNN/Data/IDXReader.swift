@@ -1,0 +1,157 @@
+/// Reads MNIST's IDX files: a 4-byte magic number (0, 0, data type, number of
+/// dimensions), one big-endian 32-bit size per dimension, then the data.
+///
+/// Files may be raw or gzip-compressed, recognised by their first two bytes (1f 8b),
+/// never by name. Only unsigned bytes (type 0x08) are read: images as [count, rows, cols],
+/// labels as [count]. Errors name the file and the byte offset of the bad header field;
+/// for gzip files, offsets count in the decompressed bytes.
+public enum IDXReader {
+    /// Reads an image file and its label file into one table.
+    ///
+    /// Features are the raw pixel bytes 0...255 as Float ([count, rows * cols]), the sample
+    /// shape is [1, rows, cols], labels are the label bytes as text ("0"..."9"), feature
+    /// names `pixel0`, `pixel1`, ... and `lineNumbers` the 1-based sample index (an IDX
+    /// file has no lines; error messages about a label then name the sample).
+    ///
+    /// - Throws: `DNNError(.io)` when a file cannot be read; `DNNError(.data)` for a wrong
+    ///   magic number, data type or dimension count, a zero dimension, truncated data or
+    ///   bytes after the data, a corrupt gzip stream, or image and label counts that differ.
+    public static func read(images: String, labels: String) throws -> LabelledTable {
+        let imageBytes = try load(images)
+        let labelBytes = try load(labels)
+        let imageDims = try header(imageBytes.bytes, file: images, expectedDims: 3, kind: "image",
+                                   dimNames: ["image count", "row count", "column count"])
+        let labelDims = try header(labelBytes.bytes, file: labels, expectedDims: 1, kind: "label",
+                                   dimNames: ["label count"])
+        let (count, rows, cols) = (imageDims[0], imageDims[1], imageDims[2])
+        // Three sizes below 2^32 each: their products may overflow.
+        let (imageSize, imageOverflow) = rows.multipliedReportingOverflow(by: cols)
+        let (pixelCount, overflow) = count.multipliedReportingOverflow(by: imageSize)
+        guard !imageOverflow, !overflow, pixelCount <= Int.max - 16 else {
+            throw DNNError(.data, at: "\(images): byte 4", "\(grouped(count)) images of \(rows)x\(cols) are too many")
+        }
+        try checkSize(imageBytes, file: images, headerSize: 16, dataSize: pixelCount,
+                      what: "\(grouped(count)) images of \(rows)x\(cols)")
+        try checkSize(labelBytes, file: labels, headerSize: 8, dataSize: labelDims[0],
+                      what: "\(grouped(labelDims[0])) labels")
+        guard labelDims[0] == count else {
+            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
+                + "\(labels) holds \(grouped(labelDims[0])) labels")
+        }
+
+        // [count, rows * cols]: the pixel bytes as they are.
+        let features = [Float](unsafeUninitializedCapacity: pixelCount) { buffer, initialized in
+            imageBytes.bytes.withUnsafeBufferPointer { source in
+                let pixels = source.baseAddress! + 16
+                for i in 0..<pixelCount { buffer[i] = Float(pixels[i]) }
+            }
+            initialized = pixelCount
+        }
+        // Label bytes 0...255 as text, made once each.
+        let names = (0...255).map { String($0) }
+        let labelTexts = labelBytes.bytes[8...].map { names[Int($0)] }
+        return LabelledTable(features: features, featureCount: imageSize,
+                             featureNames: (0..<imageSize).map { "pixel\($0)" }, labels: labelTexts,
+                             rows: count, lineNumbers: Array(1...count), sampleShape: [1, rows, cols])
+    }
+
+    /// A file's bytes, decompressed when gzip.
+    private static func load(_ path: String) throws -> (bytes: [UInt8], compressed: Bool) {
+        let raw = try FileBytes.read(path)
+        if Gzip.isCompressed(raw) { return (try Gzip.decompress(raw, file: path), true) }
+        return (raw, false)
+    }
+
+    /// Checks the magic number and returns the dimensions, each at least 1.
+    private static func header(_ bytes: [UInt8], file: String, expectedDims: Int, kind: String,
+                               dimNames: [String]) throws -> [Int] {
+        let expectedMagic = 0x0800 | UInt32(expectedDims)
+        let expected = "0x" + hex(expectedMagic, digits: 8)
+        guard bytes.count >= 4 else {
+            throw DNNError(.data, at: "\(file): byte 0",
+                           "the file has \(bytes.count) bytes, too short for an IDX \(kind) file "
+                               + "(expected the magic number \(expected))")
+        }
+        let magic = readBigEndian(bytes, at: 0)
+        let shown = "0x" + hex(magic, digits: 8)
+        if bytes[0] != 0 || bytes[1] != 0 {
+            throw DNNError(.data, at: "\(file): byte 0",
+                           "magic number \(shown) is not an IDX file (expected \(expected) for an IDX \(kind) file)")
+        }
+        if bytes[2] != 0x08 {
+            throw DNNError(.data, at: "\(file): byte 2",
+                           "data type 0x\(hex(UInt32(bytes[2]), digits: 2)) (\(typeName(bytes[2]))) is not supported "
+                               + "(expected 0x08, unsigned bytes)")
+        }
+        if Int(bytes[3]) != expectedDims {
+            let plural = expectedDims == 1 ? "dimension" : "dimensions"
+            throw DNNError(.data, at: "\(file): byte 0",
+                           "magic number \(shown) is not an IDX \(kind) file (expected \(expected): unsigned bytes "
+                               + "in \(expectedDims) \(plural), found \(bytes[3]))")
+        }
+        let headerSize = 4 + 4 * expectedDims
+        guard bytes.count >= headerSize else {
+            throw DNNError(.data, at: "\(file): byte \(bytes.count)",
+                           "the file ends inside its header (\(bytes.count) of \(headerSize) bytes)")
+        }
+        var dims: [Int] = []
+        for (index, name) in dimNames.enumerated() {
+            let offset = 4 + 4 * index
+            let value = Int(readBigEndian(bytes, at: offset))
+            guard value > 0 else { throw DNNError(.data, at: "\(file): byte \(offset)", "the \(name) is 0") }
+            dims.append(value)
+        }
+        return dims
+    }
+
+    /// Checks that the file holds exactly the header and `dataSize` bytes of data.
+    private static func checkSize(_ file: (bytes: [UInt8], compressed: Bool), file path: String, headerSize: Int,
+                                  dataSize: Int, what: String) throws {
+        let expected = headerSize + dataSize
+        let actual = file.bytes.count
+        let note = file.compressed ? " after decompression" : ""
+        if actual < expected {
+            throw DNNError(.data, at: "\(path): byte \(actual)",
+                           "truncated: expected \(grouped(expected)) bytes for \(what), file has \(grouped(actual))\(note)")
+        }
+        if actual > expected {
+            throw DNNError(.data, at: "\(path): byte \(expected)",
+                           "\(grouped(actual - expected)) unexpected bytes after the data: expected \(grouped(expected)) "
+                               + "bytes for \(what), file has \(grouped(actual))\(note)")
+        }
+    }
+
+    private static func readBigEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    /// The IDX data type codes.
+    private static func typeName(_ code: UInt8) -> String {
+        switch code {
+        case 0x08: "unsigned byte"
+        case 0x09: "signed byte"
+        case 0x0B: "short"
+        case 0x0C: "int"
+        case 0x0D: "float"
+        case 0x0E: "double"
+        default: "unknown type"
+        }
+    }
+}
+
+/// `n` with thousands separators: 7840016 → "7,840,016" (independent of the locale).
+func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var result = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+        result.append(digit)
+    }
+    return n < 0 ? "-" + result : result
+}

@@ -1,0 +1,36 @@
+/// A data file as read, before classes are numbered and features normalised: the
+/// common result of `CSVReader` and `IDXReader`.
+///
+/// Labels stay text here because the class numbering depends on the training split
+/// (`ClassEncoding.infer`), and line numbers stay with the rows so that a bad label
+/// found later can still be reported at its line.
+public struct LabelledTable: Sendable, Equatable {
+    /// [rows, featureCount], row-major: every column but the label, in file order.
+    public var features: [Float]
+    /// The number of features per row.
+    public var featureCount: Int
+    /// The header names of the feature columns (`pixel0`... for IDX).
+    public var featureNames: [String]
+    /// The label of each row as text (trimmed, unquoted); nil when read without a label column.
+    public var labels: [String]?
+    /// The number of data rows.
+    public var rows: Int
+    /// The 1-based line of each data row in its file (for IDX, the 1-based sample index),
+    /// for error messages about a row found after reading.
+    public var lineNumbers: [Int]
+    /// The shape of one sample: [featureCount] for CSV, [1, H, W] for IDX, or the model's
+    /// `input_shape` after `reshaped(to:file:)`.
+    public var sampleShape: [Int]
+
+    /// A table from its parts; `features.count` must be `rows * featureCount`.
+    public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,
+                lineNumbers: [Int], sampleShape: [Int]) {
+        self.features = features
+        self.featureCount = featureCount
+        self.featureNames = featureNames
+        self.labels = labels
+        self.rows = rows
+        self.lineNumbers = lineNumbers
+        self.sampleShape = sampleShape
+    }
+}

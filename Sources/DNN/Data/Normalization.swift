@@ -1,0 +1,161 @@
+import Foundation
+
+/// How input features are scaled before they reach the model, fitted on the training
+/// split only and stored with the model so `dnn eval` applies the very same transform.
+public enum Normalization: Equatable, Sendable {
+    /// Features as they are.
+    case none
+    /// x / 255, for image bytes.
+    case scale
+    /// (x - mean[j]) / std[j] per feature j, with the training set's statistics.
+    case standardize(mean: [Float], std: [Float])
+
+    /// Fits a normalisation of the given kind to the training features.
+    ///
+    /// - Parameters:
+    ///   - kind: "none", "scale" or "standardize" (the config decoder has checked it;
+    ///     any other text gives `.none`).
+    ///   - features: [rows, featureCount], row-major.
+    /// Statistics are computed in Double, the std is the population std (dividing by N),
+    /// and a feature whose std is below 1e-12 gets std 1, so it maps to 0 (its mean is
+    /// subtracted) and never divides by zero.
+    public static func fit(kind: String, features: [Float], featureCount: Int) -> Normalization {
+        switch kind {
+        case "scale": return .scale
+        case "standardize": break
+        default: return .none
+        }
+        let rows = featureCount > 0 ? features.count / featureCount : 0
+        var mean = [Double](repeating: 0, count: featureCount)
+        var squares = [Double](repeating: 0, count: featureCount)
+        features.withUnsafeBufferPointer { x in
+            mean.withUnsafeMutableBufferPointer { mean in
+                for r in 0..<rows {
+                    let row = x.baseAddress! + r * featureCount
+                    for j in 0..<featureCount { mean[j] += Double(row[j]) }
+                }
+                for j in 0..<featureCount { mean[j] /= Double(max(rows, 1)) }
+                // A second pass over (x - mean)^2: no cancellation as in E[x^2] - E[x]^2.
+                squares.withUnsafeMutableBufferPointer { squares in
+                    for r in 0..<rows {
+                        let row = x.baseAddress! + r * featureCount
+                        for j in 0..<featureCount {
+                            let d = Double(row[j]) - mean[j]
+                            squares[j] += d * d
+                        }
+                    }
+                }
+            }
+        }
+        let std = squares.map { sum -> Float in
+            let deviation = rows > 0 ? (sum / Double(rows)).squareRoot() : 0
+            return deviation < 1e-12 ? 1 : Float(deviation)
+        }
+        return .standardize(mean: mean.map { Float($0) }, std: std)
+    }
+
+    /// Applies the normalisation in place to features [rows, featureCount].
+    public func apply(to features: inout [Float], featureCount: Int) {
+        switch self {
+        case .none:
+            return
+        case .scale:
+            features.withUnsafeMutableBufferPointer { x in
+                for i in x.indices { x[i] /= 255 }
+            }
+        case let .standardize(mean, std):
+            guard featureCount > 0, mean.count == featureCount, std.count == featureCount else { return }
+            let rows = features.count / featureCount
+            features.withUnsafeMutableBufferPointer { x in
+                mean.withUnsafeBufferPointer { mean in
+                    std.withUnsafeBufferPointer { std in
+                        for r in 0..<rows {
+                            let row = x.baseAddress! + r * featureCount
+                            for j in 0..<featureCount { row[j] = (row[j] - mean[j]) / std[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The normalisation as JSON for checkpoint metadata: `{"kind": "none"}`,
+    /// `{"kind": "scale"}` or `{"kind": "standardize", "mean": [...], "std": [...]}`.
+    ///
+    /// Each Float is written as the shortest decimal of its exact Double value, which reads
+    /// back to the same Float even through a JSON parser that is a few ulps off in Double.
+    public var jsonString: String {
+        switch self {
+        case .none: return #"{"kind": "none"}"#
+        case .scale: return #"{"kind": "scale"}"#
+        case let .standardize(mean, std):
+            func numbers(_ values: [Float]) -> String {
+                "[" + values.map { $0.isFinite ? Double($0).description : "null" }.joined(separator: ", ") + "]"
+            }
+            return #"{"kind": "standardize", "mean": "# + numbers(mean) + #", "std": "# + numbers(std) + "}"
+        }
+    }
+
+    /// Reads the normalisation back from `jsonString`'s format.
+    ///
+    /// - Throws: `DNNError(.checkpoint, at: "metadata.normalization", ...)` when the text is
+    ///   not such a JSON object: an unknown kind, missing or non-numeric statistics, lists of
+    ///   different lengths, or a std that is not a positive finite number.
+    public init(jsonString: String) throws {
+        func fail(_ message: String) -> DNNError {
+            DNNError(.checkpoint, at: "metadata.normalization", message)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(jsonString.utf8)),
+              let dictionary = object as? [String: Any]
+        else { throw fail("is not a JSON object") }
+        guard let kind = dictionary["kind"] as? String else { throw fail("has no \"kind\" string") }
+        switch kind {
+        case "none":
+            self = .none
+        case "scale":
+            self = .scale
+        case "standardize":
+            func floats(_ key: String) throws -> [Float] {
+                guard let list = dictionary[key] as? [Any] else { throw fail("\"\(key)\" is not a list of numbers") }
+                return try list.enumerated().map { index, item in
+                    guard let value = jsonDouble(item), case let float = Float(value), float.isFinite else {
+                        throw fail("\"\(key)\"[\(index)] is not a finite number")
+                    }
+                    return float
+                }
+            }
+            let mean = try floats("mean"), std = try floats("std")
+            guard mean.count == std.count else {
+                throw fail("\"mean\" has \(mean.count) values but \"std\" has \(std.count)")
+            }
+            if let bad = std.firstIndex(where: { !($0 > 0) }) {
+                throw fail("\"std\"[\(bad)] is \(std[bad]); it must be positive")
+            }
+            self = .standardize(mean: mean, std: std)
+        default:
+            throw fail("unknown kind '\(kind)' (expected none, scale or standardize)")
+        }
+    }
+}
+
+/// A JSON number from `JSONSerialization` as a Double; nil for anything else, booleans included.
+func jsonDouble(_ value: Any) -> Double? {
+    guard let number = value as? NSNumber, !isJSONBoolean(number) else { return nil }
+    return number.doubleValue
+}
+
+/// An integer from `JSONSerialization`: nil for fractions, booleans and values beyond Int.
+func jsonInt(_ value: Any) -> Int? {
+    guard let number = value as? NSNumber, !isJSONBoolean(number), !(number is NSDecimalNumber) else { return nil }
+    switch String(cString: number.objCType) {
+    case "s", "i", "l", "q": return number.intValue
+    case "C", "S", "I", "L", "Q": return number.uint64Value <= UInt64(Int.max) ? Int(number.uint64Value) : nil
+    default: return nil
+    }
+}
+
+/// Whether `JSONSerialization` made this number from `true` or `false`.
+private func isJSONBoolean(_ number: NSNumber) -> Bool {
+    // Booleans are the only JSON values stored with the C type `char`.
+    String(cString: number.objCType) == "c"
+}
