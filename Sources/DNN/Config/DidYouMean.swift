@@ -1,26 +1,13 @@
-/// The candidate nearest to a misspelled `word` (Levenshtein distance, ignoring case),
-/// if it is close enough to be the likely intent: at most max(2, word.count / 3) edits.
-/// Among equally near candidates the first wins, so callers list the common ones first.
+/// The Levenshtein distance between two strings, counted in characters: how many
+/// insertions, deletions and substitutions turn `a` into `b`.
 ///
-/// The config decoder uses it for "did you mean 'momentum'?" on unknown keys, layer
-/// types and enumerated values.
-func closestKey(to word: String, in candidates: [String]) -> String? {
-    let source = Array(word.lowercased())
-    var best: (candidate: String, distance: Int)?
-    for candidate in candidates {
-        let distance = levenshteinDistance(source, Array(candidate.lowercased()))
-        if distance < (best?.distance ?? Int.max) {
-            best = (candidate, distance)
-        }
-    }
-    guard let best, best.distance <= max(2, source.count / 3) else { return nil }
-    return best.candidate
-}
-
-/// Insertions, deletions and substitutions needed to turn `a` into `b` (two-row DP).
-private func levenshteinDistance(_ a: [Character], _ b: [Character]) -> Int {
+/// Used for "did you mean" hints on misspelt column names and config keys.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    // One row of the dynamic-programming table at a time: previous[j] is the distance
+    // between the first i-1 characters of a and the first j characters of b.
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -34,7 +21,25 @@ private func levenshteinDistance(_ a: [Character], _ b: [Character]) -> Int {
     return previous[b.count]
 }
 
+/// The candidate closest to `word` by edit distance, ignoring letter case, if it is close
+/// enough to be a plausible misspelling: at most `max(2, word.count / 3)` edits away.
+///
+/// Ties go to the earliest candidate, so callers list the common ones first. Used for
+/// every "did you mean" in `dnn`: config keys, layer types, CSV columns, options.
+public func nearest(_ word: String, in candidates: [String]) -> String? {
+    let folded = word.lowercased()
+    var best: (candidate: String, distance: Int)?
+    for candidate in candidates {
+        let distance = editDistance(folded, candidate.lowercased())
+        if distance < (best?.distance ?? Int.max) {
+            best = (candidate, distance)
+        }
+    }
+    guard let best, best.distance <= max(2, word.count / 3) else { return nil }
+    return best.candidate
+}
+
 /// "did you mean 'momentum'?" when a candidate is near `word`, else nil.
 func didYouMeanHint(_ word: String, in candidates: [String]) -> String? {
-    closestKey(to: word, in: candidates).map { "did you mean '\($0)'?" }
+    nearest(word, in: candidates).map { "did you mean '\($0)'?" }
 }
