@@ -23,8 +23,9 @@ REQUIRED = object()
 
 # Keys each layer type accepts (besides "type"), with the contract's defaults.
 LAYER_KEYS = {
-    "linear": {"out": REQUIRED, "bias": True, "init": "he"},
-    "conv2d": {"out": REQUIRED, "kernel": REQUIRED, "stride": 1, "padding": 0, "bias": True, "init": "he"},
+    "linear": {"out": REQUIRED, "bias": True, "init": "he", "weight_scale": 0.01},
+    "conv2d": {"out": REQUIRED, "kernel": REQUIRED, "stride": 1, "padding": 0, "bias": True, "init": "he",
+               "weight_scale": 0.01},
     "maxpool2d": {"kernel": REQUIRED, "stride": None, "padding": 0},
     "avgpool2d": {"kernel": REQUIRED, "stride": None, "padding": 0},
     "flatten": {},

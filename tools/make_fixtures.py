@@ -11,6 +11,7 @@ fixtures are committed. Every tensor is {"shape": [...], "data": [flat row-major
 """
 
 import argparse
+import glob
 import json
 import os
 import sys
@@ -25,6 +26,7 @@ from dnn_torch import (  # noqa: E402
     DTYPE,
     build_torch_layer,
     build_torch_model,
+    model_output_shape,
     randomize_,
     reg_weights,
     state_json,
@@ -369,6 +371,30 @@ def write(path, obj):
     print(f"{os.path.relpath(path, ROOT)}: {len(obj['cases'])} cases, {os.path.getsize(path)} bytes")
 
 
+def example_config_cases():
+    """The torch state_dict (names, shapes, dtypes) and trainable parameter count of the
+    model of every config in configs/, for checking dnn's checkpoints without torch."""
+    cases = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "configs", "*.json"))):
+        config = json.load(open(path))
+        model = config["model"]
+        shape = model.get("input_shape")
+        if shape is None:
+            train = config["data"]["train"]
+            if train["format"] == "idx":
+                shape = [1, 28, 28]
+            else:
+                header = open(os.path.join(os.path.dirname(path), train["path"])).readline().strip().split(",")
+                shape = [len(header) - 1]
+        torch_model = build_torch_model(model["layers"], shape)
+        state = [{"name": k, "shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}
+                 for k, v in torch_model.state_dict().items()]
+        cases.append({"name": os.path.basename(path), "input_shape": shape,
+                      "output_shape": list(model_output_shape(model["layers"], shape)),
+                      "parameters": sum(p.numel() for p in torch_model.parameters()), "state": state})
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "DNNTests", "Fixtures"))
@@ -381,6 +407,7 @@ def main():
     write(os.path.join(args.out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(args.out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
     write(os.path.join(args.out, "training.json"), {**header(), "cases": training_cases()})
+    write(os.path.join(args.out, "example_models.json"), {**header(), "cases": example_config_cases()})
 
 
 if __name__ == "__main__":
