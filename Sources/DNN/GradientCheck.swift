@@ -9,13 +9,30 @@
 /// normalisation) leaves only rounding noise (~1e-10) in the numeric estimate, which a
 /// purely relative error would call a 100% mismatch; in Double, a real bug stands out
 /// by many orders of magnitude either way. Every forward pass restarts the random
-/// generator from the same state, so dropout masks stay fixed.
+/// generator from the same state, so dropout masks stay fixed. An entry whose ±h
+/// perturbation moves an input of a ReLU or max pooling across its kink is skipped
+/// (and counted), as Caffe's checker skips kinks.
 public enum GradientCheck {
     /// The step of the central difference: small enough that h² terms vanish below 1e-10,
     /// large enough that rounding (1e-16 / h) stays near 1e-11.
     public static let step = 1e-5
     /// The largest error that passes.
     public static let tolerance = 1e-6
+
+    /// The kink fingerprint of every piecewise layer in `layer`, combined.
+    static func kinkPattern<T: Scalar>(_ layer: any Layer<T>) -> UInt64 {
+        var hasher = KinkHasher()
+        func visit(_ layer: any Layer<T>) {
+            if let piecewise = layer as? PiecewiseLayer { hasher.add(piecewise.kinkPattern) }
+            if let sequential = layer as? Sequential<T> { sequential.layers.forEach(visit) }
+            if let residual = layer as? Residual<T> {
+                visit(residual.body)
+                visit(residual.shortcut)
+            }
+        }
+        visit(layer)
+        return hasher.value
+    }
 
     /// One checked tensor.
     public struct Check: Sendable {
@@ -26,6 +43,8 @@ public enum GradientCheck {
         /// Entries compared, out of `size`.
         public var checkedEntries: Int
         public var size: Int
+        /// Entries passed over because ±h crossed a kink (ReLU at 0, a max-pool tie).
+        public var skippedEntries = 0
         public var passed: Bool { relativeError < GradientCheck.tolerance }
     }
 
@@ -43,11 +62,38 @@ public enum GradientCheck {
         return difference.squareRoot() / Swift.max(normA.squareRoot() + normN.squareRoot(), absoluteScale)
     }
 
-    /// The flat indices to check in a tensor of `size` entries: all of them up to
-    /// `maxEntries`, else a seeded sample without repeats.
-    public static func entries(size: Int, maxEntries: Int, random: inout RandomGenerator) -> [Int] {
-        if size <= maxEntries { return Array(0..<size) }
-        return Array(random.permutation(size).prefix(maxEntries)).sorted()
+    /// The order in which to try the entries of a tensor of `size`: all in order when at
+    /// most `maxEntries`, else a seeded permutation (checking stops after `maxEntries`
+    /// entries that are not on a kink).
+    public static func candidateEntries(size: Int, maxEntries: Int, random: inout RandomGenerator) -> [Int] {
+        size <= maxEntries ? Array(0..<size) : random.permutation(size)
+    }
+
+    /// Central differences of `objective` in the given entries of `value`, at most
+    /// `limit` of them, skipping entries where ±h changes `pattern()` (a kink).
+    /// Returns the entries used, their numeric derivatives and the number skipped.
+    static func numericGradient(_ value: Tensor<Double>, entries: [Int], limit: Int, pattern: () -> UInt64,
+                                objective: () -> Double) -> (used: [Int], numeric: [Double], skipped: Int) {
+        let base = pattern()
+        var used: [Int] = [], numeric: [Double] = [], skipped = 0
+        for entry in entries where used.count < limit {
+            let original = value[entry]
+            value[entry] = original + step
+            let plus = objective()
+            let plusPattern = pattern()
+            value[entry] = original - step
+            let minus = objective()
+            let minusPattern = pattern()
+            value[entry] = original
+            if plusPattern != base || minusPattern != base {
+                skipped += 1
+                continue
+            }
+            used.append(entry)
+            numeric.append((plus - minus) / (2 * step))
+        }
+        _ = objective()  // leave the layers' caches at the unperturbed point
+        return (used, numeric, skipped)
     }
 
     /// Checks every parameter of `network`: loss = softmax cross-entropy of
@@ -91,20 +137,14 @@ public enum GradientCheck {
             let analytic = parameters.map { $0.parameter.gradient.array }
             for (index, (name, parameter)) in parameters.enumerated() {
                 let value = parameter.value
-                let chosen = entries(size: value.count, maxEntries: maxEntries, random: &random)
-                var a: [Double] = [], n: [Double] = []
-                for entry in chosen {
-                    let original = value[entry]
-                    value[entry] = original + step
-                    let plus = objective(reg: reg, backward: false).total
-                    value[entry] = original - step
-                    let minus = objective(reg: reg, backward: false).total
-                    value[entry] = original
-                    n.append((plus - minus) / (2 * step))
-                    a.append(analytic[index][entry] * (name == perturb ? 1.001 : 1))
-                }
-                checks.append(Check(reg: reg, name: name, relativeError: relativeError(a, n),
-                                    checkedEntries: chosen.count, size: value.count))
+                let candidates = candidateEntries(size: value.count, maxEntries: maxEntries, random: &random)
+                let (used, numeric, skipped) = numericGradient(
+                    value, entries: candidates, limit: maxEntries, pattern: { kinkPattern(network) },
+                    objective: { objective(reg: reg, backward: false).total })
+                let scale = name == perturb ? 1.001 : 1
+                let a = used.map { analytic[index][$0] * scale }
+                checks.append(Check(reg: reg, name: name, relativeError: relativeError(a, numeric),
+                                    checkedEntries: used.count, size: value.count, skippedEntries: skipped))
             }
         }
         return (initialLoss, checks)
@@ -133,18 +173,11 @@ public enum GradientCheck {
         var targets: [(name: String, value: Tensor<Double>, analytic: [Double])] = [("input", input, dx)]
         targets += parameters.map { ($0.name, $0.parameter.value, $0.parameter.gradient.array) }
         return targets.map { name, value, analytic in
-            var n: [Double] = []
-            for entry in 0..<value.count {
-                let original = value[entry]
-                value[entry] = original + step
-                let plus = objective()
-                value[entry] = original - step
-                let minus = objective()
-                value[entry] = original
-                n.append((plus - minus) / (2 * step))
-            }
-            return Check(reg: 0, name: name, relativeError: relativeError(analytic, n), checkedEntries: value.count,
-                         size: value.count)
+            let (used, numeric, skipped) = numericGradient(
+                value, entries: Array(0..<value.count), limit: value.count, pattern: { kinkPattern(layer) },
+                objective: objective)
+            return Check(reg: 0, name: name, relativeError: relativeError(used.map { analytic[$0] }, numeric),
+                         checkedEntries: used.count, size: value.count, skippedEntries: skipped)
         }
     }
 }

@@ -48,7 +48,8 @@ enum GradcheckCommand {
                 "tolerance": .number(GradientCheck.tolerance), "passed": .bool(failed.isEmpty),
                 "checks": .array(checks.map {
                     ["reg": .number($0.reg), "param": .string($0.name), "relative_error": .number($0.relativeError),
-                     "entries": .integer($0.checkedEntries), "size": .integer($0.size), "passed": .bool($0.passed)]
+                     "entries": .integer($0.checkedEntries), "skipped_at_kinks": .integer($0.skippedEntries),
+                     "size": .integer($0.size), "passed": .bool($0.passed)]
                 }),
             ]
             Console.out(json.serialized(pretty: false))
@@ -61,6 +62,7 @@ enum GradcheckCommand {
             for check in checks {
                 Console.out(check.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     + String(format: "%-9g %-16.3e %d/%d", check.reg, check.relativeError, check.checkedEntries, check.size)
+                    + (check.skippedEntries > 0 ? " (\(check.skippedEntries) skipped at kinks)" : "")
                     + (check.passed ? "" : "   FAIL"))
             }
             Console.out(failed.isEmpty

@@ -75,6 +75,8 @@ enum Help {
     the analytic gradient of every parameter with central differences (h = 1e-5):
     relative error ‖a - n‖ / (‖a‖ + ‖n‖) over all entries of small tensors and a seeded
     sample of large ones. Dropout masks are held fixed; batchnorm runs in training mode.
+    An entry whose ±h moves a ReLU or max-pool input across its kink is skipped (and
+    counted), since a central difference there means nothing.
     Exit code 1 when any error is 1e-6 or more.
 
     OPTIONS

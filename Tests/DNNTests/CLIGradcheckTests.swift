@@ -27,6 +27,15 @@ import Testing
         #expect(abs((json["expected_loss"]?.double ?? 0) - log(3.0)) < 1e-12)
     }
 
+    @Test func residualNetworkPasses() throws {
+        let result = try CLI.run(["gradcheck", TestPaths.packageRoot + "/configs/mnist_resnet.json", "--batch", "2",
+                                  "--entries", "8", "--threads", "2", "--set", "model.input_shape=[1,28,28]", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try JSON.parse(result.stdout, file: "stdout")["checks"]?.array ?? []
+        #expect(checks.count == 2 * 29, "29 parameters of the residual net, for reg 0 and 3.14")
+        #expect(checks.contains { $0["param"]?.stringValue == "7.shortcut.0.weight" })
+    }
+
     @Test func aWrongGradientFailsWithExitOneNamingTheParameter() throws {
         let result = try CLI.run(["gradcheck", Self.everyLayer, "--reg", "0", "--perturb", "11.weight"])
         #expect(result.status == 1)

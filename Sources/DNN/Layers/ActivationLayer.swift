@@ -4,7 +4,7 @@
 /// Forward `y = f(x)`; backward `dx = dy · f'(x)`, where the kernels use whichever of x
 /// and y is cheaper (σ' = y(1 - y), tanh' = 1 - y², GELU' = Φ(x) + x·φ(x)). ReLU's
 /// derivative at exactly 0 is 0, as in PyTorch.
-public final class ActivationLayer<T: Scalar>: Layer {
+public final class ActivationLayer<T: Scalar>: Layer, PiecewiseLayer {
     public let function: Activation
     public let outputShape: [Int]
 
@@ -30,5 +30,18 @@ public final class ActivationLayer<T: Scalar>: Layer {
         T.activationBackward(function, x.data, output.data, dy.data, inputGradient.data, count: x.count,
                              context.compute)
         return inputGradient
+    }
+
+    /// The signs of the latest inputs, for ReLU and leaky ReLU (smooth functions: 0).
+    public var kinkPattern: UInt64 {
+        guard let x = input else { return 0 }
+        switch function {
+        case .relu, .leakyReLU:
+            var hasher = KinkHasher()
+            for i in 0..<x.count { hasher.add(x[i] > 0 ? 1 : 0) }
+            return hasher.value
+        case .sigmoid, .tanh, .gelu:
+            return 0
+        }
     }
 }

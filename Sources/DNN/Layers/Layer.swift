@@ -74,6 +74,23 @@ extension Layer {
     }
 }
 
+/// A layer whose output is not differentiable everywhere (ReLU at 0, max pooling on
+/// ties). The gradient checker skips an entry when a perturbation of ±h moves any
+/// input of such a layer across a kink, as Caffe's checker does: there the central
+/// difference averages two different one-sided slopes and means nothing.
+public protocol PiecewiseLayer: AnyObject {
+    /// A fingerprint of which side of every kink the latest forward's inputs fell on.
+    var kinkPattern: UInt64 { get }
+}
+
+/// Combines a sequence of booleans or small integers into a 64-bit fingerprint (FNV-1a).
+struct KinkHasher {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ item: UInt64) {
+        value = (value ^ item) &* 0x100_0000_01b3
+    }
+}
+
 /// A trainable tensor and the gradient of the loss with respect to it.
 public final class Parameter<T: Scalar>: @unchecked Sendable {
     /// The current value.

@@ -4,7 +4,7 @@
 /// Max: each output is its window's maximum; backward routes dy to that one input
 /// (the first maximum on ties, as PyTorch). Average: the window's sum over kh·kw,
 /// padded zeros included; backward spreads dy / (kh·kw) over the window.
-public final class Pooling<T: Scalar>: Layer {
+public final class Pooling<T: Scalar>: Layer, PiecewiseLayer {
     public enum Kind: Sendable { case max, average }
     public let kind: Kind
     public let geometry: WindowGeometry
@@ -14,6 +14,7 @@ public final class Pooling<T: Scalar>: Layer {
     private let output = Tensor<T>(shape: [0])
     private let inputGradient = Tensor<T>(shape: [0])
     private var batchSize = 0
+    private var outputCount = 0
 
     public init(_ kind: Kind, geometry: WindowGeometry) {
         self.kind = kind
@@ -31,6 +32,7 @@ public final class Pooling<T: Scalar>: Layer {
         batchSize = x.batchSize
         let planes = batchSize * geometry.channels
         output.reshape(to: [batchSize] + outputShape)
+        outputCount = output.count
         switch kind {
         case .max:
             argmax.reserve(output.count)
@@ -52,5 +54,13 @@ public final class Pooling<T: Scalar>: Layer {
             T.averagePoolBackward(dy.data, planes: planes, planeGeometry, dx: inputGradient.data, context.compute)
         }
         return inputGradient
+    }
+
+    /// Which input each max-pooling window chose (average pooling is smooth: 0).
+    public var kinkPattern: UInt64 {
+        guard kind == .max else { return 0 }
+        var hasher = KinkHasher()
+        for i in 0..<outputCount { hasher.add(UInt64(UInt32(bitPattern: argmax.data[i]))) }
+        return hasher.value
     }
 }
