@@ -30,6 +30,7 @@ func run(_ arguments: [String]) throws -> Int32 {
     case "train": return try TrainCommand.run(rest)
     case "eval": return try EvalCommand.run(rest)
     case "gradcheck": return try GradcheckCommand.run(rest)
+    case "bench": return try BenchCommand.run(rest)
     case "help", "--help", "-h":
         guard let topic = rest.first else {
             Console.out(Help.overview)

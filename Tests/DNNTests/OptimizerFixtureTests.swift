@@ -30,7 +30,7 @@ import Testing
             for (index, gradient) in (stepGradients.array ?? []).enumerated() {
                 parameters[index].parameter.gradient.copy(from: Fixtures.doubleTensor(gradient))
             }
-            optimizer.step()
+            optimizer.step(Compute(threads: 2))
             if (step + 1) % stepsPerEpoch == 0 { optimizer.learningRate *= decay }
             let expected = step == 0 ? fixture["after_1"] : step == 9 ? fixture["after_10"] : nil
             for (index, tensor) in (expected?.array ?? []).enumerated() {

@@ -53,11 +53,7 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
                beta: 0, channelMajor.data, context.compute)
         T.swapLeadingAxes(channelMajor.data, a: outChannels, b: n, inner: plane, into: output.data, context.compute)
         if let bias {
-            for row in 0..<(n * outChannels) {
-                let b = bias.value[row % outChannels]
-                let target = output.data + row * plane
-                for i in 0..<plane { target[i] += b }
-            }
+            T.addChannelBias(bias.value.data, to: output.data, n: n, c: outChannels, s: plane, context.compute)
         }
         return output
     }
@@ -69,9 +65,9 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         T.gemm(GEMMShape(m: outChannels, n: patchSize, k: n * plane, transposeB: true), alpha: 1,
                channelMajor.data, columns.data, beta: 1, weight.gradient.data, context.compute)
         if let bias {
-            for o in 0..<outChannels {
-                bias.gradient[o] += T.sum(channelMajor.data + o * n * plane, n * plane)
-            }
+            // dy' is [O, N·OH·OW]: one "sample" of O channels.
+            T.accumulateChannelSums(channelMajor.data, n: 1, c: outChannels, s: n * plane, into: bias.gradient.data,
+                                    context.compute)
         }
         inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
         if computesInputGradient {

@@ -38,13 +38,7 @@ public final class Dropout<T: Scalar>: Layer {
             return output
         }
         mask.reshape(to: x.shape)
-        let scale = T(1 / (1 - p))
-        var unit = 0
-        while unit < x.count {
-            let keep: T = context.random.uniform() >= p ? scale : 0
-            (mask.data + unit).update(repeating: keep, count: unitSize)
-            unit += unitSize
-        }
+        T.dropoutMask(mask.data, units: x.count / unitSize, unitSize: unitSize, p: p, random: &context.random)
         T.multiply(x.data, mask.data, output.data, count: x.count)
         return output
     }

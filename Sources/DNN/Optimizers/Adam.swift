@@ -36,13 +36,13 @@ public final class Adam<T: Scalar>: Optimizer {
         }
     }
 
-    public func step() {
+    public func step(_ compute: Compute) {
         stepCount += 1
         for (index, (_, parameter)) in parameters.enumerated() {
             T.adamUpdate(parameter.value.data, parameter.gradient.data, m: firstMoments[index].data,
                          v: secondMoments[index].data, count: parameter.value.count, lr: learningRate,
                          beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled,
-                         step: stepCount)
+                         step: stepCount, compute)
         }
     }
 }

@@ -32,12 +32,12 @@ public final class RMSprop<T: Scalar>: Optimizer {
         }
     }
 
-    public func step() {
+    public func step(_ compute: Compute) {
         for (index, (_, parameter)) in parameters.enumerated() {
             T.rmspropUpdate(parameter.value.data, parameter.gradient.data, squareAverage: squareAverages[index].data,
                             momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data,
                             count: parameter.value.count, lr: T(learningRate), alpha: T(alpha), eps: T(eps),
-                            momentum: T(momentum), weightDecay: T(weightDecay))
+                            momentum: T(momentum), weightDecay: T(weightDecay), compute)
         }
         stepCount += 1
     }

@@ -26,12 +26,12 @@ public final class SGD<T: Scalar>: Optimizer {
         zip(parameters, momentumBuffers).map { ("\($0.name).momentum_buffer", $1) }
     }
 
-    public func step() {
+    public func step(_ compute: Compute) {
         for (index, (_, parameter)) in parameters.enumerated() {
             T.sgdUpdate(parameter.value.data, parameter.gradient.data,
                         momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data,
                         count: parameter.value.count, lr: T(learningRate), momentum: T(momentum),
-                        nesterov: nesterov, weightDecay: T(weightDecay), firstStep: stepCount == 0)
+                        nesterov: nesterov, weightDecay: T(weightDecay), firstStep: stepCount == 0, compute)
         }
         stepCount += 1
     }

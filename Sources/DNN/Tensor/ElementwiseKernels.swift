@@ -27,40 +27,34 @@ public protocol ElementwiseKernels: KernelScalar {
     /// `y[i] = x[i] · mask[i]`.
     static func multiply(_ x: UnsafePointer<Self>, _ mask: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                          count: Int)
+    /// `y[n, c, s] += bias[c]` for [N, C, S] (a convolution's bias).
+    static func addChannelBias(_ bias: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, n: Int, c: Int, s: Int,
+                               _ compute: Compute)
+    /// `sums[c] += Σ_{n,s} x[n, c, s]` for [N, C, S] (a convolution's bias gradient).
+    static func accumulateChannelSums(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                      into sums: UnsafeMutablePointer<Self>, _ compute: Compute)
+    /// `x[i] = value`.
+    static func fill(_ x: UnsafeMutablePointer<Self>, with value: Self, count: Int)
+    /// An inverted-dropout mask: `units` runs of `unitSize` equal entries, each
+    /// `1/(1-p)` with probability 1 - p, else 0; one uniform draw per unit, in order.
+    static func dropoutMask(_ mask: UnsafeMutablePointer<Self>, units: Int, unitSize: Int, p: Double,
+                            random: inout RandomGenerator)
     /// Σ x[i]², accumulated in Double (for the `reg` term).
     static func sumOfSquares(_ x: UnsafePointer<Self>, count: Int) -> Double
 }
 
 extension ElementwiseKernels {
-    @inline(__always) static func load(_ p: UnsafePointer<Self>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always) static func store(_ v: Vector, _ p: UnsafeMutablePointer<Self>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
     public static func activationForward(_ f: Activation, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
                                          count: Int, _ compute: Compute) {
         compute.parallelRanges(count, grain: 1 << 14) { range in
-            let lanes = Vector.scalarCount
-            var i = range.lowerBound
             switch f {
+            // Plain loops: LLVM vectorises them into compare-and-blend; SIMD masks in
+            // Swift do not lower as well.
             case .relu:
-                let zero = Vector(repeating: 0)
-                while i + lanes <= range.upperBound {
-                    store(load(x + i).replacing(with: zero, where: load(x + i) .< zero), y + i)
-                    i += lanes
-                }
-                while i < range.upperBound { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
+                for i in range { y[i] = x[i] > 0 ? x[i] : 0 }
             case .leakyReLU(let slope):
-                let zero = Vector(repeating: 0), s = Vector(repeating: Self(slope))
-                while i + lanes <= range.upperBound {
-                    let v = load(x + i)
-                    store(v.replacing(with: v * s, where: v .< zero), y + i)
-                    i += lanes
-                }
-                while i < range.upperBound { y[i] = x[i] > 0 ? x[i] : Self(slope) * x[i]; i += 1 }
+                let s = Self(slope)
+                for i in range { y[i] = x[i] > 0 ? x[i] : s * x[i] }
             case .sigmoid:
                 for i in range { y[i] = 1 / (1 + exp(-x[i])) }
             case .tanh:
@@ -76,24 +70,12 @@ extension ElementwiseKernels {
                                           _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
                                           count: Int, _ compute: Compute) {
         compute.parallelRanges(count, grain: 1 << 14) { range in
-            let lanes = Vector.scalarCount
-            var i = range.lowerBound
             switch f {
             case .relu:
-                let zero = Vector(repeating: 0)
-                while i + lanes <= range.upperBound {
-                    store(load(dy + i).replacing(with: zero, where: load(x + i) .<= zero), dx + i)
-                    i += lanes
-                }
-                while i < range.upperBound { dx[i] = x[i] > 0 ? dy[i] : 0; i += 1 }
+                for i in range { dx[i] = x[i] > 0 ? dy[i] : 0 }
             case .leakyReLU(let slope):
-                let zero = Vector(repeating: 0), s = Vector(repeating: Self(slope))
-                while i + lanes <= range.upperBound {
-                    let g = load(dy + i)
-                    store(g.replacing(with: g * s, where: load(x + i) .<= zero), dx + i)
-                    i += lanes
-                }
-                while i < range.upperBound { dx[i] = x[i] > 0 ? dy[i] : Self(slope) * dy[i]; i += 1 }
+                let s = Self(slope)
+                for i in range { dx[i] = x[i] > 0 ? dy[i] : s * dy[i] }
             case .sigmoid:
                 for i in range { dx[i] = dy[i] * y[i] * (1 - y[i]) }
             case .tanh:
@@ -142,6 +124,63 @@ extension ElementwiseKernels {
             i += lanes
         }
         while i < count { y[i] = x[i] * mask[i]; i += 1 }
+    }
+
+    public static func addChannelBias(_ bias: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, n: Int, c: Int,
+                                      s: Int, _ compute: Compute) {
+        compute.parallelRanges(n * c, grain: Swift.max(1, 8192 / Swift.max(s, 1))) { rows in
+            for row in rows {
+                let b = Vector(repeating: bias[row % c]), target = y + row * s
+                var i = 0
+                while i + Vector.scalarCount <= s {
+                    store(load(target + i) + b, target + i)
+                    i += Vector.scalarCount
+                }
+                while i < s { target[i] += bias[row % c]; i += 1 }
+            }
+        }
+    }
+
+    public static func accumulateChannelSums(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+                                             into sums: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        compute.parallelRanges(c) { channels in
+            for channel in channels {
+                var acc = Vector()
+                var tail: Self = 0
+                for sample in 0..<n {
+                    let source = x + (sample * c + channel) * s
+                    var i = 0
+                    while i + Vector.scalarCount <= s {
+                        acc += load(source + i)
+                        i += Vector.scalarCount
+                    }
+                    while i < s { tail += source[i]; i += 1 }
+                }
+                sums[channel] += acc.sum() + tail
+            }
+        }
+    }
+
+    public static func fill(_ x: UnsafeMutablePointer<Self>, with value: Self, count: Int) {
+        x.update(repeating: value, count: count)
+    }
+
+    public static func dropoutMask(_ mask: UnsafeMutablePointer<Self>, units: Int, unitSize: Int, p: Double,
+                                   random: inout RandomGenerator) {
+        let scale = Self(1 / (1 - p))
+        // Keep when a 32-bit uniform is at least p·2³²: two draws per 64-bit word.
+        let threshold = UInt64((p * 4_294_967_296).rounded(.up))
+        var unit = 0
+        while unit < units {
+            let word = random.next()
+            for half in 0..<2 where unit < units {
+                let draw = half == 0 ? word & 0xFFFF_FFFF : word >> 32
+                let keep: Self = draw >= threshold ? scale : 0
+                let start = mask + unit * unitSize
+                for i in 0..<unitSize { start[i] = keep }
+                unit += 1
+            }
+        }
     }
 
     public static func sumOfSquares(_ x: UnsafePointer<Self>, count: Int) -> Double {

@@ -45,12 +45,15 @@ extension MatrixKernels {
 
 /// Packed, cache-blocked matrix multiplication (the BLIS design).
 ///
-/// Loops, outermost first: column blocks of `NC` (jc), depth blocks of `KC` (pc; B's
-/// block is packed into `NR`-wide panels), row blocks of `MC` (ic; A's block is packed
-/// into `MR`-tall panels), then the `MR x NR` micro-kernel, which keeps its whole tile
-/// of C in 24 vector registers and does one fused multiply-add per register per k.
-/// Threads split C into disjoint tiles, so each element is summed by one thread in
-/// the same order whatever the thread count.
+/// Threads split C into disjoint blocks (by columns when C is wider than tall, so that
+/// the duplicated packing is the smaller operand's, else by rows) and each works alone,
+/// with one synchronisation per product. Within a block, loops outermost first: column
+/// blocks of `NC` (jc); depth blocks of `KC` (pc), for which B's block is packed into
+/// `NR`-wide panels (KC·NC scalars, kept in L2); rows in steps of `MR` (ir), whose
+/// `MR x KC` panel of A is packed once and stays in L1 while the micro-kernel sweeps it
+/// across every B panel (jr). The `MR x NR` micro-kernel keeps its tile of C in 24 vector
+/// registers and does one fused multiply-add per register per k. Each element of C is
+/// summed by one thread in the same order whatever the thread count.
 enum GEMM<T: KernelScalar> {
     typealias V = T.Vector
     /// Rows of the micro-tile.
@@ -58,12 +61,10 @@ enum GEMM<T: KernelScalar> {
     /// Columns of the micro-tile: 3 vectors.
     static var nr: Int { 3 * V.scalarCount }
     static var lanes: Int { V.scalarCount }
-    /// Depth of a packed block: an A micro-panel (MR x KC) stays in L1.
+    /// Depth of a packed block: an A micro-panel (MR x KC, 8 KB in Float) stays in L1.
     static var kc: Int { 256 }
-    /// Rows of a packed A block, which stays in L2.
-    static var mc: Int { 96 }
-    /// Columns of a packed B block.
-    static var nc: Int { 64 * nr }
+    /// At most this many columns in a packed B block (KC x NC: 480 KB in Float, in L2).
+    static var nc: Int { 10 * nr }
 
     static func run(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
                     beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
@@ -73,72 +74,67 @@ enum GEMM<T: KernelScalar> {
             return
         }
         // Small products are not worth waking a second thread for.
-        let threads = s.m * s.n * s.k < 32_768 ? 1 : compute.threads
-        let (rowParts, columnParts) = split(s, threads: threads)
-        var jc = 0
-        while jc < s.n {
-            let ncb = Swift.min(nc, s.n - jc)
+        let rowPanels = (s.m + mr - 1) / mr, columnPanels = (s.n + nr - 1) / nr
+        let splitColumns = s.n > s.m
+        let units = splitColumns ? columnPanels : rowPanels
+        let tasks = s.m * s.n * s.k < 65_536 ? 1 : Swift.min(compute.threads, units)
+        let scratch = kc * (nc + mr)
+        if tasks == 1 {
+            block(s, alpha: alpha, a, b, beta: beta, c, rows: 0..<s.m, columns: 0..<s.n,
+                  scratch: compute.scratch(1, count: scratch, as: T.self))
+            return
+        }
+        for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratch, as: T.self) }
+        compute.parallel(tasks) { task in
+            let first = units * task / tasks, end = units * (task + 1) / tasks
+            let rows = splitColumns ? 0..<s.m : (first * mr)..<Swift.min(s.m, end * mr)
+            let columns = splitColumns ? (first * nr)..<Swift.min(s.n, end * nr) : 0..<s.n
+            block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns,
+                  scratch: compute.scratch(1 + task, count: scratch, as: T.self))
+        }
+    }
+
+    /// C[rows, columns] on one thread, with `scratch` for KC·(NC + MR) packed scalars.
+    private static func block(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
+                              _ c: UnsafeMutablePointer<T>, rows: Range<Int>, columns: Range<Int>,
+                              scratch: UnsafeMutablePointer<T>) {
+        let packedA = scratch, packedB = scratch + kc * mr
+        // Equal column blocks of at most NC, in whole panels.
+        let columnBlocks = (columns.count + nc - 1) / nc
+        let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
+        var jc = columns.lowerBound
+        while jc < columns.upperBound {
+            let ncb = Swift.min(blockWidth, columns.upperBound - jc)
             let panels = (ncb + nr - 1) / nr
             var pc = 0
             while pc < s.k {
                 let kcb = Swift.min(kc, s.k - pc)
                 let blockBeta = pc == 0 ? beta : 1
-                let packedB = compute.scratch(0, count: panels * kcb * nr, as: T.self)
-                compute.parallelRanges(panels) { range in
-                    for panel in range {
-                        packB(s, b, row: pc, column: jc + panel * nr, depth: kcb,
-                              width: Swift.min(nr, ncb - panel * nr), into: packedB + panel * kcb * nr)
-                    }
+                for panel in 0..<panels {
+                    packB(s, b, row: pc, column: jc + panel * nr, depth: kcb,
+                          width: Swift.min(nr, ncb - panel * nr), into: packedB + panel * kcb * nr)
                 }
-                compute.parallel(rowParts * columnParts) { task in
-                    let rowPart = task / columnParts, columnPart = task % columnParts
-                    let rowPanels = (s.m + mr - 1) / mr
-                    let firstRow = rowPanels * rowPart / rowParts * mr
-                    let endRow = Swift.min(s.m, rowPanels * (rowPart + 1) / rowParts * mr)
-                    let firstPanel = panels * columnPart / columnParts
-                    let endPanel = panels * (columnPart + 1) / columnParts
-                    if firstRow >= endRow || firstPanel >= endPanel { return }
-                    let packedA = compute.scratch(1 + task, count: mc * kcb, as: T.self)
-                    var ic = firstRow
-                    while ic < endRow {
-                        let mcb = Swift.min(mc, endRow - ic)
-                        var ir = 0
-                        while ir < mcb {
-                            packA(s, a, row: ic + ir, column: pc, depth: kcb,
-                                  height: Swift.min(mr, mcb - ir), into: packedA + ir * kcb)
-                            ir += mr
+                var row = rows.lowerBound
+                while row < rows.upperBound {
+                    let height = Swift.min(mr, rows.upperBound - row)
+                    packA(s, a, row: row, column: pc, depth: kcb, height: height, into: packedA)
+                    for panel in 0..<panels {
+                        let width = Swift.min(nr, ncb - panel * nr)
+                        let cTile = c + row * s.ldc + jc + panel * nr
+                        let bPanel = packedB + panel * kcb * nr
+                        if height == mr && width == nr {
+                            kernel(depth: kcb, packedA, bPanel, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
+                        } else {
+                            edgeKernel(depth: kcb, packedA, bPanel, cTile, ldc: s.ldc, height: height,
+                                       width: width, alpha: alpha, beta: blockBeta)
                         }
-                        for panel in firstPanel..<endPanel {
-                            let column = jc + panel * nr
-                            let width = Swift.min(nr, ncb - panel * nr)
-                            ir = 0
-                            while ir < mcb {
-                                let height = Swift.min(mr, mcb - ir)
-                                let cTile = c + (ic + ir) * s.ldc + column
-                                let aPanel = packedA + ir * kcb, bPanel = packedB + panel * kcb * nr
-                                if height == mr && width == nr {
-                                    kernel(depth: kcb, aPanel, bPanel, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
-                                } else {
-                                    edgeKernel(depth: kcb, aPanel, bPanel, cTile, ldc: s.ldc, height: height,
-                                               width: width, alpha: alpha, beta: blockBeta)
-                                }
-                                ir += mr
-                            }
-                        }
-                        ic += mcb
                     }
+                    row += mr
                 }
                 pc += kcb
             }
             jc += ncb
         }
-    }
-
-    /// Splits C's tiles over threads: by rows when there are enough rows, else by columns.
-    private static func split(_ s: GEMMShape, threads: Int) -> (rows: Int, columns: Int) {
-        if threads == 1 { return (1, 1) }
-        let rowPanels = (s.m + mr - 1) / mr
-        return rowPanels >= 2 * threads ? (threads, 1) : (1, threads)
     }
 
     /// `C = beta * C`, for an empty inner dimension.
@@ -161,10 +157,27 @@ enum GEMM<T: KernelScalar> {
                 let target = packed + p * mr
                 for r in 0..<height { target[r] = source[r] }
             }
+        } else if height == mr {
+            // Eight row streams in, one contiguous stream out (wrapping arithmetic: no
+            // overflow checks in the innermost loop).
+            let base = a + row * s.lda + column, lda = s.lda
+            var p = 0
+            while p < depth {
+                let source = base + p, target = packed + p &* 8
+                target[0] = source[0]
+                target[1] = source[lda]
+                target[2] = source[2 &* lda]
+                target[3] = source[3 &* lda]
+                target[4] = source[4 &* lda]
+                target[5] = source[5 &* lda]
+                target[6] = source[6 &* lda]
+                target[7] = source[7 &* lda]
+                p &+= 1
+            }
         } else {
             for r in 0..<height {
                 let source = a + (row + r) * s.lda + column
-                for p in 0..<depth { packed[p * mr + r] = source[p] }
+                for p in 0..<depth { packed[p &* mr &+ r] = source[p] }
             }
         }
     }
@@ -176,29 +189,45 @@ enum GEMM<T: KernelScalar> {
                               width: Int, into packed: UnsafeMutablePointer<T>) {
         if width < nr { packed.update(repeating: 0, count: depth * nr) }
         if s.transposeB {
-            // B is stored [N, K]: column j of op(B) is a contiguous row of B.
-            for j in 0..<width {
-                let source = b + (column + j) * s.ldb + row
-                for p in 0..<depth { packed[p * nr + j] = source[p] }
+            // B is stored [N, K]: column j of op(B) is a contiguous row of B. Transpose in
+            // chunks of 16 k, so that both the rows read and the panel written stay in L1.
+            var p0 = 0
+            while p0 < depth {
+                let chunk = Swift.min(16, depth - p0)
+                for j in 0..<width {
+                    let source = b + (column + j) * s.ldb + row + p0
+                    let target = packed + p0 * nr + j
+                    var t = 0
+                    while t < chunk {
+                        target[t &* nr] = source[t]
+                        t &+= 1
+                    }
+                }
+                p0 += 16
             }
         } else {
-            for p in 0..<depth {
-                (packed + p * nr).update(from: b + (row + p) * s.ldb + column, count: width)
+            if width == nr {
+                for p in 0..<depth {
+                    let source = b + (row + p) * s.ldb + column, target = packed + p * nr
+                    T.store(T.load(source), target)
+                    T.store(T.load(source + lanes), target + lanes)
+                    T.store(T.load(source + 2 * lanes), target + 2 * lanes)
+                }
+            } else {
+                for p in 0..<depth {
+                    let source = b + (row + p) * s.ldb + column, target = packed + p * nr
+                    for j in 0..<width { target[j] = source[j] }
+                }
             }
         }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<T>) -> V {
-        UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
     /// `tile = alpha * acc + beta * tile` for one vector; beta == 0 never reads the tile,
     /// so uninitialised output may hold anything, as in BLAS.
     @inline(__always)
-    private static func store(_ acc: V, _ tile: UnsafeMutablePointer<T>, _ alpha: T, _ beta: T) {
+    private static func storeTile(_ acc: V, _ tile: UnsafeMutablePointer<T>, _ alpha: T, _ beta: T) {
         var result = alpha == 1 ? acc : acc * alpha
-        if beta != 0 { result.addProduct(V(repeating: beta), load(tile)) }
+        if beta != 0 { result.addProduct(V(repeating: beta), T.load(tile)) }
         UnsafeMutableRawPointer(tile).storeBytes(of: result, as: V.self)
     }
 
@@ -217,9 +246,9 @@ enum GEMM<T: KernelScalar> {
         var c60 = V(), c61 = V(), c62 = V()
         var c70 = V(), c71 = V(), c72 = V()
         for p in 0..<depth {
-            let b0 = load(b + (p &* nr &+ 0 &* lanes))
-            let b1 = load(b + (p &* nr &+ 1 &* lanes))
-            let b2 = load(b + (p &* nr &+ 2 &* lanes))
+            let b0 = T.load(b + (p &* nr &+ 0 &* lanes))
+            let b1 = T.load(b + (p &* nr &+ 1 &* lanes))
+            let b2 = T.load(b + (p &* nr &+ 2 &* lanes))
             let a0 = V(repeating: a[p &* mr &+ 0])
             c00.addProduct(a0, b0); c01.addProduct(a0, b1); c02.addProduct(a0, b2)
             let a1 = V(repeating: a[p &* mr &+ 1])
@@ -237,30 +266,30 @@ enum GEMM<T: KernelScalar> {
             let a7 = V(repeating: a[p &* mr &+ 7])
             c70.addProduct(a7, b0); c71.addProduct(a7, b1); c72.addProduct(a7, b2)
         }
-        store(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c02, tile + (0 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c12, tile + (1 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c22, tile + (2 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c41, tile + (4 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c42, tile + (4 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c51, tile + (5 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c52, tile + (5 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c61, tile + (6 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c62, tile + (6 &* ldt &+ 2 &* lanes), alpha, beta)
-        store(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
-        store(c71, tile + (7 &* ldt &+ 1 &* lanes), alpha, beta)
-        store(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c02, tile + (0 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c12, tile + (1 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c22, tile + (2 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c41, tile + (4 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c42, tile + (4 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c51, tile + (5 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c52, tile + (5 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c61, tile + (6 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c62, tile + (6 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c71, tile + (7 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
     /// A partial tile at the right or bottom edge of C: the full micro-kernel into a

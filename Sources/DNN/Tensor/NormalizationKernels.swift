@@ -53,16 +53,8 @@ public protocol NormalizationKernels: KernelScalar {
 }
 
 extension NormalizationKernels {
-    @inline(__always) private static func load(_ p: UnsafePointer<Self>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always) private static func store(_ v: Vector, _ p: UnsafeMutablePointer<Self>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
     /// Σ x[i].
-    @inline(__always) static func sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self {
+    @inline(__always) fileprivate static func sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self {
         let lanes = Vector.scalarCount
         var acc = Vector(), i = 0
         while i + lanes <= count { acc += load(x + i); i += lanes }
@@ -72,7 +64,7 @@ extension NormalizationKernels {
     }
 
     /// Σ (x[i] - center)².
-    @inline(__always) static func squaredDeviation(_ x: UnsafePointer<Self>, _ count: Int, around center: Self) -> Self {
+    @inline(__always) fileprivate static func squaredDeviation(_ x: UnsafePointer<Self>, _ count: Int, around center: Self) -> Self {
         let lanes = Vector.scalarCount
         let m = Vector(repeating: center)
         var acc = Vector(), i = 0
@@ -87,7 +79,7 @@ extension NormalizationKernels {
     }
 
     /// Σ a[i] · b[i].
-    @inline(__always) static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ count: Int) -> Self {
+    @inline(__always) fileprivate static func dot(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ count: Int) -> Self {
         let lanes = Vector.scalarCount
         var acc = Vector(), i = 0
         while i + lanes <= count { acc.addProduct(load(a + i), load(b + i)); i += lanes }
@@ -97,7 +89,7 @@ extension NormalizationKernels {
     }
 
     /// `y[i] = a · x[i] + b`.
-    @inline(__always) static func affine(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ count: Int,
+    @inline(__always) fileprivate static func affine(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ count: Int,
                                          scale a: Self, shift b: Self) {
         let lanes = Vector.scalarCount
         let av = Vector(repeating: a), bv = Vector(repeating: b)
@@ -110,6 +102,28 @@ extension NormalizationKernels {
                                          mean: UnsafeMutablePointer<Self>, variance: UnsafeMutablePointer<Self>,
                                          _ compute: Compute) {
         let m = Self(n * s)
+        if s == 1 {
+            // [N, D]: walk rows, vectorised across features; threads take feature ranges.
+            compute.parallelRanges(c, grain: 64) { channels in
+                let lo = channels.lowerBound, width = channels.count
+                (mean + lo).update(repeating: 0, count: width)
+                (variance + lo).update(repeating: 0, count: width)
+                for row in 0..<n {
+                    let source = x + row * c + lo
+                    for j in 0..<width { mean[lo + j] += source[j] }
+                }
+                for j in 0..<width { mean[lo + j] /= m }
+                for row in 0..<n {
+                    let source = x + row * c + lo
+                    for j in 0..<width {
+                        let d = source[j] - mean[lo + j]
+                        variance[lo + j] += d * d
+                    }
+                }
+                for j in 0..<width { variance[lo + j] /= m }
+            }
+            return
+        }
         compute.parallelRanges(c) { channels in
             for ch in channels {
                 var total: Self = 0
@@ -128,6 +142,19 @@ extension NormalizationKernels {
                                         gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
                                         xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>,
                                         _ compute: Compute) {
+        if s == 1 {
+            compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
+                for row in rows {
+                    let offset = row * c
+                    for j in 0..<c {
+                        let normalized = x[offset + j] * invstd[j] + (-mean[j] * invstd[j])
+                        xhat[offset + j] = normalized
+                        y[offset + j] = normalized * gamma[j] + beta[j]
+                    }
+                }
+            }
+            return
+        }
         compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
             for row in rows {
                 let ch = row % c, offset = row * s
@@ -141,6 +168,21 @@ extension NormalizationKernels {
                                            n: Int, c: Int, s: Int,
                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                            _ compute: Compute) {
+        if s == 1 {
+            compute.parallelRanges(c, grain: 64) { channels in
+                let lo = channels.lowerBound, width = channels.count
+                (sumDy + lo).update(repeating: 0, count: width)
+                (sumDyXhat + lo).update(repeating: 0, count: width)
+                for row in 0..<n {
+                    let g = dy + row * c + lo, h = xhat + row * c + lo
+                    for j in 0..<width {
+                        sumDy[lo + j] += g[j]
+                        sumDyXhat[lo + j] += g[j] * h[j]
+                    }
+                }
+            }
+            return
+        }
         compute.parallelRanges(c) { channels in
             for ch in channels {
                 var a: Self = 0, b: Self = 0
@@ -160,13 +202,26 @@ extension NormalizationKernels {
                                                 invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
                                                 sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
                                                 dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        let scale: Self = m == 0 ? 0 : 1 / Self(m)
+        if s == 1 {
+            compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
+                for row in rows {
+                    let offset = row * c
+                    for j in 0..<c {
+                        let k = gamma[j] * invstd[j]
+                        dx[offset + j] = k * (dy[offset + j] - sumDy[j] * scale - xhat[offset + j] * (sumDyXhat[j] * scale))
+                    }
+                }
+            }
+            return
+        }
         let lanes = Vector.scalarCount
         compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
             for row in rows {
                 let ch = row % c, offset = row * s
                 let k = gamma[ch] * invstd[ch]
-                let meanDy = m == 0 ? 0 : sumDy[ch] / Self(m)
-                let meanDyXhat = m == 0 ? 0 : sumDyXhat[ch] / Self(m)
+                let meanDy = sumDy[ch] * scale
+                let meanDyXhat = sumDyXhat[ch] * scale
                 let kv = Vector(repeating: k), mdy = Vector(repeating: meanDy), mdx = Vector(repeating: meanDyXhat)
                 var i = 0
                 while i + lanes <= s {

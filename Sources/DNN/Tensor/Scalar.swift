@@ -18,6 +18,8 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
     static func tanh(_ x: Self) -> Self
     /// The error function (for the exact GELU).
     static func erf(_ x: Self) -> Self
+    /// √x of every lane, x ≥ 0, within an ulp (see `VectorSquareRoot.swift`).
+    static func squareRoot(_ x: Vector) -> Vector
 }
 
 /// A floating-point type the layers run in: `Float` trains at full speed, `Double` runs

@@ -20,14 +20,19 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         self.count = count
         self.capacity = Swift.max(count, 1)
         self.data = Tensor.allocate(capacity)
-        data.initialize(repeating: 0, count: capacity)
+        zero(first: capacity)
+    }
+
+    private func zero(first elements: Int) {
+        UnsafeMutableRawPointer(data).initializeMemory(as: UInt8.self, repeating: 0,
+                                                       count: elements * MemoryLayout<T>.stride)
     }
 
     /// A tensor holding `values` in row-major order.
     public convenience init(shape: [Int], values: [T]) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
         self.init(shape: shape)
-        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+        values.withUnsafeBytes { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
     deinit { data.deallocate() }
@@ -45,7 +50,7 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
             data.deallocate()
             capacity = newCount
             data = Tensor.allocate(capacity)
-            data.initialize(repeating: 0, count: capacity)
+            zero(first: capacity)
         }
         shape = newShape
         count = newCount
@@ -56,16 +61,22 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     /// The number of scalars per sample: the product of all but the first dimension.
     @inlinable public var sampleSize: Int { shape.isEmpty ? 1 : count / Swift.max(shape[0], 1) }
 
-    /// Sets every element to zero.
-    public func zero() { data.update(repeating: 0, count: count) }
+    // These run inside generic layer code, where a typed `update(repeating:)` would loop
+    // through witness tables element by element: byte-level memset and memcpy instead.
+
+    /// Sets every element to zero (all-zero bits are +0.0 in IEEE 754).
+    public func zero() {
+        UnsafeMutableRawPointer(data).initializeMemory(as: UInt8.self, repeating: 0,
+                                                       count: count * MemoryLayout<T>.stride)
+    }
 
     /// Sets every element to `value`.
-    public func fill(_ value: T) { data.update(repeating: value, count: count) }
+    public func fill(_ value: T) { T.fill(data, with: value, count: count) }
 
     /// Copies the contents of `other`, which must have the same number of elements.
     public func copy(from other: Tensor<T>) {
         precondition(other.count == count, "copy between tensors of \(other.count) and \(count) elements")
-        data.update(from: other.data, count: count)
+        UnsafeMutableRawPointer(data).copyMemory(from: other.data, byteCount: count * MemoryLayout<T>.stride)
     }
 
     /// The elements as an array (for tests, checkpoints and printing).

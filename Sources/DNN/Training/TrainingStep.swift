@@ -35,7 +35,7 @@ public final class TrainingStep<T: Scalar> {
                 T.axpy(T(reg), parameter.value.data, parameter.gradient.data, count: parameter.value.count)
             }
         }
-        optimizer.step()
+        optimizer.step(context.compute)
         return result
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The workloads of `dnn bench`: matrix products and the training and inference
+/// throughput of example networks on synthetic data, timed in this process.
+public enum Benchmark {
+    /// Runs `body` repeatedly for about `seconds` (after one warm-up call) and returns the
+    /// fastest time of one call: the least disturbed by other work on a shared machine.
+    public static func fastest(seconds: Double, minimumRuns: Int = 3, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        let start = Date()
+        var runs = 0
+        while runs < minimumRuns || Date().timeIntervalSince(start) < seconds {
+            let t = Date()
+            body()
+            best = Swift.min(best, Date().timeIntervalSince(t))
+            runs += 1
+        }
+        return best
+    }
+
+    /// One matrix-product workload.
+    public struct GEMMCase: Sendable {
+        public var label: String
+        public var shape: GEMMShape
+        public var flops: Double { 2 * Double(shape.m) * Double(shape.n) * Double(shape.k) }
+    }
+
+    /// Square products and the products of the MNIST MLP's first layer (batch 128,
+    /// 784 → 512): forward `X·Wᵀ`, and backward `dYᵀ·X` and `dY·W`.
+    public static let gemmCases: [GEMMCase] = [
+        GEMMCase(label: "256x256x256", shape: GEMMShape(m: 256, n: 256, k: 256)),
+        GEMMCase(label: "512x512x512", shape: GEMMShape(m: 512, n: 512, k: 512)),
+        GEMMCase(label: "1024x1024x1024", shape: GEMMShape(m: 1024, n: 1024, k: 1024)),
+        GEMMCase(label: "mlp fwd 128x784 . (512x784)T", shape: GEMMShape(m: 128, n: 512, k: 784, transposeB: true)),
+        GEMMCase(label: "mlp dW (128x512)T . 128x784", shape: GEMMShape(m: 512, n: 784, k: 128, transposeA: true)),
+        GEMMCase(label: "mlp dX 128x512 . 512x784", shape: GEMMShape(m: 128, n: 784, k: 512)),
+    ]
+
+    /// GFLOP/s of one GEMM case in Float.
+    public static func gemm(_ c: GEMMCase, threads: Int, seconds: Double) -> Double {
+        let s = c.shape
+        var random = RandomGenerator(seed: 1)
+        let a = Tensor<Float>(shape: [s.m * s.k], values: (0..<(s.m * s.k)).map { _ in Float(random.uniform()) })
+        let b = Tensor<Float>(shape: [s.k * s.n], values: (0..<(s.k * s.n)).map { _ in Float(random.uniform()) })
+        let out = Tensor<Float>(shape: [s.m * s.n])
+        let compute = Compute(threads: threads)
+        let time = fastest(seconds: seconds) {
+            Float.gemm(s, alpha: 1, a.data, b.data, beta: 0, out.data, compute)
+        }
+        return c.flops / time / 1e9
+    }
+
+    /// Samples per second of training steps of `layers` on random data of `inputShape`.
+    public static func training(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
+                                batchSize: Int, threads: Int, seconds: Double) throws -> Double {
+        var random = RandomGenerator(seed: 2)
+        let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
+        let model = optimizer.makeOptimizer(for: network.parameters)
+        let step = TrainingStep(network: network, optimizer: model, reg: 0)
+        let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
+                                             random: &random)
+        let context = Context(mode: .training, random: random, compute: Compute(threads: threads))
+        let time = labels.withUnsafeBufferPointer { labels in
+            fastest(seconds: seconds) { _ = step.run(input, labels: labels.baseAddress!, context: context) }
+        }
+        return Double(batchSize) / time
+    }
+
+    /// Samples per second of evaluation-mode forward passes.
+    public static func inference(layers: [LayerSpec], inputShape: [Int], batchSize: Int, threads: Int,
+                                 seconds: Double) throws -> Double {
+        var random = RandomGenerator(seed: 3)
+        let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
+        let (input, _) = syntheticBatch(inputShape: inputShape, classes: 1, batchSize: batchSize, random: &random)
+        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let time = fastest(seconds: seconds) { _ = network.forward(input, context) }
+        return Double(batchSize) / time
+    }
+
+    private static func syntheticBatch(inputShape: [Int], classes: Int, batchSize: Int,
+                                       random: inout RandomGenerator) -> (Tensor<Float>, [Int32]) {
+        let count = batchSize * inputShape.reduce(1, *)
+        let input = Tensor<Float>(shape: [batchSize] + inputShape, values: (0..<count).map { _ in Float(random.uniform()) })
+        let labels = (0..<batchSize).map { _ in Int32(random.integer(below: classes)) }
+        return (input, labels)
+    }
+}

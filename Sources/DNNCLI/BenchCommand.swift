@@ -1,0 +1,57 @@
+import DNN
+import Foundation
+
+/// `dnn bench [--threads N] [--seconds S] [--json]`: speed of this build on this machine.
+enum BenchCommand {
+    static let options = [
+        OptionSpec(name: "--threads", takesValue: true), OptionSpec(name: "--seconds", takesValue: true),
+        OptionSpec(name: "--json", takesValue: false), OptionSpec(name: "--only", takesValue: true),
+        OptionSpec(name: "--configs", takesValue: true), OptionSpec(name: "--models", takesValue: true),
+    ]
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let parsed = try Arguments(arguments, options: options, command: "bench")
+        _ = try parsed.positionals([], required: 0, command: "bench")
+        let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
+        let seconds = Double(parsed.value("--seconds") ?? "1") ?? 1
+        let only = Set((parsed.value("--only") ?? "gemm,train,infer").split(separator: ",").map(String.init))
+        let configDirectory = parsed.value("--configs") ?? "configs"
+        let json = parsed.flag("--json")
+        var rows: [JSON] = []
+        func report(_ kind: String, _ name: String, _ value: Double, _ unit: String) {
+            rows.append(["kind": .string(kind), "name": .string(name), "value": .number(value), "unit": .string(unit),
+                         "threads": .integer(threads)])
+            if !json {
+                Console.out(kind.padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + String(format: "%12.1f %@", value, unit))
+            }
+        }
+        if !json { Console.out("dnn \(DNNVersion.current) bench, \(threads) threads, best of ~\(seconds)s per row") }
+        if only.contains("gemm") {
+            for c in Benchmark.gemmCases {
+                report("gemm", c.label, Benchmark.gemm(c, threads: threads, seconds: seconds), "GFLOP/s")
+            }
+        }
+        let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
+        for name in models where !only.isDisjoint(with: ["train", "infer"]) {
+            let config = try Config.load(path: "\(configDirectory)/\(name).json").config
+            let shape = config.model.inputShape ?? [1, 28, 28]
+            if only.contains("train") {
+                let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
+                                                  inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
+                                                  threads: threads, seconds: seconds)
+                report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s")
+            }
+            if only.contains("infer") {
+                for batch in [1, 64, 256, 1024] {
+                    let rate = try Benchmark.inference(layers: config.model.layers, inputShape: shape, batchSize: batch,
+                                                       threads: threads, seconds: seconds)
+                    report("infer", "\(name) batch \(batch)", rate, "samples/s")
+                }
+            }
+        }
+        if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
+        return 0
+    }
+}

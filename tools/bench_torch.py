@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The workloads of `dnn bench` in PyTorch (eager) and NumPy, on this machine.
+
+Prints one JSON object: {"results": [{"kind", "name", "value", "unit", "impl"}, ...]}, rows
+named as `dnn bench --json` names them, so `tools/compare_bench.py` can put both side by
+side. Not needed by CI. Run with the same thread count as dnn (`--threads`, default 2).
+
+- gemm: sgemm of NumPy (OpenBLAS) and torch at the sizes of `Benchmark.gemmCases`.
+  OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE must be unset for NumPy's full speed (the
+  Makefile's `compare` target does that for this command only).
+- train: samples/s of training steps of configs/mnist_mlp.json and configs/mnist_cnn.json
+  (their batch sizes and optimizers) on random data of MNIST's shape; for the MLP also a
+  course-style NumPy implementation (affine/batchnorm/relu/dropout forward and backward
+  functions, Adam), as the cs231n assignments write it.
+- infer: eval-mode forward samples/s at batch sizes 1, 64, 256, 1024 (torch.no_grad).
+- memory: peak resident memory of a full torch training run of mnist_cnn is measured by
+  `make compare` with /usr/bin/time, not here.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fastest(seconds, body, minimum=3):
+    body()
+    best, runs, start = float("inf"), 0, time.perf_counter()
+    while runs < minimum or time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        body()
+        best = min(best, time.perf_counter() - t)
+        runs += 1
+    return best
+
+
+GEMM_CASES = [
+    ("256x256x256", 256, 256, 256, False, False),
+    ("512x512x512", 512, 512, 512, False, False),
+    ("1024x1024x1024", 1024, 1024, 1024, False, False),
+    ("mlp fwd 128x784 . (512x784)T", 128, 512, 784, False, True),
+    ("mlp dW (128x512)T . 128x784", 512, 784, 128, True, False),
+    ("mlp dX 128x512 . 512x784", 128, 784, 512, False, False),
+]
+
+
+def gemm_rows(seconds, torch):
+    rows = []
+    rng = np.random.default_rng(1)
+    for name, m, n, k, ta, tb in GEMM_CASES:
+        a = rng.random((k, m) if ta else (m, k), dtype=np.float32)
+        b = rng.random((n, k) if tb else (k, n), dtype=np.float32)
+        A, B = (a.T if ta else a), (b.T if tb else b)
+        out = np.empty((m, n), dtype=np.float32)
+        t = fastest(seconds, lambda: np.matmul(A, B, out=out))
+        rows.append({"kind": "gemm", "name": name, "value": 2 * m * n * k / t / 1e9, "unit": "GFLOP/s", "impl": "numpy"})
+        ta_, tb_ = torch.from_numpy(a), torch.from_numpy(b)
+        TA, TB = (ta_.t() if ta else ta_), (tb_.t() if tb else tb_)
+        tout = torch.empty(m, n)
+        t = fastest(seconds, lambda: torch.matmul(TA, TB, out=tout))
+        rows.append({"kind": "gemm", "name": name, "value": 2 * m * n * k / t / 1e9, "unit": "GFLOP/s", "impl": "torch"})
+    return rows
+
+
+def torch_rows(seconds, torch):
+    from dnn_torch import build_torch_model
+    rows = []
+    for name in ["mnist_mlp", "mnist_cnn"]:
+        config = json.load(open(os.path.join(ROOT, "configs", name + ".json")))
+        layers = config["model"]["layers"]
+        model = build_torch_model(layers, [1, 28, 28]).float()
+        solver = config["solver"]
+        opt_config = solver["optimizer"]
+        opt = torch.optim.Adam(model.parameters(), lr=opt_config.get("lr", 1e-3))
+        batch = solver["batch_size"]
+        x = torch.rand(batch, 1, 28, 28)
+        y = torch.randint(0, 10, (batch,))
+        loss_fn = torch.nn.CrossEntropyLoss()
+        model.train()
+
+        def step():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        t = fastest(seconds, step)
+        rows.append({"kind": "train", "name": f"{name} batch {batch}", "value": batch / t, "unit": "samples/s",
+                     "impl": "torch"})
+        model.eval()
+        for b in [1, 64, 256, 1024]:
+            xb = torch.rand(b, 1, 28, 28)
+            with torch.no_grad():
+                t = fastest(seconds, lambda: model(xb))
+            rows.append({"kind": "infer", "name": f"{name} batch {b}", "value": b / t, "unit": "samples/s",
+                         "impl": "torch"})
+    return rows
+
+
+def numpy_mlp_rows(seconds):
+    """The course's layer functions (affine, batchnorm, relu, dropout, softmax loss) and
+    Adam, vectorised NumPy, for the 784-512-256-10 MLP at batch 128."""
+    rng = np.random.default_rng(0)
+    dims = [784, 512, 256, 10]
+    params = {}
+    for i in range(3):
+        params[f"W{i}"] = (rng.standard_normal((dims[i], dims[i + 1])) * np.sqrt(2 / dims[i])).astype(np.float32)
+        params[f"b{i}"] = np.zeros(dims[i + 1], np.float32)
+        if i < 2:
+            params[f"g{i}"] = np.ones(dims[i + 1], np.float32)
+            params[f"be{i}"] = np.zeros(dims[i + 1], np.float32)
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(v) for k, v in params.items()}
+    state = {"t": 0}
+    x = rng.random((128, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 128)
+    p = 0.2
+
+    def step():
+        caches = []
+        h = x
+        for i in range(2):
+            a = h @ params[f"W{i}"] + params[f"b{i}"]
+            mu = a.mean(0)
+            var = a.var(0)
+            xhat = (a - mu) / np.sqrt(var + 1e-5)
+            bn = params[f"g{i}"] * xhat + params[f"be{i}"]
+            r = np.maximum(bn, 0)
+            mask = (rng.random(r.shape) >= p) / (1 - p)
+            caches.append((h, a, xhat, var, bn, mask))
+            h = r * mask
+        scores = h @ params["W2"] + params["b2"]
+        shifted = scores - scores.max(1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= probs.sum(1, keepdims=True)
+        dscores = probs
+        dscores[np.arange(128), y] -= 1
+        dscores /= 128
+        grads = {"W2": h.T @ dscores, "b2": dscores.sum(0)}
+        dh = dscores @ params["W2"].T
+        for i in (1, 0):
+            hin, a, xhat, var, bn, mask = caches[i]
+            dr = dh * mask
+            dbn = dr * (bn > 0)
+            grads[f"be{i}"] = dbn.sum(0)
+            grads[f"g{i}"] = (dbn * xhat).sum(0)
+            dxhat = dbn * params[f"g{i}"]
+            n = a.shape[0]
+            da = (1 / n) / np.sqrt(var + 1e-5) * (n * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0))
+            grads[f"W{i}"] = hin.T @ da
+            grads[f"b{i}"] = da.sum(0)
+            if i > 0:
+                dh = da @ params[f"W{i}"].T
+        state["t"] += 1
+        t = state["t"]
+        for k in params:
+            m[k] = 0.9 * m[k] + 0.1 * grads[k]
+            v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
+            mt = m[k] / (1 - 0.9 ** t)
+            vt = v[k] / (1 - 0.999 ** t)
+            params[k] -= 1e-3 * mt / (np.sqrt(vt) + 1e-8)
+
+    t = fastest(seconds, step)
+    return [{"kind": "train", "name": "mnist_mlp batch 128", "value": 128 / t, "unit": "samples/s", "impl": "numpy"}]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--only", default="gemm,train,infer")
+    args = parser.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    only = set(args.only.split(","))
+    rows = []
+    if "gemm" in only:
+        rows += gemm_rows(args.seconds, torch)
+    if only & {"train", "infer"}:
+        rows += [r for r in torch_rows(args.seconds, torch) if r["kind"] in only]
+    if "train" in only:
+        rows += numpy_mlp_rows(args.seconds)
+    print(json.dumps({"results": rows, "torch": torch.__version__, "numpy": np.__version__, "threads": args.threads}))
+
+
+if __name__ == "__main__":
+    main()
