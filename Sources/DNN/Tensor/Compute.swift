@@ -1,4 +1,3 @@
-import Dispatch
 
 /// How kernels use the machine: a fixed number of threads and scratch memory that
 /// lives as long as the trainer, so that no step allocates.
@@ -9,6 +8,8 @@ import Dispatch
 public final class Compute: @unchecked Sendable {
     /// The number of threads kernels split their work over.
     public let threads: Int
+    /// The workers besides the calling thread.
+    private let pool: ThreadPool
     /// Scratch slots: slot 0 is shared (e.g. a packed GEMM panel), 1...threads belong to one task each.
     private let slots: UnsafeMutablePointer<Slot>
 
@@ -20,11 +21,13 @@ public final class Compute: @unchecked Sendable {
     /// A compute context with `threads` threads (at least 1).
     public init(threads: Int) {
         self.threads = Swift.max(1, threads)
+        pool = ThreadPool(workers: self.threads - 1)
         slots = .allocate(capacity: self.threads + 1)
         slots.initialize(repeating: Slot(pointer: nil, bytes: 0), count: self.threads + 1)
     }
 
     deinit {
+        pool.shutdown()
         for slot in 0...threads { slots[slot].pointer?.deallocate() }
         slots.deallocate()
     }
@@ -35,15 +38,7 @@ public final class Compute: @unchecked Sendable {
     /// Runs `body(task)` for `task` in 0..<tasks, on up to `threads` threads at once.
     @inline(__always)
     public func parallel(_ tasks: Int, _ body: (Int) -> Void) {
-        if tasks <= 1 || threads == 1 {
-            for task in 0..<tasks { body(task) }
-        } else {
-            // Kernels hand each task disjoint memory; Dispatch cannot see that.
-            withoutActuallyEscaping(body) { body in
-                let shared = UncheckedSendable(body)
-                DispatchQueue.concurrentPerform(iterations: tasks) { shared.value($0) }
-            }
-        }
+        pool.run(tasks, body)
     }
 
     /// Splits 0..<count into `threads` contiguous ranges (fewer when count is small, each
@@ -70,10 +65,4 @@ public final class Compute: @unchecked Sendable {
         }
         return slots[slot].pointer!.bindMemory(to: T.self, capacity: count)
     }
-}
-
-/// A value handed to parallel tasks that only touch disjoint parts of it.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
