@@ -43,17 +43,20 @@ extension MatrixKernels {
     }
 }
 
-/// Packed, cache-blocked matrix multiplication (the BLIS design).
+/// Cache-blocked matrix multiplication in the BLIS design, with A read in place.
 ///
-/// Threads split C into disjoint blocks (by columns when C is wider than tall, so that
-/// the duplicated packing is the smaller operand's, else by rows) and each works alone,
-/// with one synchronisation per product. Within a block, loops outermost first: column
-/// blocks of `NC` (jc); depth blocks of `KC` (pc), for which B's block is packed into
-/// `NR`-wide panels (KC·NC scalars, kept in L2); rows in steps of `MR` (ir), whose
-/// `MR x KC` panel of A is packed once and stays in L1 while the micro-kernel sweeps it
-/// across every B panel (jr). The `MR x NR` micro-kernel keeps its tile of C in 24 vector
-/// registers and does one fused multiply-add per register per k. Each element of C is
-/// summed by one thread in the same order whatever the thread count.
+/// Threads split C into disjoint blocks (by columns when C is wider than tall, else by
+/// rows) and each works alone, with one synchronisation per product. Within a block,
+/// loops outermost first: column blocks of at most `NC` (jc); depth blocks of `KC` (pc),
+/// for which B's block is packed into `NR`-wide panels (KC·NC scalars, kept in L2); rows
+/// in steps of `MR` (ir), whose `MR x KC` slice of A stays in L1 while the micro-kernel
+/// sweeps it across every B panel (jr). A needs no packing: the micro-kernel broadcasts
+/// its scalars from any row and depth stride, so Aᵀ costs nothing. B is packed, which is
+/// a cheap vector copy unless B is transposed; a transposed B larger than A is avoided
+/// by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
+/// The `MR x NR` micro-kernel keeps its tile of C in 24 vector registers and does one
+/// fused multiply-add per register per k. Each element of C is summed by one thread in
+/// the same order whatever the thread count.
 enum GEMM<T: KernelScalar> {
     typealias V = T.Vector
     /// Rows of the micro-tile.
@@ -61,7 +64,7 @@ enum GEMM<T: KernelScalar> {
     /// Columns of the micro-tile: 3 vectors.
     static var nr: Int { 3 * V.scalarCount }
     static var lanes: Int { V.scalarCount }
-    /// Depth of a packed block: an A micro-panel (MR x KC, 8 KB in Float) stays in L1.
+    /// Depth of a block: the micro-kernel's slice of A (MR x KC, 8 KB in Float) stays in L1.
     static var kc: Int { 256 }
     /// At most this many columns in a packed B block (KC x NC: 480 KB in Float, in L2).
     static var nc: Int { 10 * nr }
@@ -73,32 +76,44 @@ enum GEMM<T: KernelScalar> {
             scale(s, beta: beta, c)
             return
         }
-        // Small products are not worth waking a second thread for.
+        // Packing a transposed B costs n·k scalar moves; the swapped product packs op(A)
+        // instead (m·k, nothing when A is already transposed) and transposes C (m·n).
+        if s.transposeB && s.n * s.k > (s.transposeA ? 0 : s.m * s.k) + s.m * s.n {
+            let swapped = GEMMShape(m: s.n, n: s.m, k: s.k, transposeA: false, transposeB: !s.transposeA,
+                                    lda: s.ldb, ldb: s.lda, ldc: s.m)
+            let product = compute.scratch(0, count: s.n * s.m, as: T.self)
+            multiply(swapped, alpha: 1, b, a, beta: 0, product, compute)
+            addTransposed(product, rows: s.n, columns: s.m, alpha: alpha, beta: beta, into: c, ldc: s.ldc, compute)
+            return
+        }
+        multiply(s, alpha: alpha, a, b, beta: beta, c, compute)
+    }
+
+    /// The product without the swap: splits C over threads and runs `block` on each part.
+    private static func multiply(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                                 beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
         let rowPanels = (s.m + mr - 1) / mr, columnPanels = (s.n + nr - 1) / nr
         let splitColumns = s.n > s.m
         let units = splitColumns ? columnPanels : rowPanels
+        // Small products are not worth waking a second thread for.
         let tasks = s.m * s.n * s.k < 65_536 ? 1 : Swift.min(compute.threads, units)
-        let scratch = kc * (nc + mr)
-        if tasks == 1 {
-            block(s, alpha: alpha, a, b, beta: beta, c, rows: 0..<s.m, columns: 0..<s.n,
-                  scratch: compute.scratch(1, count: scratch, as: T.self))
-            return
-        }
+        let scratch = kc * nc
         for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratch, as: T.self) }
         compute.parallel(tasks) { task in
             let first = units * task / tasks, end = units * (task + 1) / tasks
             let rows = splitColumns ? 0..<s.m : (first * mr)..<Swift.min(s.m, end * mr)
             let columns = splitColumns ? (first * nr)..<Swift.min(s.n, end * nr) : 0..<s.n
             block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns,
-                  scratch: compute.scratch(1 + task, count: scratch, as: T.self))
+                  packedB: compute.scratch(1 + task, count: scratch, as: T.self))
         }
     }
 
-    /// C[rows, columns] on one thread, with `scratch` for KC·(NC + MR) packed scalars.
+    /// C[rows, columns] on one thread, packing B's blocks into `packedB` (KC·NC scalars).
     private static func block(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
                               _ c: UnsafeMutablePointer<T>, rows: Range<Int>, columns: Range<Int>,
-                              scratch: UnsafeMutablePointer<T>) {
-        let packedA = scratch, packedB = scratch + kc * mr
+                              packedB: UnsafeMutablePointer<T>) {
+        // op(A)[r, p] sits at a[r·rowStep + p·depthStep].
+        let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
         // Equal column blocks of at most NC, in whole panels.
         let columnBlocks = (columns.count + nc - 1) / nc
         let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
@@ -117,16 +132,17 @@ enum GEMM<T: KernelScalar> {
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
-                    packA(s, a, row: row, column: pc, depth: kcb, height: height, into: packedA)
+                    let aSlice = a + row * rowStep + pc * depthStep
                     for panel in 0..<panels {
                         let width = Swift.min(nr, ncb - panel * nr)
                         let cTile = c + row * s.ldc + jc + panel * nr
                         let bPanel = packedB + panel * kcb * nr
                         if height == mr && width == nr {
-                            kernel(depth: kcb, packedA, bPanel, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
+                            kernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, bPanel,
+                                   cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
                         } else {
-                            edgeKernel(depth: kcb, packedA, bPanel, cTile, ldc: s.ldc, height: height,
-                                       width: width, alpha: alpha, beta: blockBeta)
+                            edgeKernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, bPanel, cTile,
+                                       ldc: s.ldc, height: height, width: width, alpha: alpha, beta: blockBeta)
                         }
                     }
                     row += mr
@@ -144,40 +160,26 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
-    /// Packs rows `row..<row+height` and columns `column..<column+depth` of op(A) as
-    /// `depth` groups of `mr` scalars (zero-padded below `height`).
-    @inline(__always)
-    private static func packA(_ s: GEMMShape, _ a: UnsafePointer<T>, row: Int, column: Int, depth: Int,
-                              height: Int, into packed: UnsafeMutablePointer<T>) {
-        if height < mr { packed.update(repeating: 0, count: depth * mr) }
-        if s.transposeA {
-            // A is stored [K, M]: each k gives `height` consecutive scalars.
-            for p in 0..<depth {
-                let source = a + (column + p) * s.lda + row
-                let target = packed + p * mr
-                for r in 0..<height { target[r] = source[r] }
-            }
-        } else if height == mr {
-            // Eight row streams in, one contiguous stream out (wrapping arithmetic: no
-            // overflow checks in the innermost loop).
-            let base = a + row * s.lda + column, lda = s.lda
-            var p = 0
-            while p < depth {
-                let source = base + p, target = packed + p &* 8
-                target[0] = source[0]
-                target[1] = source[lda]
-                target[2] = source[2 &* lda]
-                target[3] = source[3 &* lda]
-                target[4] = source[4 &* lda]
-                target[5] = source[5 &* lda]
-                target[6] = source[6 &* lda]
-                target[7] = source[7 &* lda]
-                p &+= 1
-            }
-        } else {
-            for r in 0..<height {
-                let source = a + (row + r) * s.lda + column
-                for p in 0..<depth { packed[p &* mr &+ r] = source[p] }
+    /// `C = alpha · productᵀ + beta · C` for a [rows, columns] product, in 32 x 32 tiles
+    /// so that reads and writes both stay in cache.
+    private static func addTransposed(_ product: UnsafePointer<T>, rows: Int, columns: Int, alpha: T, beta: T,
+                                      into c: UnsafeMutablePointer<T>, ldc: Int, _ compute: Compute) {
+        let tile = 32
+        compute.parallelRanges((columns + tile - 1) / tile) { tiles in
+            for tileIndex in tiles {
+                let i0 = tileIndex * tile, i1 = Swift.min(columns, i0 + tile)
+                var j0 = 0
+                while j0 < rows {
+                    let j1 = Swift.min(rows, j0 + tile)
+                    for i in i0..<i1 {
+                        let target = c + i * ldc
+                        for j in j0..<j1 {
+                            let value = alpha * product[j &* columns &+ i]
+                            target[j] = beta == 0 ? value : value + beta * target[j]
+                        }
+                    }
+                    j0 = j1
+                }
             }
         }
     }
@@ -205,19 +207,17 @@ enum GEMM<T: KernelScalar> {
                 }
                 p0 += 16
             }
+        } else if width == nr {
+            for p in 0..<depth {
+                let source = b + (row + p) * s.ldb + column, target = packed + p * nr
+                T.store(T.load(source), target)
+                T.store(T.load(source + lanes), target + lanes)
+                T.store(T.load(source + 2 * lanes), target + 2 * lanes)
+            }
         } else {
-            if width == nr {
-                for p in 0..<depth {
-                    let source = b + (row + p) * s.ldb + column, target = packed + p * nr
-                    T.store(T.load(source), target)
-                    T.store(T.load(source + lanes), target + lanes)
-                    T.store(T.load(source + 2 * lanes), target + 2 * lanes)
-                }
-            } else {
-                for p in 0..<depth {
-                    let source = b + (row + p) * s.ldb + column, target = packed + p * nr
-                    for j in 0..<width { target[j] = source[j] }
-                }
+            for p in 0..<depth {
+                let source = b + (row + p) * s.ldb + column, target = packed + p * nr
+                for j in 0..<width { target[j] = source[j] }
             }
         }
     }
@@ -228,15 +228,23 @@ enum GEMM<T: KernelScalar> {
     private static func storeTile(_ acc: V, _ tile: UnsafeMutablePointer<T>, _ alpha: T, _ beta: T) {
         var result = alpha == 1 ? acc : acc * alpha
         if beta != 0 { result.addProduct(V(repeating: beta), T.load(tile)) }
-        UnsafeMutableRawPointer(tile).storeBytes(of: result, as: V.self)
+        T.store(result, tile)
     }
 
-    /// The 8 x 3-vector micro-kernel: `tile = alpha * (a · b) + beta * tile`, where `a` is
-    /// a packed [depth, mr] panel and `b` a packed [depth, nr] panel.
+    /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
+    /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
     @inline(__always)
-    private static func kernel(depth: Int, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
-                               _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let mr = 8, nr = Self.nr, lanes = Self.lanes
+    private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        let a6 = a + (rows > 6 ? 6 &* rowStep : 0)
+        let a7 = a + (rows > 7 ? 7 &* rowStep : 0)
         var c00 = V(), c01 = V(), c02 = V()
         var c10 = V(), c11 = V(), c12 = V()
         var c20 = V(), c21 = V(), c22 = V()
@@ -245,26 +253,30 @@ enum GEMM<T: KernelScalar> {
         var c50 = V(), c51 = V(), c52 = V()
         var c60 = V(), c61 = V(), c62 = V()
         var c70 = V(), c71 = V(), c72 = V()
-        for p in 0..<depth {
-            let b0 = T.load(b + (p &* nr &+ 0 &* lanes))
-            let b1 = T.load(b + (p &* nr &+ 1 &* lanes))
-            let b2 = T.load(b + (p &* nr &+ 2 &* lanes))
-            let a0 = V(repeating: a[p &* mr &+ 0])
-            c00.addProduct(a0, b0); c01.addProduct(a0, b1); c02.addProduct(a0, b2)
-            let a1 = V(repeating: a[p &* mr &+ 1])
-            c10.addProduct(a1, b0); c11.addProduct(a1, b1); c12.addProduct(a1, b2)
-            let a2 = V(repeating: a[p &* mr &+ 2])
-            c20.addProduct(a2, b0); c21.addProduct(a2, b1); c22.addProduct(a2, b2)
-            let a3 = V(repeating: a[p &* mr &+ 3])
-            c30.addProduct(a3, b0); c31.addProduct(a3, b1); c32.addProduct(a3, b2)
-            let a4 = V(repeating: a[p &* mr &+ 4])
-            c40.addProduct(a4, b0); c41.addProduct(a4, b1); c42.addProduct(a4, b2)
-            let a5 = V(repeating: a[p &* mr &+ 5])
-            c50.addProduct(a5, b0); c51.addProduct(a5, b1); c52.addProduct(a5, b2)
-            let a6 = V(repeating: a[p &* mr &+ 6])
-            c60.addProduct(a6, b0); c61.addProduct(a6, b1); c62.addProduct(a6, b2)
-            let a7 = V(repeating: a[p &* mr &+ 7])
-            c70.addProduct(a7, b0); c71.addProduct(a7, b1); c72.addProduct(a7, b2)
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = T.load(bp + 0 &* lanes)
+            let b1 = T.load(bp + 1 &* lanes)
+            let b2 = T.load(bp + 2 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1); c02.addProduct(x0, b2)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1); c12.addProduct(x1, b2)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1); c22.addProduct(x2, b2)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1); c32.addProduct(x3, b2)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0); c41.addProduct(x4, b1); c42.addProduct(x4, b2)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0); c51.addProduct(x5, b1); c52.addProduct(x5, b2)
+            let x6 = V(repeating: a6[q])
+            c60.addProduct(x6, b0); c61.addProduct(x6, b1); c62.addProduct(x6, b2)
+            let x7 = V(repeating: a7[q])
+            c70.addProduct(x7, b0); c71.addProduct(x7, b1); c72.addProduct(x7, b2)
+            q &+= depthStep
+            bp += nr
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
@@ -292,14 +304,151 @@ enum GEMM<T: KernelScalar> {
         storeTile(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// A partial tile at the right or bottom edge of C: the full micro-kernel into a
-    /// stack buffer, then the valid `height x width` part into C.
-    private static func edgeKernel(depth: Int, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
-                                   _ c: UnsafeMutablePointer<T>, ldc: Int, height: Int, width: Int,
-                                   alpha: T, beta: T) {
+    /// The same with 2 vectors and with 1 vector of columns (the packed panel is still
+    /// `nr` wide), for the right edge of C.
+    @inline(__always)
+    private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        let a6 = a + (rows > 6 ? 6 &* rowStep : 0)
+        let a7 = a + (rows > 7 ? 7 &* rowStep : 0)
+        var c00 = V(), c01 = V()
+        var c10 = V(), c11 = V()
+        var c20 = V(), c21 = V()
+        var c30 = V(), c31 = V()
+        var c40 = V(), c41 = V()
+        var c50 = V(), c51 = V()
+        var c60 = V(), c61 = V()
+        var c70 = V(), c71 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = T.load(bp + 0 &* lanes)
+            let b1 = T.load(bp + 1 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0); c41.addProduct(x4, b1)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0); c51.addProduct(x5, b1)
+            let x6 = V(repeating: a6[q])
+            c60.addProduct(x6, b0); c61.addProduct(x6, b1)
+            let x7 = V(repeating: a7[q])
+            c70.addProduct(x7, b0); c71.addProduct(x7, b1)
+            q &+= depthStep
+            bp += nr
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c41, tile + (4 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c51, tile + (5 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c61, tile + (6 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c71, tile + (7 &* ldt &+ 1 &* lanes), alpha, beta)
+    }
+
+    @inline(__always)
+    private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        let a6 = a + (rows > 6 ? 6 &* rowStep : 0)
+        let a7 = a + (rows > 7 ? 7 &* rowStep : 0)
+        var c00 = V()
+        var c10 = V()
+        var c20 = V()
+        var c30 = V()
+        var c40 = V()
+        var c50 = V()
+        var c60 = V()
+        var c70 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = T.load(bp + 0 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0)
+            let x6 = V(repeating: a6[q])
+            c60.addProduct(x6, b0)
+            let x7 = V(repeating: a7[q])
+            c70.addProduct(x7, b0)
+            q &+= depthStep
+            bp += nr
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
+    }
+
+    /// A partial tile at the right or bottom edge of C: the narrowest micro-kernel that
+    /// covers `width`, straight into C when the tile is whole vectors of full rows, else
+    /// into a stack buffer whose valid `height x width` part is then copied.
+    private static func edgeKernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int,
+                                   _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>, ldc: Int, height: Int,
+                                   width: Int, alpha: T, beta: T) {
+        let vectors = (width + lanes - 1) / lanes
+        if height == mr && width == vectors * lanes {
+            if vectors == 2 {
+                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, c, ldt: ldc,
+                        alpha: alpha, beta: beta)
+            } else {
+                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, c, ldt: ldc,
+                        alpha: alpha, beta: beta)
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: T.self, capacity: mr * nr) { buffer in
             let tile = buffer.baseAddress!
-            kernel(depth: depth, a, b, tile, ldt: nr, alpha: alpha, beta: 0)
+            switch vectors {
+            case 1:
+                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
+                        alpha: alpha, beta: 0)
+            case 2:
+                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
+                        alpha: alpha, beta: 0)
+            default:
+                kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
+                       alpha: alpha, beta: 0)
+            }
             for r in 0..<height {
                 for j in 0..<width {
                     let target = c + r * ldc + j
