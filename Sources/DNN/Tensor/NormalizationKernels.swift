@@ -158,8 +158,12 @@ extension NormalizationKernels {
         compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
             for row in rows {
                 let ch = row % c, offset = row * s
-                affine(x + offset, xhat + offset, s, scale: invstd[ch], shift: -mean[ch] * invstd[ch])
-                affine(xhat + offset, y + offset, s, scale: gamma[ch], shift: beta[ch])
+                let r = invstd[ch], shift = -mean[ch] * invstd[ch], g = gamma[ch], b = beta[ch]
+                for i in offset..<(offset + s) {
+                    let normalized = x[i] * r + shift
+                    xhat[i] = normalized
+                    y[i] = normalized * g + b
+                }
             }
         }
     }

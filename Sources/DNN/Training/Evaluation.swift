@@ -17,7 +17,7 @@ public struct Evaluation: Sendable {
     }
 
     /// Runs `network` over `dataset` in batches of `batchSize` in evaluation mode.
-    public static func run(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int = 500,
+    public static func run(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int = 256,
                            context: Context) -> Evaluation {
         let savedMode = context.mode
         context.mode = .evaluation

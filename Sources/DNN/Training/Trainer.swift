@@ -85,12 +85,17 @@ public final class Trainer {
     public func run() throws -> TrainingSummary {
         let started = Date()
         let solver = config.solver
-        let raw = try RawData.load(config)
         var random = RandomGenerator(seed: config.seed)
-        let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
-                                                                   random: &random)
-        let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
-        let data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
+        // The raw tables go out of scope once encoded: only the datasets stay in memory.
+        let (network, classCount, data) = try { () throws -> (Sequential<Float>, Int, PreparedData) in
+            let raw = try RawData.load(config)
+            let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
+                                                                       random: &random)
+            let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
+            let data = try raw.prepare(normalize: config.data.normalize, classCount: classCount,
+                                       configPath: lastLayerPath)
+            return (network, classCount, data)
+        }()
         try checkBatchNormBatches(network, trainCount: data.train.count)
         if let initFrom = solver.initFrom {
             try Checkpoint.load(try SafeTensors.read(path: initFrom), into: network, strict: false, path: initFrom)
@@ -156,7 +161,7 @@ public final class Trainer {
             }
             let trainSeconds = Date().timeIntervalSince(epochStart)
             let validation = data.validation.map {
-                Evaluation.run(network, on: $0, classCount: classCount, context: context)
+                Evaluation.run(network, on: $0, classCount: classCount, batchSize: solver.batchSize, context: context)
             }
             let metrics = EpochMetrics(
                 epoch: epoch, trainLoss: lossSum / Double(Swift.max(seen, 1)),
