@@ -6,13 +6,15 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test demo mnist mnist-data gradcheck clean
+.PHONY: help build test demo mnist mnist-data gradcheck bench compare clean
 
 help:
 	@echo "make demo        train the iris demo and evaluate its best checkpoint"
 	@echo "make test        build and run every test (what CI runs)"
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
+	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
+	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make build       release build of .build/release/dnn"
 
 build:
@@ -43,6 +45,14 @@ mnist: build mnist-data
 gradcheck: build
 	$(DNN) gradcheck configs/two_layer.json
 	$(DNN) gradcheck configs/iris.json
+
+bench: build
+	$(DNN) bench
+
+# Side by side with PyTorch eager and NumPy (pip install torch numpy); the MNIST files
+# add the peak-memory comparison of a full mnist_cnn training run.
+compare: build mnist-data
+	python3 tools/compare_bench.py
 
 clean:
 	rm -rf .build runs

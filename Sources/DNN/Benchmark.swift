@@ -86,3 +86,56 @@ public enum Benchmark {
         return (input, labels)
     }
 }
+
+extension Benchmark {
+    /// Mean milliseconds per training step spent in each layer's forward and backward
+    /// pass, the loss and the optimizer (Caffe's `time` command): where a step goes.
+    public struct LayerTime: Sendable {
+        public var name: String
+        public var forward: Double
+        public var backward: Double
+    }
+
+    public static func layerTimes(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
+                                  batchSize: Int, threads: Int, steps: Int) throws -> [LayerTime] {
+        var random = RandomGenerator(seed: 2)
+        let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
+        let model = optimizer.makeOptimizer(for: network.parameters)
+        let loss = SoftmaxCrossEntropy<Float>()
+        let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
+                                             random: &random)
+        let context = Context(mode: .training, random: random, compute: Compute(threads: threads))
+        var forward = Array(repeating: 0.0, count: network.layers.count + 2)
+        var backward = forward
+        network.skipInputGradient()
+        let firstTrained = network.layers.firstIndex { !$0.state.isEmpty } ?? network.layers.count
+        for step in 0..<(steps + 2) {
+            let counted = step >= 2  // two warm-up steps
+            var t = Date()
+            func lap(_ times: inout [Double], _ index: Int) {
+                let now = Date()
+                if counted { times[index] += now.timeIntervalSince(t) }
+                t = now
+            }
+            var y = input
+            for (index, layer) in network.layers.enumerated() {
+                y = layer.forward(y, context)
+                lap(&forward, index)
+            }
+            _ = labels.withUnsafeBufferPointer { loss.forward(y, labels: $0.baseAddress!) }
+            lap(&forward, network.layers.count)
+            var gradient = loss.gradient
+            for (index, layer) in network.layers.enumerated().reversed() where index >= firstTrained {
+                gradient = layer.backward(gradient, context)
+                lap(&backward, index)
+            }
+            model.step(context.compute)
+            lap(&backward, network.layers.count + 1)
+        }
+        let names = layers.map(\.typeName) + ["loss", "optimizer step"]
+        return names.indices.map {
+            LayerTime(name: $0 < layers.count ? "\($0) \(names[$0])" : names[$0],
+                      forward: forward[$0] / Double(steps) * 1000, backward: backward[$0] / Double(steps) * 1000)
+        }
+    }
+}

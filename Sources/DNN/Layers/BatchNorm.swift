@@ -63,22 +63,16 @@ public final class BatchNorm<T: Scalar>: Layer {
         output.reshape(to: x.shape)
         usedBatchStatistics = context.isTraining
         valuesPerChannel = n * s
-        let e = T(eps)
         if context.isTraining {
             precondition(n * s > 1, "batchnorm needs more than one value per channel in training")
             T.channelStatistics(x.data, n: n, c: c, s: s, mean: mean.data, variance: variance.data, context.compute)
-            let m = T(momentum), unbiased = T(Double(n * s) / Double(n * s - 1))
-            for ch in 0..<c {
-                invstd[ch] = 1 / (variance[ch] + e).squareRoot()
-                runningMean[ch] = (1 - m) * runningMean[ch] + m * mean[ch]
-                runningVar[ch] = (1 - m) * runningVar[ch] + m * variance[ch] * unbiased
-            }
+            T.batchNormStatistics(mean: mean.data, variance: variance.data, count: n * s, channels: c,
+                                  momentum: momentum, eps: eps, runningMean: runningMean.data,
+                                  runningVar: runningVar.data, invstd: invstd.data)
             batchesTracked.value += 1
         } else {
-            for ch in 0..<c {
-                mean[ch] = runningMean[ch]
-                invstd[ch] = 1 / (runningVar[ch] + e).squareRoot()
-            }
+            mean.copy(from: runningMean)
+            T.inverseStandardDeviation(variance: runningVar.data, eps: eps, into: invstd.data, count: c)
         }
         T.channelNormalize(x.data, n: n, c: c, s: s, mean: mean.data, invstd: invstd.data,
                            gamma: weight.value.data, beta: bias.value.data, xhat: xhat.data, y: output.data,

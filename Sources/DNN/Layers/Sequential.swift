@@ -8,9 +8,25 @@ public final class Sequential<T: Scalar>: Layer {
     public let inputShape: [Int]
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
 
+    /// Backward visits layers down to this index; see `skipInputGradient()`.
+    private var backwardStart = 0
+
     public init(_ layers: [any Layer<T>], inputShape: [Int]) {
         self.layers = layers
         self.inputShape = inputShape
+    }
+
+    /// For a whole network, whose input is data: backward stops at the first layer with
+    /// parameters and that layer skips its input gradient (for the first linear layer of
+    /// an MNIST MLP, a 784 x 512 matrix product per step). `backward` then returns a
+    /// tensor that is not the input gradient.
+    public func skipInputGradient() {
+        guard let first = layers.firstIndex(where: { !$0.state.isEmpty }) else {
+            backwardStart = layers.count
+            return
+        }
+        backwardStart = first
+        (layers[first] as? InputGradientOptional)?.computesInputGradient = false
     }
 
     public var state: [(name: String, entry: StateEntry<T>)] {
@@ -27,7 +43,7 @@ public final class Sequential<T: Scalar>: Layer {
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         var gradient = dy
-        for layer in layers.reversed() { gradient = layer.backward(gradient, context) }
+        for layer in layers[backwardStart...].reversed() { gradient = layer.backward(gradient, context) }
         return gradient
     }
 }

@@ -8,7 +8,7 @@ public protocol Optimizer<Element>: AnyObject {
     var learningRate: Double { get set }
     /// Steps taken so far (Adam's bias correction needs it).
     var stepCount: Int { get set }
-    /// One update of every parameter from its current gradient.
+    /// One update of every parameter from its current gradient, which it leaves zero.
     func step(_ compute: Compute)
     /// The state tensors by name, in a fixed order.
     var state: [(name: String, tensor: Tensor<Element>)] { get }

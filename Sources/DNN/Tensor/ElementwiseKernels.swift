@@ -170,14 +170,23 @@ extension ElementwiseKernels {
         let scale = Self(1 / (1 - p))
         // Keep when a 32-bit uniform is at least p·2³²: two draws per 64-bit word.
         let threshold = UInt64((p * 4_294_967_296).rounded(.up))
+        if unitSize == 1 {
+            var unit = 0
+            while unit + 1 < units {
+                let word = random.next()
+                mask[unit] = word & 0xFFFF_FFFF >= threshold ? scale : 0
+                mask[unit &+ 1] = word >> 32 >= threshold ? scale : 0
+                unit &+= 2
+            }
+            if unit < units { mask[unit] = random.next() & 0xFFFF_FFFF >= threshold ? scale : 0 }
+            return
+        }
         var unit = 0
         while unit < units {
             let word = random.next()
             for half in 0..<2 where unit < units {
                 let draw = half == 0 ? word & 0xFFFF_FFFF : word >> 32
-                let keep: Self = draw >= threshold ? scale : 0
-                let start = mask + unit * unitSize
-                for i in 0..<unitSize { start[i] = keep }
+                (mask + unit * unitSize).update(repeating: draw >= threshold ? scale : 0, count: unitSize)
                 unit += 1
             }
         }

@@ -12,6 +12,15 @@ public protocol NormalizationKernels: KernelScalar {
     static func channelStatistics(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
                                   mean: UnsafeMutablePointer<Self>, variance: UnsafeMutablePointer<Self>,
                                   _ compute: Compute)
+    /// After a training batch: `invstd = 1 / √(σ² + eps)` from the biased batch variance,
+    /// and the running statistics `running = (1 - momentum) · running + momentum · batch`
+    /// with the unbiased variance (σ² · count / (count - 1)), as PyTorch.
+    static func batchNormStatistics(mean: UnsafePointer<Self>, variance: UnsafePointer<Self>, count: Int, channels: Int,
+                                    momentum: Double, eps: Double, runningMean: UnsafeMutablePointer<Self>,
+                                    runningVar: UnsafeMutablePointer<Self>, invstd: UnsafeMutablePointer<Self>)
+    /// `invstd[c] = 1 / √(variance[c] + eps)`.
+    static func inverseStandardDeviation(variance: UnsafePointer<Self>, eps: Double,
+                                         into invstd: UnsafeMutablePointer<Self>, count: Int)
     /// `xhat = (x - mean_c) · invstd_c`, `y = γ_c · xhat + β_c`.
     static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
                                  mean: UnsafePointer<Self>, invstd: UnsafePointer<Self>,
@@ -53,6 +62,44 @@ public protocol NormalizationKernels: KernelScalar {
 }
 
 extension NormalizationKernels {
+    /// `sums[j] += row[j]`.
+    @inline(__always) fileprivate static func addRow(_ row: UnsafePointer<Self>, into sums: UnsafeMutablePointer<Self>,
+                                                     _ count: Int) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count { store(load(sums + j) + load(row + j), sums + j); j += lanes }
+        while j < count { sums[j] += row[j]; j += 1 }
+    }
+
+    /// `sums[j] += a[j] · b[j]`.
+    @inline(__always) fileprivate static func addProducts(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
+                                                          into sums: UnsafeMutablePointer<Self>, _ count: Int) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count {
+            var acc = load(sums + j)
+            acc.addProduct(load(a + j), load(b + j))
+            store(acc, sums + j)
+            j += lanes
+        }
+        while j < count { sums[j] += a[j] * b[j]; j += 1 }
+    }
+
+    /// `sums[j] += (row[j] - center[j])²`.
+    @inline(__always) fileprivate static func addSquaredDeviation(_ row: UnsafePointer<Self>, from center: UnsafePointer<Self>,
+                                                                  into sums: UnsafeMutablePointer<Self>, _ count: Int) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count {
+            let d = load(row + j) - load(center + j)
+            var acc = load(sums + j)
+            acc.addProduct(d, d)
+            store(acc, sums + j)
+            j += lanes
+        }
+        while j < count { sums[j] += (row[j] - center[j]) * (row[j] - center[j]); j += 1 }
+    }
+
     /// Σ x[i].
     @inline(__always) fileprivate static func sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self {
         let lanes = Vector.scalarCount
@@ -98,6 +145,24 @@ extension NormalizationKernels {
         while i < count { y[i] = a * x[i] + b; i += 1 }
     }
 
+    public static func batchNormStatistics(mean: UnsafePointer<Self>, variance: UnsafePointer<Self>, count: Int,
+                                           channels: Int, momentum: Double, eps: Double,
+                                           runningMean: UnsafeMutablePointer<Self>,
+                                           runningVar: UnsafeMutablePointer<Self>, invstd: UnsafeMutablePointer<Self>) {
+        let m = Self(momentum), e = Self(eps), unbiased = Self(Double(count) / Double(count - 1))
+        for ch in 0..<channels {
+            invstd[ch] = 1 / (variance[ch] + e).squareRoot()
+            runningMean[ch] = (1 - m) * runningMean[ch] + m * mean[ch]
+            runningVar[ch] = (1 - m) * runningVar[ch] + m * variance[ch] * unbiased
+        }
+    }
+
+    public static func inverseStandardDeviation(variance: UnsafePointer<Self>, eps: Double,
+                                                into invstd: UnsafeMutablePointer<Self>, count: Int) {
+        let e = Self(eps)
+        for ch in 0..<count { invstd[ch] = 1 / (variance[ch] + e).squareRoot() }
+    }
+
     public static func channelStatistics(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
                                          mean: UnsafeMutablePointer<Self>, variance: UnsafeMutablePointer<Self>,
                                          _ compute: Compute) {
@@ -108,19 +173,11 @@ extension NormalizationKernels {
                 let lo = channels.lowerBound, width = channels.count
                 (mean + lo).update(repeating: 0, count: width)
                 (variance + lo).update(repeating: 0, count: width)
-                for row in 0..<n {
-                    let source = x + row * c + lo
-                    for j in 0..<width { mean[lo + j] += source[j] }
-                }
-                for j in 0..<width { mean[lo + j] /= m }
-                for row in 0..<n {
-                    let source = x + row * c + lo
-                    for j in 0..<width {
-                        let d = source[j] - mean[lo + j]
-                        variance[lo + j] += d * d
-                    }
-                }
-                for j in 0..<width { variance[lo + j] /= m }
+                for row in 0..<n { addRow(x + row * c + lo, into: mean + lo, width) }
+                let scale = 1 / m
+                for j in 0..<width { mean[lo + j] *= scale }
+                for row in 0..<n { addSquaredDeviation(x + row * c + lo, from: mean + lo, into: variance + lo, width) }
+                for j in 0..<width { variance[lo + j] *= scale }
             }
             return
         }
@@ -144,12 +201,22 @@ extension NormalizationKernels {
                                         _ compute: Compute) {
         if s == 1 {
             compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
+                let lanes = Vector.scalarCount
                 for row in rows {
                     let offset = row * c
-                    for j in 0..<c {
+                    var j = 0
+                    while j + lanes <= c {
+                        let r = load(invstd + j)
+                        let normalized = load(x + offset + j) * r + (-load(mean + j) * r)
+                        store(normalized, xhat + offset + j)
+                        store(normalized * load(gamma + j) + load(beta + j), y + offset + j)
+                        j += lanes
+                    }
+                    while j < c {
                         let normalized = x[offset + j] * invstd[j] + (-mean[j] * invstd[j])
                         xhat[offset + j] = normalized
                         y[offset + j] = normalized * gamma[j] + beta[j]
+                        j += 1
                     }
                 }
             }
@@ -179,10 +246,8 @@ extension NormalizationKernels {
                 (sumDyXhat + lo).update(repeating: 0, count: width)
                 for row in 0..<n {
                     let g = dy + row * c + lo, h = xhat + row * c + lo
-                    for j in 0..<width {
-                        sumDy[lo + j] += g[j]
-                        sumDyXhat[lo + j] += g[j] * h[j]
-                    }
+                    addRow(g, into: sumDy + lo, width)
+                    addProducts(g, h, into: sumDyXhat + lo, width)
                 }
             }
             return
@@ -209,11 +274,20 @@ extension NormalizationKernels {
         let scale: Self = m == 0 ? 0 : 1 / Self(m)
         if s == 1 {
             compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
+                let lanes = Vector.scalarCount, scaleV = Vector(repeating: scale)
                 for row in rows {
                     let offset = row * c
-                    for j in 0..<c {
+                    var j = 0
+                    while j + lanes <= c {
+                        let k = load(gamma + j) * load(invstd + j)
+                        store(k * (load(dy + offset + j) - load(sumDy + j) * scaleV
+                                   - load(xhat + offset + j) * (load(sumDyXhat + j) * scaleV)), dx + offset + j)
+                        j += lanes
+                    }
+                    while j < c {
                         let k = gamma[j] * invstd[j]
                         dx[offset + j] = k * (dy[offset + j] - sumDy[j] * scale - xhat[offset + j] * (sumDyXhat[j] * scale))
+                        j += 1
                     }
                 }
             }

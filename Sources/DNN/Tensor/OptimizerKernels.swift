@@ -2,21 +2,22 @@ import Foundation
 
 /// One-pass parameter updates of the optimizers, each the exact arithmetic of
 /// torch.optim's single-tensor implementation (same operation order), so Double runs
-/// agree with PyTorch to rounding.
+/// agree with PyTorch to rounding. Each also sets the gradient it consumed to zero, in
+/// the same pass, ready for the next backward (which accumulates).
 public protocol OptimizerKernels: KernelScalar {
     /// SGD: `d = g + wd·p`; with momentum `buf = d` on the first step, else
     /// `buf = μ·buf + d`; `d = nesterov ? d + μ·buf : buf`; `p -= lr·d`.
-    static func sgdUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>,
+    static func sgdUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>,
                           momentumBuffer: UnsafeMutablePointer<Self>?, count: Int, lr: Self, momentum: Self,
                           nesterov: Bool, weightDecay: Self, firstStep: Bool, _ compute: Compute)
     /// Adam/AdamW: `p *= 1 - lr·wd` (decoupled) or `g += wd·p`; `m = lerp(m, g, 1-β1)`;
     /// `v = β2·v + (1-β2)·g²`; `p -= lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + eps)`.
-    static func adamUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>,
+    static func adamUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>, m: UnsafeMutablePointer<Self>,
                            v: UnsafeMutablePointer<Self>, count: Int, lr: Double, beta1: Double, beta2: Double,
                            eps: Double, weightDecay: Double, decoupled: Bool, step: Int, _ compute: Compute)
     /// RMSprop: `g += wd·p`; `sq = α·sq + (1-α)·g²`; `avg = √sq + eps`; with momentum
     /// `buf = μ·buf + g/avg`, `p -= lr·buf`, else `p -= lr·g/avg`.
-    static func rmspropUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>,
+    static func rmspropUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>,
                               squareAverage: UnsafeMutablePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>?,
                               count: Int, lr: Self, alpha: Self, eps: Self, momentum: Self, weightDecay: Self,
                               _ compute: Compute)
@@ -27,7 +28,7 @@ extension OptimizerKernels {
     // element is updated by one thread, so results do not depend on the thread count).
     // The vector and scalar-tail code compute the same expression in the same order.
 
-    public static func sgdUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>,
+    public static func sgdUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>,
                                  momentumBuffer: UnsafeMutablePointer<Self>?, count: Int, lr: Self, momentum: Self,
                                  nesterov: Bool, weightDecay: Self, firstStep: Bool, _ compute: Compute) {
         compute.parallelRanges(count, grain: 1 << 15) { range in
@@ -36,6 +37,7 @@ extension OptimizerKernels {
             var i = range.lowerBound
             while i + lanes <= range.upperBound {
                 var d = weightDecay == 0 ? load(g + i) : load(g + i) + wdV * load(p + i)
+                store(Vector(), g + i)
                 if let buffer = momentumBuffer {
                     let b = firstStep ? d : muV * load(buffer + i) + d
                     store(b, buffer + i)
@@ -46,6 +48,7 @@ extension OptimizerKernels {
             }
             while i < range.upperBound {
                 var d = weightDecay == 0 ? g[i] : g[i] + weightDecay * p[i]
+                g[i] = 0
                 if let buffer = momentumBuffer {
                     buffer[i] = firstStep ? d : momentum * buffer[i] + d
                     d = nesterov ? d + momentum * buffer[i] : buffer[i]
@@ -56,7 +59,7 @@ extension OptimizerKernels {
         }
     }
 
-    public static func adamUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>,
+    public static func adamUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>,
                                   m: UnsafeMutablePointer<Self>, v: UnsafeMutablePointer<Self>, count: Int,
                                   lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
                                   decoupled: Bool, step: Int, _ compute: Compute) {
@@ -77,6 +80,7 @@ extension OptimizerKernels {
             var i = range.lowerBound
             while i + lanes <= range.upperBound {
                 var pv = load(p + i), grad = load(g + i)
+                store(Vector(), g + i)
                 if decoupled { pv = pv * decayV } else if addDecay { grad = grad + wdV * pv }
                 let mv = load(m + i)
                 let newM = lerpFromStart ? mv + w1V * (grad - mv) : grad - (grad - mv) * w1cV
@@ -88,6 +92,7 @@ extension OptimizerKernels {
             }
             while i < range.upperBound {
                 var grad = g[i]
+                g[i] = 0
                 if decoupled { p[i] *= decay } else if addDecay { grad += wd * p[i] }
                 m[i] = lerpFromStart ? m[i] + w1 * (grad - m[i]) : grad - (grad - m[i]) * w1c
                 v[i] = v[i] * b2 + w2 * grad * grad
@@ -97,7 +102,7 @@ extension OptimizerKernels {
         }
     }
 
-    public static func rmspropUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>,
+    public static func rmspropUpdate(_ p: UnsafeMutablePointer<Self>, _ g: UnsafeMutablePointer<Self>,
                                      squareAverage: UnsafeMutablePointer<Self>,
                                      momentumBuffer: UnsafeMutablePointer<Self>?, count: Int, lr: Self, alpha: Self,
                                      eps: Self, momentum: Self, weightDecay: Self, _ compute: Compute) {
@@ -109,6 +114,7 @@ extension OptimizerKernels {
             var i = range.lowerBound
             while i + lanes <= range.upperBound {
                 let grad = weightDecay == 0 ? load(g + i) : load(g + i) + wdV * load(p + i)
+                store(Vector(), g + i)
                 let sq = load(squareAverage + i) * aV + aC * grad * grad
                 store(sq, squareAverage + i)
                 let average = squareRoot(sq) + eV
@@ -123,6 +129,7 @@ extension OptimizerKernels {
             }
             while i < range.upperBound {
                 let grad = weightDecay == 0 ? g[i] : g[i] + weightDecay * p[i]
+                g[i] = 0
                 squareAverage[i] = squareAverage[i] * alpha + (1 - alpha) * grad * grad
                 let average = squareAverage[i].squareRoot() + eps
                 if let buffer = momentumBuffer {

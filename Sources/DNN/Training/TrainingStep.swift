@@ -1,7 +1,7 @@
 /// One iteration of minibatch training, for any scalar type: the trainer's inner loop,
 /// and what the golden-run tests replay in Double against PyTorch.
 ///
-/// Zero the gradients, forward in training mode, softmax cross-entropy, backward, add
+/// Forward in training mode, softmax cross-entropy, backward, add
 /// `reg · W` to the gradient of every regularised weight (the derivative of
 /// `0.5 · reg · Σ W²`), one optimizer step. A batch whose loss is not finite is not
 /// applied, so the weights stay those of the last good step.
@@ -19,12 +19,13 @@ public final class TrainingStep<T: Scalar> {
         self.optimizer = optimizer
         self.reg = reg
         parameters = network.parameters.map(\.parameter)
+        network.skipInputGradient()
         regularized = parameters.filter(\.isRegularized)
     }
 
     /// Trains on one batch; returns its loss (without the reg term) and correct count.
     public func run(_ input: Tensor<T>, labels: UnsafePointer<Int32>, context: Context) -> SoftmaxCrossEntropy<T>.Result {
-        for parameter in parameters { parameter.gradient.zero() }
+        // Gradients are zero here: new, or consumed (and zeroed) by the last optimizer step.
         context.mode = .training
         let logits = network.forward(input, context)
         let result = loss.forward(logits, labels: labels)
