@@ -46,6 +46,9 @@ GEMM_CASES = [
     ("mlp fwd 128x784 . (512x784)T", 128, 512, 784, False, True),
     ("mlp dW (128x512)T . 128x784", 512, 784, 128, True, False),
     ("mlp dX 128x512 . 512x784", 128, 784, 512, False, False),
+    ("cnn conv2 fwd 64x288 . 288x12544", 64, 12544, 288, False, False),
+    ("cnn conv2 dW 64x12544 . (288x12544)T", 64, 288, 12544, False, True),
+    ("cnn conv2 dcol (64x288)T . 64x12544", 288, 12544, 64, True, False),
 ]
 
 

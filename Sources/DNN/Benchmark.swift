@@ -35,6 +35,9 @@ public enum Benchmark {
         GEMMCase(label: "mlp fwd 128x784 . (512x784)T", shape: GEMMShape(m: 128, n: 512, k: 784, transposeB: true)),
         GEMMCase(label: "mlp dW (128x512)T . 128x784", shape: GEMMShape(m: 512, n: 784, k: 128, transposeA: true)),
         GEMMCase(label: "mlp dX 128x512 . 512x784", shape: GEMMShape(m: 128, n: 784, k: 512)),
+        GEMMCase(label: "cnn conv2 fwd 64x288 . 288x12544", shape: GEMMShape(m: 64, n: 12544, k: 288)),
+        GEMMCase(label: "cnn conv2 dW 64x12544 . (288x12544)T", shape: GEMMShape(m: 64, n: 288, k: 12544, transposeB: true)),
+        GEMMCase(label: "cnn conv2 dcol (64x288)T . 64x12544", shape: GEMMShape(m: 288, n: 12544, k: 64, transposeA: true)),
     ]
 
     /// GFLOP/s of one GEMM case in Float.

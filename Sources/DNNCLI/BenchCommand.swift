@@ -24,7 +24,7 @@ enum BenchCommand {
                          "threads": .integer(threads)])
             if !json {
                 Console.out(kind.padding(toLength: 7, withPad: " ", startingAt: 0)
-                    + name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + name.padding(toLength: 40, withPad: " ", startingAt: 0)
                     + String(format: "%12.1f %@", value, unit))
             }
         }

@@ -1,10 +1,10 @@
 /// A 2-D convolution, `nn.Conv2d(in, out, kernel, stride, padding, bias)` (cross-correlation,
 /// like PyTorch).
 ///
-/// Forward: `col = im2col(x)` [C·kh·kw, N·OH·OW]; per sample `y_n = W · col_n` with W
-/// viewed as [O, C·kh·kw], written straight into y [N, O, OH, OW]; plus the bias.
-/// Backward, as whole-batch products over `dy'` (dy with N and O swapped, [O, N·OH·OW]):
-/// `dW += dy' · colᵀ`, `db += Σ dy` over N, OH, OW, `dx = col2im(Wᵀ · dy')`.
+/// Forward, as one matrix product over the whole batch: `col = im2col(x)`
+/// [C·kh·kw, N·OH·OW]; `y' = W · col` [O, N·OH·OW] with W viewed as [O, C·kh·kw];
+/// `y` [N, O, OH, OW] is y' with its first two axes swapped, plus the bias.
+/// Backward: `dW += dy' · colᵀ`, `db += Σ dy` over N, OH, OW, `dx = col2im(Wᵀ · dy')`.
 public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public let geometry: WindowGeometry
     public let outChannels: Int
@@ -16,7 +16,7 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public var computesInputGradient = true
 
     private let columns = Tensor<T>(shape: [0])        // [C·kh·kw, N·OH·OW]
-    private let channelMajor = Tensor<T>(shape: [0])   // [O, N, OH·OW]: dy'
+    private let channelMajor = Tensor<T>(shape: [0])   // [O, N, OH·OW]: y' and dy'
     private let output = Tensor<T>(shape: [0])         // [N, O, OH, OW]
     private let inputGradient = Tensor<T>(shape: [0])  // [N, C, H, W]
     private var batchSize = 0
@@ -48,12 +48,12 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         columns.reshape(to: [patchSize, n * plane])
         output.reshape(to: [n] + outputShape)
         T.im2col(x.data, n: n, geometry, col: columns.data, context.compute)
-        // One product per sample, y_n[O, OH·OW] = W · col[:, n-th block], written in place.
-        for sample in 0..<n {
-            T.gemm(GEMMShape(m: outChannels, n: plane, k: patchSize, ldb: n * plane), alpha: 1, weight.value.data,
-                   columns.data + sample * plane, beta: 0, output.data + sample * outChannels * plane,
-                   context.compute)
-        }
+        // One product for the whole batch (per-sample products are too small to run at
+        // full speed), then N and O swapped into NCHW.
+        channelMajor.reshape(to: [outChannels, n, plane])
+        T.gemm(GEMMShape(m: outChannels, n: n * plane, k: patchSize), alpha: 1, weight.value.data, columns.data,
+               beta: 0, channelMajor.data, context.compute)
+        T.swapLeadingAxes(channelMajor.data, a: outChannels, b: n, inner: plane, into: output.data, context.compute)
         if let bias {
             T.addChannelBias(bias.value.data, to: output.data, n: n, c: outChannels, s: plane, context.compute)
         }

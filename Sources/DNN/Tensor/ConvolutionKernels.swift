@@ -67,7 +67,17 @@ extension ConvolutionKernels {
                         let inRow = plane + ih * g.width + offset
                         for x in 0..<valid.lowerBound { outRow[x] = 0 }
                         if stride == 1 {
-                            (outRow + valid.lowerBound).update(from: inRow + valid.lowerBound, count: valid.count)
+                            // Rows are short (7 to 28 pixels): an inline copy, not a memmove call.
+                            var x = valid.lowerBound
+                            let lanes = Vector.scalarCount
+                            while x + lanes <= valid.upperBound {
+                                store(load(inRow + x), outRow + x)
+                                x &+= lanes
+                            }
+                            while x < valid.upperBound {
+                                outRow[x] = inRow[x]
+                                x &+= 1
+                            }
                         } else {
                             var x = valid.lowerBound
                             while x < valid.upperBound {
@@ -104,9 +114,21 @@ extension ConvolutionKernels {
                         let inRow = plane + ih * g.width + offset
                         let sourceRow = source + y * ow
                         var x = valid.lowerBound
-                        while x < valid.upperBound {
-                            inRow[x &* stride] += sourceRow[x]
-                            x &+= 1
+                        if stride == 1 {
+                            let lanes = Vector.scalarCount
+                            while x + lanes <= valid.upperBound {
+                                store(load(inRow + x) + load(sourceRow + x), inRow + x)
+                                x &+= lanes
+                            }
+                            while x < valid.upperBound {
+                                inRow[x] += sourceRow[x]
+                                x &+= 1
+                            }
+                        } else {
+                            while x < valid.upperBound {
+                                inRow[x &* stride] += sourceRow[x]
+                                x &+= 1
+                            }
                         }
                     }
                 }

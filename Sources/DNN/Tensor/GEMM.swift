@@ -64,10 +64,23 @@ enum GEMM<T: KernelScalar> {
     /// Columns of the micro-tile: 3 vectors.
     static var nr: Int { 3 * V.scalarCount }
     static var lanes: Int { V.scalarCount }
-    /// Depth of a block: the micro-kernel's slice of A (MR x KC, 8 KB in Float) stays in L1.
-    static var kc: Int { 256 }
-    /// At most this many columns in a packed B block (KC x NC: 480 KB in Float, in L2).
-    static var nc: Int { 10 * nr }
+    /// Most depth of a block: the micro-kernel's slice of A (MR x KC, 12 KB in Float)
+    /// stays in L1. The depth is split into equal blocks (k = 288 is one block of 288, not
+    /// 256 + 32, whose short second pass would cost as much C traffic as the first).
+    static var maxKC: Int { 384 }
+    /// Scalars in a packed B block (KC x NC: 480 KB in Float, in L2).
+    static var blockBudget: Int { 122_880 }
+
+    /// The depth of each block for an inner dimension of `k`.
+    static func kc(for k: Int) -> Int {
+        let blocks = (k + maxKC - 1) / maxKC
+        return (k + blocks - 1) / blocks
+    }
+
+    /// The most columns of a packed B block of depth `kc`: whole panels, at least one.
+    static func nc(forDepth kc: Int) -> Int {
+        Swift.max(1, blockBudget / kc / nr) * nr
+    }
 
     static func run(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
                     beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
@@ -97,7 +110,7 @@ enum GEMM<T: KernelScalar> {
         let units = splitColumns ? columnPanels : rowPanels
         // Small products are not worth waking a second thread for.
         let tasks = s.m * s.n * s.k < 65_536 ? 1 : Swift.min(compute.threads, units)
-        let scratch = kc * nc
+        let kc = kc(for: s.k), scratch = kc * nc(forDepth: kc)
         for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratch, as: T.self) }
         compute.parallel(tasks) { task in
             let first = units * task / tasks, end = units * (task + 1) / tasks
@@ -114,6 +127,7 @@ enum GEMM<T: KernelScalar> {
                               packedB: UnsafeMutablePointer<T>) {
         // op(A)[r, p] sits at a[r·rowStep + p·depthStep].
         let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
+        let kc = kc(for: s.k), nc = nc(forDepth: kc)
         // Equal column blocks of at most NC, in whole panels.
         let columnBlocks = (columns.count + nc - 1) / nc
         let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
@@ -191,21 +205,25 @@ enum GEMM<T: KernelScalar> {
                               width: Int, into packed: UnsafeMutablePointer<T>) {
         if width < nr { packed.update(repeating: 0, count: depth * nr) }
         if s.transposeB {
-            // B is stored [N, K]: column j of op(B) is a contiguous row of B. Transpose in
-            // chunks of 16 k, so that both the rows read and the panel written stay in L1.
+            // B is stored [N, K]: column j of op(B) is a contiguous row of B. Whole
+            // lanes x lanes blocks are transposed in registers, the rest one by one.
             var p0 = 0
-            while p0 < depth {
-                let chunk = Swift.min(16, depth - p0)
-                for j in 0..<width {
-                    let source = b + (column + j) * s.ldb + row + p0
-                    let target = packed + p0 * nr + j
-                    var t = 0
-                    while t < chunk {
-                        target[t &* nr] = source[t]
-                        t &+= 1
-                    }
+            while p0 + lanes <= depth {
+                var j0 = 0
+                while j0 + lanes <= width {
+                    T.transposeBlock(from: b + (column + j0) * s.ldb + row + p0, sourceStride: s.ldb,
+                                     to: packed + p0 * nr + j0, targetStride: nr)
+                    j0 += lanes
                 }
-                p0 += 16
+                for j in j0..<width {
+                    let source = b + (column + j) * s.ldb + row + p0
+                    for t in 0..<lanes { packed[(p0 + t) &* nr &+ j] = source[t] }
+                }
+                p0 += lanes
+            }
+            for j in 0..<width {
+                let source = b + (column + j) * s.ldb + row
+                for p in p0..<depth { packed[p &* nr &+ j] = source[p] }
             }
         } else if width == nr {
             for p in 0..<depth {

@@ -226,10 +226,20 @@ extension NormalizationKernels {
             for row in rows {
                 let ch = row % c, offset = row * s
                 let r = invstd[ch], shift = -mean[ch] * invstd[ch], g = gamma[ch], b = beta[ch]
-                for i in offset..<(offset + s) {
+                let rV = Vector(repeating: r), shiftV = Vector(repeating: shift)
+                let gV = Vector(repeating: g), bV = Vector(repeating: b)
+                var i = offset
+                while i + Vector.scalarCount <= offset + s {
+                    let normalized = load(x + i) * rV + shiftV
+                    store(normalized, xhat + i)
+                    store(normalized * gV + bV, y + i)
+                    i += Vector.scalarCount
+                }
+                while i < offset + s {
                     let normalized = x[i] * r + shift
                     xhat[i] = normalized
                     y[i] = normalized * g + b
+                    i += 1
                 }
             }
         }

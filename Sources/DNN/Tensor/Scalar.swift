@@ -20,6 +20,10 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
     static func erf(_ x: Self) -> Self
     /// √x of every lane, x ≥ 0, within an ulp (see `VectorSquareRoot.swift`).
     static func squareRoot(_ x: Vector) -> Vector
+    /// Transposes a lanes x lanes block: row r of `target` gets column r of `source`
+    /// (see `VectorTranspose.swift`).
+    static func transposeBlock(from source: UnsafePointer<Self>, sourceStride: Int,
+                               to target: UnsafeMutablePointer<Self>, targetStride: Int)
 }
 
 /// A floating-point type the layers run in: `Float` trains at full speed, `Double` runs
