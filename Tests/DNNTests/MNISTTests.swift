@@ -17,6 +17,11 @@ struct MNISTTests {
         return checkpoint.metrics?["val_accuracy"]?.double ?? 0
     }
 
+    @Test func cnnReachesPyTorchAccuracy() throws {
+        let accuracy = try Self.train("mnist_cnn.json")
+        #expect(accuracy >= 0.975, "mnist_cnn best val_accuracy \(accuracy)")
+    }
+
     @Test func mlpReachesPyTorchAccuracy() throws {
         let accuracy = try Self.train("mnist_mlp.json")
         #expect(accuracy >= 0.96, "mnist_mlp best val_accuracy \(accuracy)")
