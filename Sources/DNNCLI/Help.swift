@@ -2,13 +2,14 @@ import DNN
 
 /// The usage texts of `dnn --help` and `dnn help COMMAND`.
 enum Help {
-    static let commands = ["train", "eval", "gradcheck", "help"]
+    static let commands = ["train", "eval", "gradcheck", "bench", "help"]
 
     static func text(for command: String) -> String? {
         switch command {
         case "train": train
         case "eval": eval
         case "gradcheck": gradcheck
+        case "bench": bench
         case "help": overview
         default: nil
         }
@@ -21,6 +22,7 @@ enum Help {
       dnn train CONFIG.json [options]     train; writes metrics and checkpoints into a run directory
       dnn eval CHECKPOINT [options]       loss, accuracy and confusion matrix of a checkpoint
       dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
+      dnn bench [options]                 GEMM GFLOP/s, training and inference samples/s
       dnn help COMMAND                    the options of one command
       dnn --version
 
@@ -90,4 +92,25 @@ enum Help {
       --perturb NAME       multiply the analytic gradient of parameter NAME by 1.001, to see
                            the checker fail as it would on a wrong backward pass
     """
+
+    static let bench = """
+    USAGE: dnn bench [--threads N] [--seconds S] [--only gemm,train,infer] [--models NAMES]
+                     [--layers] [--json]
+
+    Times, on this machine: matrix products (GFLOP/s) at square sizes and at the shapes of
+    the MNIST MLP and CNN, and training and inference throughput (samples/s) of
+    configs/mnist_mlp.json and configs/mnist_cnn.json on random data of MNIST's shape. Each
+    row is the fastest of about --seconds of repeats. `make compare` puts PyTorch and
+    NumPy beside it.
+
+    OPTIONS
+      --threads N          threads (default: all cores)
+      --seconds S          time per row (default 1)
+      --only LIST          which workloads: gemm, train, infer (default all)
+      --models NAMES       configs to time, by name in --configs (default mnist_mlp,mnist_cnn)
+      --configs DIR        where the configs are (default configs)
+      --layers             milliseconds per training step in each layer's forward and backward
+      --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads"}]}
+    """
 }
+
