@@ -48,6 +48,15 @@ import Testing
         #expect(unknown.status == 2 && unknown.stderr.contains("did you mean 'train'"))
     }
 
+    @Test func benchPrintsOneJSONObject() throws {
+        let result = try CLI.run(["bench", "--json", "--seconds", "0.01", "--only", "gemm,infer", "--models", "mnist_mlp",
+                                  "--configs", TestPaths.packageRoot + "/configs"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try JSON.parse(result.stdout, file: "stdout")["results"]?.array ?? []
+        #expect(rows.count == Benchmark.gemmCases.count + 4)
+        #expect(rows.allSatisfy { ($0["value"]?.double ?? 0) > 0 })
+    }
+
     @Test func trainWritesRunDirectoryAndRefusesToReuseIt() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try Self.writeConfig(directory)
