@@ -1,5 +1,8 @@
 import DNN
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `dnn train CONFIG.json [options]`.
 enum TrainCommand {
@@ -34,50 +37,15 @@ enum TrainCommand {
             let (config, warnings) = try Config.decode(json, baseDirectory: "/", defaultName: checkpoint.config.name)
             loaded = LoadedConfig(config: config, warnings: warnings, json: json)
         }
-        if !quiet {
-            for warning in loaded.warnings { Console.error("dnn: warning: \(warning)") }
+        let reporter = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) { text in
+            FileHandle.standardError.write(Data(text.utf8))
         }
-        let observer = TrainingLog(quiet: quiet)
-        let summary = try Trainer(config: loaded.config, options: trainOptions, observer: observer).run()
+        for warning in loaded.warnings { reporter.note("dnn: warning: \(warning)") }
+        let summary = try Trainer(config: loaded.config, options: trainOptions, observer: reporter).run()
         if !quiet {
-            var line = "done: \(summary.epochsCompleted) epochs in \(Console.format(summary.seconds, 1))s"
-            if let accuracy = summary.bestValidationAccuracy {
-                line += "; best val_accuracy \(Console.format(accuracy, 4)) at epoch \(summary.bestEpoch)"
-            }
-            if summary.stoppedEarly { line += " (stopped early)" }
-            Console.out(line)
-            Console.out("checkpoints: \(summary.runDirectory)/best.safetensors, \(summary.runDirectory)/last.safetensors")
+            let colors = reporter.style == .terminal(colors: true) && isatty(1) == 1
+            Console.out(reporter.summary(summary, colors: colors))
         }
         return 0
-    }
-}
-
-/// Plain log lines on stderr: one per `print_every` iterations and one per epoch.
-final class TrainingLog: TrainingObserver {
-    let quiet: Bool
-
-    init(quiet: Bool) { self.quiet = quiet }
-
-    func iteration(epoch: Int, iteration: Int, of iterations: Int, loss: Double, accuracy: Double,
-                   samplesPerSecond: Double) {
-        guard !quiet else { return }
-        Console.error("epoch \(epoch) iter \(iteration)/\(iterations)  loss \(Console.format(loss, 4))  "
-            + "acc \(Console.format(accuracy, 4))  \(Int(samplesPerSecond)) samples/s")
-    }
-
-    func epochEnded(_ m: EpochMetrics, totalEpochs: Int) {
-        guard !quiet else { return }
-        var line = "epoch \(m.epoch)/\(totalEpochs)  train_loss \(Console.format(m.trainLoss, 4))  "
-            + "train_acc \(Console.format(m.trainAccuracy, 4))"
-        if let loss = m.validationLoss, let accuracy = m.validationAccuracy {
-            line += "  val_loss \(Console.format(loss, 4))  val_acc \(Console.format(accuracy, 4))"
-        }
-        line += "  lr \(m.learningRate)  \(Int(m.samplesPerSecond)) samples/s  \(Console.format(m.seconds, 2))s"
-        Console.error(line)
-    }
-
-    func note(_ message: String) {
-        guard !quiet else { return }
-        Console.error(message)
     }
 }

@@ -22,7 +22,9 @@ public enum CSVReader {
     ///   column not in the header (with the nearest name), a row with the wrong number of
     ///   fields, a feature that is not a finite number, an empty label, an unterminated
     ///   quote, or no data rows.
-    public static func read(path: String, labelColumn: String?) throws -> LabelledTable {
+    /// - Parameter labelRequired: when false, a file without the label column is read with
+    ///   every column as a feature and no labels (`dnn predict` on unlabelled data).
+    public static func read(path: String, labelColumn: String?, labelRequired: Bool = true) throws -> LabelledTable {
         var bytes = try FileBytes.read(path)
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, file: path) }
         let count = bytes.count
@@ -30,7 +32,7 @@ public enum CSVReader {
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { buffer in
             var parser = CSVParser(base: buffer.baseAddress!, end: count, file: path)
-            return try parser.parse(labelColumn: labelColumn)
+            return try parser.parse(labelColumn: labelColumn, labelRequired: labelRequired)
         }
     }
 }
@@ -77,7 +79,7 @@ private struct CSVParser {
         self.file = file
     }
 
-    mutating func parse(labelColumn: String?) throws -> LabelledTable {
+    mutating func parse(labelColumn: String?, labelRequired: Bool) throws -> LabelledTable {
         // A UTF-8 byte order mark is not part of the first column's name.
         if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
             position = 3
@@ -109,7 +111,7 @@ private struct CSVParser {
         }
 
         var labelIndex: Int?
-        if let labelColumn {
+        if let labelColumn, labelRequired || names.contains(labelColumn) {
             guard let index = names.firstIndex(of: labelColumn) else {
                 let hint = nearest(labelColumn, in: names).map { "did you mean '\($0)'?" }
                 throw DNNError.data(file, line: headerLine, column: 1,

@@ -17,12 +17,27 @@ public enum IDXReader {
     ///   magic number, data type or dimension count, a zero dimension, truncated data or
     ///   bytes after the data, a corrupt gzip stream, or image and label counts that differ.
     public static func read(images: String, labels: String) throws -> LabelledTable {
-        let imageBytes = try load(images)
+        var table = try readImages(images)
         let labelBytes = try load(labels)
-        let imageDims = try header(imageBytes.bytes, file: images, expectedDims: 3, kind: "image",
-                                   dimNames: ["image count", "row count", "column count"])
         let labelDims = try header(labelBytes.bytes, file: labels, expectedDims: 1, kind: "label",
                                    dimNames: ["label count"])
+        try checkSize(labelBytes, file: labels, headerSize: 8, dataSize: labelDims[0],
+                      what: "\(grouped(labelDims[0])) labels")
+        guard labelDims[0] == table.rows else {
+            throw DNNError(.data, at: images, "the image file holds \(grouped(table.rows)) images but the label file "
+                + "\(labels) holds \(grouped(labelDims[0])) labels")
+        }
+        // Label bytes 0...255 as text, made once each.
+        let names = (0...255).map { String($0) }
+        table.labels = labelBytes.bytes[8...].map { names[Int($0)] }
+        return table
+    }
+
+    /// Reads an image file alone (labels nil): what `dnn predict` needs.
+    public static func readImages(_ images: String) throws -> LabelledTable {
+        let imageBytes = try load(images)
+        let imageDims = try header(imageBytes.bytes, file: images, expectedDims: 3, kind: "image",
+                                   dimNames: ["image count", "row count", "column count"])
         let (count, rows, cols) = (imageDims[0], imageDims[1], imageDims[2])
         // Three sizes below 2^32 each: their products may overflow.
         let (imageSize, imageOverflow) = rows.multipliedReportingOverflow(by: cols)
@@ -32,13 +47,6 @@ public enum IDXReader {
         }
         try checkSize(imageBytes, file: images, headerSize: 16, dataSize: pixelCount,
                       what: "\(grouped(count)) images of \(rows)x\(cols)")
-        try checkSize(labelBytes, file: labels, headerSize: 8, dataSize: labelDims[0],
-                      what: "\(grouped(labelDims[0])) labels")
-        guard labelDims[0] == count else {
-            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
-                + "\(labels) holds \(grouped(labelDims[0])) labels")
-        }
-
         // [count, rows * cols]: the pixel bytes as they are.
         let features = [Float](unsafeUninitializedCapacity: pixelCount) { buffer, initialized in
             imageBytes.bytes.withUnsafeBufferPointer { source in
@@ -47,12 +55,10 @@ public enum IDXReader {
             }
             initialized = pixelCount
         }
-        // Label bytes 0...255 as text, made once each.
-        let names = (0...255).map { String($0) }
-        let labelTexts = labelBytes.bytes[8...].map { names[Int($0)] }
         return LabelledTable(features: features, featureCount: imageSize,
-                             featureNames: (0..<imageSize).map { "pixel\($0)" }, labels: labelTexts,
-                             rows: count, lineNumbers: Array(1...count), sampleShape: [1, rows, cols])
+                             featureNames: (0..<imageSize).map { "pixel\($0)" }, labels: nil,
+                             rows: count, lineNumbers: Array(1...count),
+                             sampleShape: [1, rows, cols])
     }
 
     /// A file's bytes, decompressed when gzip.

@@ -14,17 +14,6 @@ public struct TrainOptions: Sendable {
     public init() {}
 }
 
-/// What `dnn train` reports as it goes.
-public protocol TrainingObserver: AnyObject {
-    /// Every `print_every` iterations: the running means of the epoch so far.
-    func iteration(epoch: Int, iteration: Int, of iterations: Int, loss: Double, accuracy: Double,
-                   samplesPerSecond: Double)
-    /// After each epoch, with its metrics row.
-    func epochEnded(_ metrics: EpochMetrics, totalEpochs: Int)
-    /// Anything worth a line: the run directory, warnings, early stopping.
-    func note(_ message: String)
-}
-
 /// One row of `metrics.jsonl`.
 public struct EpochMetrics: Sendable {
     public var epoch: Int
@@ -153,10 +142,13 @@ public final class Trainer {
                 lossSum += result.loss * Double(n)
                 correct += result.correct
                 seen += n
-                if solver.printEvery > 0 && (iteration + 1) % solver.printEvery == 0 {
-                    observer?.iteration(epoch: epoch, iteration: iteration + 1, of: iterations,
-                                        loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                                        samplesPerSecond: Double(seen) / Date().timeIntervalSince(epochStart))
+                if let observer {
+                    let elapsed = Date().timeIntervalSince(epochStart)
+                    observer.iteration(IterationProgress(
+                        epoch: epoch, totalEpochs: solver.epochs, iteration: iteration + 1, iterations: iterations,
+                        loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                        samplesPerSecond: Double(seen) / Swift.max(elapsed, 1e-9), epochSeconds: elapsed,
+                        lineDue: solver.printEvery > 0 && (iteration + 1) % solver.printEvery == 0))
                 }
             }
             let trainSeconds = Date().timeIntervalSince(epochStart)
