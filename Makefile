@@ -6,13 +6,15 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test demo mnist mnist-data gradcheck bench compare clean
+.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot clean
 
 help:
 	@echo "make demo        train the iris demo and evaluate its best checkpoint"
 	@echo "make test        build and run every test (what CI runs)"
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
+	@echo "make sweep       train iris over dropout p x batchnorm momentum; table of val accuracy, best first"
+	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make build       release build of .build/release/dnn"
@@ -53,6 +55,32 @@ bench: build
 # add the peak-memory comparison of a full mnist_cnn training run.
 compare: build mnist-data
 	python3 tools/compare_bench.py
+
+# A grid over dropout p and batchnorm momentum (via --set), each run scored by
+# `dnn eval --json`, printed as a table sorted best first. Runs go to a new folder.
+SWEEP_P        ?= 0.0 0.2 0.5
+SWEEP_MOMENTUM ?= 0.01 0.1 0.5
+SWEEP_CONFIG   ?= configs/iris_bn.json
+SWEEP_DIR      := runs/sweep-$(shell date +%Y%m%d-%H%M%S)
+
+sweep: build
+	@mkdir -p $(SWEEP_DIR)
+	@for p in $(SWEEP_P); do for m in $(SWEEP_MOMENTUM); do \
+	  run=$(SWEEP_DIR)/p$$p-m$$m; \
+	  $(DNN) train $(SWEEP_CONFIG) --out $$run --quiet \
+	    --set model.layers.3.p=$$p --set model.layers.1.momentum=$$m || exit 1; \
+	  $(DNN) eval $$run/best.safetensors --json \
+	    | sed -E 's/.*"loss":([^,]*),"accuracy":([^,]*),.*/\2 \1/' \
+	    | while read acc loss; do echo "$$acc $$loss $$p $$m $$run"; done; \
+	done; done | sort -k1,1nr -k2,2n \
+	  | awk 'BEGIN { printf "%-10s %-10s %-6s %-9s %s\n", "val_acc", "val_loss", "p", "momentum", "run" } \
+	         { printf "%-10.4f %-10.4f %-6s %-9s %s\n", $$1, $$2, $$3, $$4, $$5 }'
+
+# The runs of the last sweep, or else the last three runs, as one SVG.
+plot: build
+	@last=$$(ls -td runs/sweep-*/ 2>/dev/null | head -1); \
+	if [ -n "$$last" ]; then $(DNN) plot $$(ls -d $${last}*/) -o $${last}plot.svg; \
+	else $(DNN) plot $$(ls -td runs/*/ | head -3) -o runs/plot.svg; fi
 
 clean:
 	rm -rf .build runs

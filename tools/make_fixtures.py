@@ -389,7 +389,15 @@ def example_config_cases():
         torch_model = build_torch_model(model["layers"], shape)
         state = [{"name": k, "shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}
                  for k, v in torch_model.state_dict().items()]
-        cases.append({"name": os.path.basename(path), "input_shape": shape,
+        layers = []
+        x = torch.zeros([2] + list(shape), dtype=DTYPE)
+        torch_model = torch_model.to(DTYPE).eval()
+        with torch.no_grad():
+            for index, module in enumerate(torch_model):
+                x = module(x)
+                layers.append({"index": index, "output_shape": list(x.shape[1:]),
+                               "parameters": sum(p.numel() for p in module.parameters())})
+        cases.append({"name": os.path.basename(path), "input_shape": shape, "layers": layers,
                       "output_shape": list(model_output_shape(model["layers"], shape)),
                       "parameters": sum(p.numel() for p in torch_model.parameters()), "state": state})
     return cases

@@ -2,7 +2,7 @@ import DNN
 
 /// The usage texts of `dnn --help` and `dnn help COMMAND`.
 enum Help {
-    static let commands = ["train", "eval", "gradcheck", "bench", "help"]
+    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "plot", "bench", "help"]
 
     static func text(for command: String) -> String? {
         switch command {
@@ -10,6 +10,9 @@ enum Help {
         case "eval": eval
         case "gradcheck": gradcheck
         case "bench": bench
+        case "inspect": inspect
+        case "predict": predict
+        case "plot": plot
         case "help": overview
         default: nil
         }
@@ -22,6 +25,9 @@ enum Help {
       dnn train CONFIG.json [options]     train; writes metrics and checkpoints into a run directory
       dnn eval CHECKPOINT [options]       loss, accuracy and confusion matrix of a checkpoint
       dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
+      dnn inspect CONFIG|CHECKPOINT       the layers: output shapes, parameters, FLOPs, memory
+      dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class
+      dnn plot RUN_DIR... [-o FILE.svg]   loss and accuracy curves as SVG
       dnn bench [options]                 GEMM GFLOP/s, training and inference samples/s
       dnn help COMMAND                    the options of one command
       dnn --version
@@ -111,6 +117,39 @@ enum Help {
       --configs DIR        where the configs are (default configs)
       --layers             milliseconds per training step in each layer's forward and backward
       --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads"}]}
+    """
+
+    static let inspect = """
+    USAGE: dnn inspect CONFIG.json|CHECKPOINT.safetensors [--json] [--set PATH=VALUE]
+
+    A table of the model's layers, like Keras' summary() or torchinfo: each layer's output
+    shape per sample, trainable parameters, forward FLOPs per sample (a multiply-add is 2)
+    and activation memory (Float32), with totals. Residual blocks list their body and
+    shortcut layers indented, by checkpoint name. For a checkpoint also its epoch,
+    metrics, classes and normalisation. The input shape comes from model.input_shape, or
+    else from the training data.
+    """
+
+    static let predict = """
+    USAGE: dnn predict CHECKPOINT DATA [--probabilities] [--labels LABELS] [--label COLUMN]
+
+    Prints CSV on stdout, one row per sample in file order: `index,predicted`, then
+    `label` when the data has labels, then with --probabilities one column `p_CLASS` per
+    class. DATA is a CSV file (its label column, named as in training or by --label, is
+    used when present and not required) or IDX images, raw or gzip (labels from
+    --labels). The checkpoint's classes and normalisation apply.
+
+    EXAMPLE
+      dnn predict runs/demo/best.safetensors data/iris.csv | awk -F, 'NR>1 && $2!=$3'
+    """
+
+    static let plot = """
+    USAGE: dnn plot RUN_DIR... [-o FILE.svg] [--title TEXT]
+
+    Draws loss (left) and accuracy (right) per epoch from each run's metrics.jsonl:
+    training solid, validation dashed, one colour per run, the best validation epoch
+    (best.safetensors) circled. Several runs overlay. Writes RUN_DIR/metrics.svg for one
+    run, plot.svg for several, or FILE.svg; prints the path.
     """
 }
 

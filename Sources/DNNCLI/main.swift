@@ -31,6 +31,9 @@ func run(_ arguments: [String]) throws -> Int32 {
     case "eval": return try EvalCommand.run(rest)
     case "gradcheck": return try GradcheckCommand.run(rest)
     case "bench": return try BenchCommand.run(rest)
+    case "inspect": return try InspectCommand.run(rest)
+    case "predict": return try PredictCommand.run(rest)
+    case "plot": return try PlotCommand.run(rest)
     case "help", "--help", "-h":
         guard let topic = rest.first else {
             Console.out(Help.overview)

@@ -33,6 +33,13 @@ public enum IDXReader {
         return table
     }
 
+    /// Whether `path` holds IDX data (raw or gzip): it starts with the bytes 0, 0, 0x08
+    /// (unsigned bytes). Used to tell IDX images from CSV text.
+    public static func isIDX(_ path: String) throws -> Bool {
+        let bytes = try load(path).bytes
+        return bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08
+    }
+
     /// Reads an image file alone (labels nil): what `dnn predict` needs.
     public static func readImages(_ images: String) throws -> LabelledTable {
         let imageBytes = try load(images)

@@ -1,0 +1,57 @@
+import DNN
+import Foundation
+
+/// `dnn predict CHECKPOINT DATA [--probabilities]`: one CSV row per sample on stdout.
+enum PredictCommand {
+    static let options = [
+        OptionSpec(name: "--probabilities", takesValue: false), OptionSpec(name: "--labels", takesValue: true),
+        OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+    ]
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let parsed = try Arguments(arguments, options: options, command: "predict")
+        let positionals = try parsed.positionals(["CHECKPOINT", "DATA"], required: 2, command: "predict")
+        let (path, data) = (positionals[0], positionals[1])
+        let checkpoint = try Checkpoint.read(path: path)
+        let model = try LoadedModel(checkpoint, path: path)
+        var table = try read(data, labels: parsed.value("--labels"), labelColumn: parsed.value("--label"),
+                             checkpoint: checkpoint)
+        table = try table.reshaped(to: checkpoint.inputShape, file: data)
+        var features = table.features
+        checkpoint.normalization.apply(to: &features, featureCount: table.featureCount)
+        let names = checkpoint.classes.names
+        let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
+        let probabilities = Prediction.probabilities(
+            model.network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
+            classCount: names.count, context: Context(mode: .evaluation, compute: Compute(threads: threads)))
+        let withProbabilities = parsed.flag("--probabilities")
+        var header = ["index", "predicted"]
+        if table.labels != nil { header.append("label") }
+        if withProbabilities { header += names.map { "p_\($0)" } }
+        var lines = [header.map(csvField).joined(separator: ",")]
+        lines.reserveCapacity(table.rows + 1)
+        for (index, row) in probabilities.enumerated() {
+            var fields = [String(index), csvField(names[Prediction.argmax(row)])]
+            if let labels = table.labels { fields.append(csvField(labels[index])) }
+            if withProbabilities { fields += row.map { String(format: "%.6g", $0) } }
+            lines.append(fields.joined(separator: ","))
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        return 0
+    }
+
+    /// IDX images (labels optional), or a CSV whose label column is used when present.
+    static func read(_ data: String, labels: String?, labelColumn: String?, checkpoint: Checkpoint) throws -> LabelledTable {
+        if let labels { return try IDXReader.read(images: data, labels: labels) }
+        if try IDXReader.isIDX(data) { return try IDXReader.readImages(data) }
+        var column = labelColumn
+        if column == nil, case .csv(_, let label) = checkpoint.config.data.train { column = label }
+        return try CSVReader.read(path: data, labelColumn: column, labelRequired: labelColumn != nil)
+    }
+
+    /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
