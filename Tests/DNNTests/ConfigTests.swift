@@ -66,16 +66,7 @@ enum ConfigFixtures {
 
     /// The error decoding `text` throws, or nil after recording an issue.
     static func error(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> DNNError? {
-        do {
-            let (config, _) = try decode(text)
-            Issue.record("expected an error, decoded \(config)", sourceLocation: sourceLocation)
-        } catch let error as DNNError {
-            #expect(error.kind == .config, sourceLocation: sourceLocation)
-            return error
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-        }
-        return nil
+        expectError(.config, sourceLocation: sourceLocation) { try decode(text).0 }
     }
 
     /// A fresh temporary folder.
@@ -505,14 +496,8 @@ enum ConfigFixtures {
 extension ConfigFixtures {
     /// The error decoding a JSON value throws, or nil after recording an issue.
     static func decodeError(_ json: JSON, sourceLocation: SourceLocation = #_sourceLocation) -> DNNError? {
-        do {
-            _ = try Config.decode(json, baseDirectory: base, defaultName: "test")
-            Issue.record("expected an error", sourceLocation: sourceLocation)
-        } catch let error as DNNError {
-            return error
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        expectError(.config, sourceLocation: sourceLocation) {
+            try Config.decode(json, baseDirectory: base, defaultName: "test").0
         }
-        return nil
     }
 }

@@ -6,16 +6,7 @@ import Testing
 @Suite struct JSONTests {
     /// The error `JSON.parse` throws for `text`, or nil after recording an issue.
     func parseError(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> DNNError? {
-        do {
-            let value = try JSON.parse(text, file: "t.json")
-            Issue.record("expected a syntax error, parsed \(value)", sourceLocation: sourceLocation)
-        } catch let error as DNNError {
-            #expect(error.kind == .config, sourceLocation: sourceLocation)
-            return error
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-        }
-        return nil
+        expectError(.config, sourceLocation: sourceLocation) { try JSON.parse(text, file: "t.json") }
     }
 
     @Test func scalars() throws {

@@ -19,16 +19,9 @@ import Testing
 
     /// The usage error applying `overrides` throws, or nil after recording an issue.
     func usageError(_ overrides: [String], sourceLocation: SourceLocation = #_sourceLocation) -> DNNError? {
-        do {
-            let json = try JSON.parse(OverrideTests.text, file: "t").applying(overrides: overrides)
-            Issue.record("expected an error, got \(json)", sourceLocation: sourceLocation)
-        } catch let error as DNNError {
-            #expect(error.kind == .usage, sourceLocation: sourceLocation)
-            return error
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        expectError(.usage, sourceLocation: sourceLocation) {
+            try JSON.parse(OverrideTests.text, file: "t").applying(overrides: overrides)
         }
-        return nil
     }
 
     @Test func setsNestedNumbers() throws {

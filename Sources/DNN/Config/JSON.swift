@@ -248,6 +248,13 @@ extension JSON: CustomStringConvertible {
         output += String(repeating: "  ", count: indent)
     }
 
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var output = ""
+        writeString(text, to: &output)
+        return output
+    }
+
     /// `"..."` with `"`, `\` and U+0000-U+001F escaped; everything else as UTF-8.
     static func writeString(_ value: String, to output: inout String) {
         output += "\""

@@ -187,13 +187,13 @@ public struct SafeTensors: Sendable {
         var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0] ?? ""))" }
+            let pairs = metadata.keys.sorted().map { "\(JSON.quoted($0)):\(JSON.quoted(metadata[$0] ?? ""))" }
             fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for (name, tensor) in tensors {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonQuoted(name)):{\"dtype\":\(jsonQuoted(tensor.dtype)),\"shape\":[\(shape)],"
+            fields.append("\(JSON.quoted(name)):{\"dtype\":\(JSON.quoted(tensor.dtype)),\"shape\":[\(shape)],"
                 + "\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
             offset += tensor.bytes.count
         }
@@ -218,26 +218,6 @@ public struct SafeTensors: Sendable {
     public func write(to path: String) throws {
         try AtomicFile.write(encoded(), to: path)
     }
-}
-
-/// `text` as a JSON string literal: quotes, backslashes and control characters escaped,
-/// everything else kept as UTF-8.
-func jsonQuoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
 }
 
 extension SafeTensors.Tensor {

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import DNN
 
 /// Paths the tests use: the package root (found from this file), the fixtures written by
@@ -62,4 +63,20 @@ func maxRelativeDifference(_ actual: [Double], _ expected: [Double]) -> Double {
     guard actual.count == expected.count else { return .infinity }
     let scale = max(1, expected.map(abs).max() ?? 0)
     return zip(actual, expected).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+}
+
+/// The `DNNError` of kind `kind` that `body` throws, or nil after recording an issue when
+/// it throws something else or nothing.
+func expectError<T>(_ kind: DNNError.Kind, sourceLocation: SourceLocation = #_sourceLocation,
+                    _ body: () throws -> T) -> DNNError? {
+    do {
+        let value = try body()
+        Issue.record("expected a \(kind) error, got \(value)", sourceLocation: sourceLocation)
+    } catch let error as DNNError {
+        #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
 }
