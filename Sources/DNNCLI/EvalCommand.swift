@@ -14,12 +14,12 @@ enum EvalCommand {
         let path = try parsed.positionals(["CHECKPOINT"], required: 1, command: "eval")[0]
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
         let checkpoint = try Checkpoint.read(path: path)
-        let model = try LoadedModel(checkpoint, path: path)
+        let network = try checkpoint.network(path: path)
         let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
         let dataset = try Dataset(table: try table.reshaped(to: checkpoint.inputShape, file: file),
                                   encoding: checkpoint.classes, normalization: checkpoint.normalization, file: file)
         let context = Context(mode: .evaluation, compute: Compute(threads: threads))
-        let result = Evaluation.run(model.network, on: dataset, classCount: checkpoint.classes.names.count,
+        let result = Evaluation.run(network, on: dataset, classCount: checkpoint.classes.names.count,
                                     context: context)
         let names = checkpoint.classes.names
         if parsed.flag("--json") {
@@ -78,25 +78,6 @@ enum EvalCommand {
             throw DNNError(.usage, at: "dnn eval", "the checkpoint's config has no test or validation data",
                            hint: "give the data with --data")
         }
-    }
-}
-
-/// A checkpoint's network, built from its config and loaded strictly.
-struct LoadedModel {
-    let network: Sequential<Float>
-
-    init(_ checkpoint: Checkpoint, path: String) throws {
-        var random = RandomGenerator(seed: 0)
-        do {
-            network = try NetworkBuilder.build(checkpoint.config.model.layers, inputShape: checkpoint.inputShape,
-                                               random: &random)
-        } catch let error as DNNError {
-            throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
-        }
-        guard network.outputShape == [checkpoint.classes.names.count] else {
-            throw DNNError(.checkpoint, at: path, "the model outputs \(network.outputShape) but the checkpoint has \(checkpoint.classes.names.count) classes")
-        }
-        try Checkpoint.load(checkpoint.tensors, into: network, strict: true, path: path)
     }
 }
 

@@ -13,7 +13,7 @@ enum PredictCommand {
         let positionals = try parsed.positionals(["CHECKPOINT", "DATA"], required: 2, command: "predict")
         let (path, data) = (positionals[0], positionals[1])
         let checkpoint = try Checkpoint.read(path: path)
-        let model = try LoadedModel(checkpoint, path: path)
+        let network = try checkpoint.network(path: path)
         var table = try read(data, labels: parsed.value("--labels"), labelColumn: parsed.value("--label"),
                              checkpoint: checkpoint)
         table = try table.reshaped(to: checkpoint.inputShape, file: data)
@@ -22,7 +22,7 @@ enum PredictCommand {
         let names = checkpoint.classes.names
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
         let probabilities = Prediction.probabilities(
-            model.network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
+            network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
             classCount: names.count, context: Context(mode: .evaluation, compute: Compute(threads: threads)))
         let withProbabilities = parsed.flag("--probabilities")
         var header = ["index", "predicted"]

@@ -103,6 +103,24 @@ public struct Checkpoint: Sendable {
                           normalization: normalization, epoch: epoch, metrics: metrics, tensors: file)
     }
 
+    /// The checkpoint's network, built from its config and loaded strictly.
+    /// - Parameter path: the file, named in errors.
+    public func network(path: String) throws -> Sequential<Float> {
+        var random = RandomGenerator(seed: 0)
+        let network: Sequential<Float>
+        do {
+            network = try NetworkBuilder.build(config.model.layers, inputShape: inputShape, random: &random)
+        } catch let error as DNNError {
+            throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
+        }
+        guard network.outputShape == [classes.names.count] else {
+            throw DNNError(.checkpoint, at: path, "the model outputs \(NetworkBuilder.describe(network.outputShape)) "
+                + "but the checkpoint has \(classes.names.count) classes")
+        }
+        try Checkpoint.load(tensors, into: network, strict: true, path: path)
+        return network
+    }
+
     /// Copies tensors of `file` into `network`.
     ///
     /// - Parameter strict: every state entry of the network must be in the file and every
