@@ -142,6 +142,35 @@ import Testing
         #expect(text.status == 0 && text.stdout.contains("virginica") && text.stdout.contains("accuracy"))
     }
 
+    @Test func initFromReplacesTheInitialWeights() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try Self.writeConfig(directory)
+        #expect(try CLI.run(["train", config, "--out", directory + "/a", "--quiet"]).status == 0)
+        // Learning rate 0: the weights stay those loaded from init_from.
+        let frozen = try Self.writeConfig(directory, solver: """
+            {"epochs": 1, "batch_size": 16, "init_from": "a/best.safetensors", "optimizer": {"type": "sgd", "lr": 0}}
+            """, name: "frozen.json")
+        let result = try CLI.run(["train", frozen, "--out", directory + "/b", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let a = try SafeTensors.read(path: directory + "/a/best.safetensors")
+        let b = try SafeTensors.read(path: directory + "/b/last.safetensors")
+        for name in ["0.weight", "0.bias", "1.weight", "4.weight", "4.bias"] {
+            #expect(a[name] != nil && a[name] == b[name], "\(name)")
+        }
+    }
+
+    @Test func aLastBatchOfOneThroughBatchnormIsAConfigError() throws {
+        let directory = TestPaths.temporaryDirectory()
+        // 120 training rows in batches of 7: the last batch holds one row.
+        let config = try Self.writeConfig(directory, solver: """
+            {"epochs": 1, "batch_size": 7, "optimizer": {"type": "sgd", "lr": 0.1}}
+            """)
+        let result = try CLI.run(["train", config, "--out", directory + "/run"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("solver.drop_last") && result.stderr.contains("one sample"))
+        #expect(try CLI.run(["train", config, "--out", directory + "/run", "--quiet", "--set", "solver.drop_last=true"]).status == 0)
+    }
+
     @Test func lossThatBecomesNaNStopsWithExitOneAndKeepsEarlierCheckpoints() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try Self.writeConfig(directory, layers: """
