@@ -40,6 +40,9 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         return entries
     }
 
+    /// Output planes (OH·OW) from which per-sample forward products pay off.
+    static var perSamplePlane: Int { 512 }
+
     private var patchSize: Int { geometry.channels * geometry.kernelHeight * geometry.kernelWidth }
 
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
@@ -48,12 +51,22 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         columns.reshape(to: [patchSize, n * plane])
         output.reshape(to: [n] + outputShape)
         T.im2col(x.data, n: n, geometry, col: columns.data, context.compute)
-        // One product for the whole batch (per-sample products are too small to run at
-        // full speed), then N and O swapped into NCHW.
-        channelMajor.reshape(to: [outChannels, n, plane])
-        T.gemm(GEMMShape(m: outChannels, n: n * plane, k: patchSize), alpha: 1, weight.value.data, columns.data,
-               beta: 0, channelMajor.data, context.compute)
-        T.swapLeadingAxes(channelMajor.data, a: outChannels, b: n, inner: plane, into: output.data, context.compute)
+        if plane >= Self.perSamplePlane {
+            // Large output planes: one product per sample, written straight into NCHW.
+            for sample in 0..<n {
+                T.gemm(GEMMShape(m: outChannels, n: plane, k: patchSize, ldb: n * plane), alpha: 1,
+                       weight.value.data, columns.data + sample * plane, beta: 0,
+                       output.data + sample * outChannels * plane, context.compute)
+            }
+        } else {
+            // Small planes make per-sample products too small to run at full speed: one
+            // product for the whole batch, then N and O swapped into NCHW.
+            channelMajor.reshape(to: [outChannels, n, plane])
+            T.gemm(GEMMShape(m: outChannels, n: n * plane, k: patchSize), alpha: 1, weight.value.data,
+                   columns.data, beta: 0, channelMajor.data, context.compute)
+            T.swapLeadingAxes(channelMajor.data, a: outChannels, b: n, inner: plane, into: output.data,
+                              context.compute)
+        }
         if let bias {
             T.addChannelBias(bias.value.data, to: output.data, n: n, c: outChannels, s: plane, context.compute)
         }
