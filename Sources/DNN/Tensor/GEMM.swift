@@ -249,6 +249,7 @@ enum GEMM<T: KernelScalar> {
         T.store(result, tile)
     }
 
+    // BEGIN GENERATED MICRO-KERNELS (tools/generate_gemm_kernels.py; edit the script, not this)
     /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
     /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
@@ -436,6 +437,7 @@ enum GEMM<T: KernelScalar> {
         storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+    // END GENERATED MICRO-KERNELS
 
     /// A partial tile at the right or bottom edge of C: the narrowest micro-kernel that
     /// covers `width`, straight into C when the tile is whole vectors of full rows, else
