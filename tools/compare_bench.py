@@ -7,7 +7,7 @@ with the ratios dnn/torch and dnn/numpy. With the MNIST files present it also tr
 configs/mnist_cnn.json with both (`dnn train` and tools/train_torch.py) and compares
 their peak resident memory, time and accuracy. Not needed by CI.
 
-    python3 tools/compare_bench.py [--dnn .build/release/dnn] [--threads 2] [--rounds 2] [--markdown]
+    python3 tools/compare_bench.py [--dnn .build/release/dnn] [--threads 2] [--rounds 3] [--markdown]
 """
 import argparse
 import json
