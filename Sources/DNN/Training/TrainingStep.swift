@@ -4,7 +4,9 @@
 /// Forward in training mode, softmax cross-entropy, backward, add
 /// `reg · W` to the gradient of every regularised weight (the derivative of
 /// `0.5 · reg · Σ W²`), one optimizer step. A batch whose loss is not finite is not
-/// applied, so the weights stay those of the last good step.
+/// applied, so the weights stay those of the last good step. Creating a step marks the
+/// network as trained on data (`skipInputGradient()`): its backward no longer returns
+/// the gradient of the input.
 public final class TrainingStep<T: Scalar> {
     public let network: Sequential<T>
     public let optimizer: any Optimizer<T>
