@@ -44,4 +44,25 @@ import Testing
             #expect(check.relativeError < 1e-6, "\(check.name): \(check.relativeError)")
         }
     }
+
+    /// The first layer's backward (no input gradient) takes a per-sample path for dW: the
+    /// same parameter gradients as the general path.
+    @Test func firstLayerBackwardMatchesTheGeneralPath() {
+        let g = WindowGeometry(channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1,
+                               strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)
+        var randomA = RandomGenerator(seed: 4), randomB = RandomGenerator(seed: 4)
+        let general = Conv2D<Double>(geometry: g, outChannels: 5, initializer: .torch, random: &randomA)
+        let first = Conv2D<Double>(geometry: g, outChannels: 5, initializer: .torch, random: &randomB)
+        first.computesInputGradient = false
+        var random = RandomGenerator(seed: 8)
+        let x = Tensor<Double>(shape: [3, 1, 28, 28], values: (0..<(3 * 784)).map { _ in random.normal() })
+        let dy = Tensor<Double>(shape: [3, 5, 28, 28], values: (0..<(3 * 5 * 784)).map { _ in random.normal() })
+        let context = Context(compute: Compute(threads: 2))
+        for conv in [general, first] {
+            _ = conv.forward(x, context)
+            _ = conv.backward(dy, context)
+        }
+        #expect(maxRelativeDifference(first.weight.gradient.array, general.weight.gradient.array) < 1e-12)
+        #expect(maxRelativeDifference(first.bias!.gradient.array, general.bias!.gradient.array) < 1e-12)
+    }
 }

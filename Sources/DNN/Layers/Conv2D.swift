@@ -75,16 +75,25 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let n = batchSize, plane = geometry.outputPlane
+        if let bias {
+            T.accumulateChannelSums(dy.data, n: n, c: outChannels, s: plane, into: bias.gradient.data, context.compute)
+        }
+        if !computesInputGradient && plane >= Self.perSamplePlane {
+            // The network's first layer (often few input channels and large planes): dW from
+            // one product per sample, dW += dy_n[O, OHW] · col_nᵀ, with no swapped copy of dy.
+            for sample in 0..<n {
+                T.gemm(GEMMShape(m: outChannels, n: patchSize, k: plane, transposeB: true, lda: plane, ldb: n * plane),
+                       alpha: 1, dy.data + sample * outChannels * plane, columns.data + sample * plane, beta: 1,
+                       weight.gradient.data, context.compute)
+            }
+            inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
+            return inputGradient
+        }
         channelMajor.reshape(to: [outChannels, n, plane])
         T.swapLeadingAxes(dy.data, a: n, b: outChannels, inner: plane, into: channelMajor.data, context.compute)
         // dW[O, CKK] += dy'[O, N·OHW] · colᵀ
         T.gemm(GEMMShape(m: outChannels, n: patchSize, k: n * plane, transposeB: true), alpha: 1,
                channelMajor.data, columns.data, beta: 1, weight.gradient.data, context.compute)
-        if let bias {
-            // dy' is [O, N·OH·OW]: one "sample" of O channels.
-            T.accumulateChannelSums(channelMajor.data, n: 1, c: outChannels, s: n * plane, into: bias.gradient.data,
-                                    context.compute)
-        }
         inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
         if computesInputGradient {
             // dcol[CKK, N·OHW] = Wᵀ · dy', reusing the column buffer.
