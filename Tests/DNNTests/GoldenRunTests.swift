@@ -68,6 +68,20 @@ import Testing
         }
     }
 
+    /// The MLP's batchnorm is followed by a ReLU, which it computes itself: the golden runs
+    /// check that fused path against PyTorch's separate modules.
+    @Test func batchnormFollowedByReLUIsFused() throws {
+        var decoder = ConfigDecoder(baseDirectory: "/")
+        let specs = try decoder.layers(["{\"type\": \"linear\", \"out\": 4}", "{\"type\": \"batchnorm\"}", "{\"type\": \"relu\"}",
+                                        "{\"type\": \"relu\"}"].map { try JSON.parse($0, file: "spec") }.asJSON,
+                                       at: "layers", allowEmpty: false)
+        var random = RandomGenerator(seed: 0)
+        let network: Sequential<Double> = try NetworkBuilder.build(specs, inputShape: [3], random: &random)
+        #expect((network.layers[1] as? BatchNorm<Double>)?.fusedReLU == true)
+        #expect((network.layers[2] as? ActivationLayer<Double>)?.passThrough == true)
+        #expect((network.layers[3] as? ActivationLayer<Double>)?.passThrough == false)
+    }
+
     @Test("Double run matches PyTorch to rounding", arguments: names)
     func doubleRun(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
@@ -79,4 +93,8 @@ import Testing
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
         Self.compare(try Self.replay(fixture, as: Float.self), fixture, tolerance: 2e-4)
     }
+}
+
+extension Array where Element == JSON {
+    var asJSON: JSON { .array(self) }
 }

@@ -7,6 +7,9 @@
 public final class ActivationLayer<T: Scalar>: Layer, PiecewiseLayer {
     public let function: Activation
     public let outputShape: [Int]
+    /// Set when the batchnorm before this ReLU computes it in its own passes (see
+    /// `NetworkBuilder`): forward and backward then hand their input on unchanged.
+    public var passThrough = false
 
     private var input: Tensor<T>?
     private let output = Tensor<T>(shape: [0])
@@ -19,12 +22,14 @@ public final class ActivationLayer<T: Scalar>: Layer, PiecewiseLayer {
 
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
         input = x
+        if passThrough { return x }
         output.reshape(to: x.shape)
         T.activationForward(function, x.data, output.data, count: x.count, context.compute)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        if passThrough { return dy }
         guard let x = input else { preconditionFailure("activation backward before forward") }
         inputGradient.reshape(to: x.shape)
         T.activationBackward(function, x.data, output.data, dy.data, inputGradient.data, count: x.count,

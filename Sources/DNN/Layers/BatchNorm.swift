@@ -20,6 +20,9 @@ public final class BatchNorm<T: Scalar>: Layer {
     public let runningMean: Tensor<T>       // [C], zeros
     public let runningVar: Tensor<T>        // [C], ones
     public let batchesTracked = Counter()   // num_batches_tracked
+    /// Whether the ReLU that follows is computed here, in the same passes (see
+    /// `NetworkBuilder`): forward clamps y at 0, backward takes dy where y > 0.
+    public var fusedReLU = false
 
     private let mean: Tensor<T>             // [C] of the latest forward
     private let variance: Tensor<T>         // [C] biased, of the latest batch
@@ -75,19 +78,20 @@ public final class BatchNorm<T: Scalar>: Layer {
             T.inverseStandardDeviation(variance: runningVar.data, eps: eps, into: invstd.data, count: c)
         }
         T.channelNormalize(x.data, n: n, c: c, s: s, mean: mean.data, invstd: invstd.data,
-                           gamma: weight.value.data, beta: bias.value.data, xhat: xhat.data, y: output.data,
-                           context.compute)
+                           gamma: weight.value.data, beta: bias.value.data, relu: fusedReLU, xhat: xhat.data,
+                           y: output.data, context.compute)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let n = dy.batchSize, c = channels, s = spatialSize
         inputGradient.reshape(to: dy.shape)
-        T.channelGradientSums(dy.data, xhat.data, n: n, c: c, s: s, sumDy: sumDy.data, sumDyXhat: sumDyXhat.data,
-                              context.compute)
+        let reluOutput: UnsafePointer<T>? = fusedReLU ? UnsafePointer(output.data) : nil
+        T.channelGradientSums(dy.data, xhat.data, reluOutput: reluOutput, n: n, c: c, s: s, sumDy: sumDy.data,
+                              sumDyXhat: sumDyXhat.data, context.compute)
         T.axpy(1, sumDyXhat.data, weight.gradient.data, count: c)
         T.axpy(1, sumDy.data, bias.gradient.data, count: c)
-        T.channelNormalizeBackward(dy.data, xhat.data, n: n, c: c, s: s, invstd: invstd.data,
+        T.channelNormalizeBackward(dy.data, xhat.data, reluOutput: reluOutput, n: n, c: c, s: s, invstd: invstd.data,
                                    gamma: weight.value.data, sumDy: sumDy.data, sumDyXhat: sumDyXhat.data,
                                    m: usedBatchStatistics ? valuesPerChannel : 0, dx: inputGradient.data,
                                    context.compute)

@@ -12,7 +12,20 @@ public enum NetworkBuilder {
             layers.append(layer)
             shape = layer.outputShape
         }
+        fuseBatchNormReLU(layers)
         return Sequential(layers, inputShape: inputShape)
+    }
+
+    /// A ReLU right after a batchnorm is computed by the batchnorm, in the passes it makes
+    /// anyway: one read and write of the activations fewer, forward and backward. The
+    /// layers, their indices and their state stay as written.
+    private static func fuseBatchNormReLU<T: Scalar>(_ layers: [any Layer<T>]) {
+        for index in layers.indices.dropLast() {
+            guard let norm = layers[index] as? BatchNorm<T>, let relu = layers[index + 1] as? ActivationLayer<T>,
+                  relu.function == .relu else { continue }
+            norm.fusedReLU = true
+            relu.passThrough = true
+        }
     }
 
     /// The per-sample output shape of `specs` on `inputShape`, without keeping weights.

@@ -21,18 +21,23 @@ public protocol NormalizationKernels: KernelScalar {
     /// `invstd[c] = 1 / √(variance[c] + eps)`.
     static func inverseStandardDeviation(variance: UnsafePointer<Self>, eps: Double,
                                          into invstd: UnsafeMutablePointer<Self>, count: Int)
-    /// `xhat = (x - mean_c) · invstd_c`, `y = γ_c · xhat + β_c`.
+    /// `xhat = (x - mean_c) · invstd_c`, `y = γ_c · xhat + β_c`, and with `relu`
+    /// `y = max(y, 0)`: a ReLU that follows the batchnorm, in the same pass.
     static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
                                  mean: UnsafePointer<Self>, invstd: UnsafePointer<Self>,
-                                 gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+                                 gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, relu: Bool,
                                  xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>, _ compute: Compute)
-    /// Per channel: `sumDy_c = Σ dy`, `sumDyXhat_c = Σ dy · xhat` over N and S (overwritten).
-    static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+    /// Per channel: `sumDy_c = Σ g`, `sumDyXhat_c = Σ g · xhat` over N and S (overwritten),
+    /// where g is dy, or with a `reluOutput` y the gradient through that ReLU (dy where y > 0).
+    static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                    reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
                                     sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                     _ compute: Compute)
-    /// `dx = γ_c · invstd_c · (dy - sumDy_c / m - xhat · sumDyXhat_c / m)`; with `m == 0`
-    /// (statistics that do not depend on x, as in evaluation) `dx = γ_c · invstd_c · dy`.
-    static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, n: Int, c: Int, s: Int,
+    /// `dx = γ_c · invstd_c · (g - sumDy_c / m - xhat · sumDyXhat_c / m)` with g as in
+    /// `channelGradientSums`; with `m == 0` (statistics that do not depend on x, as in
+    /// evaluation) `dx = γ_c · invstd_c · g`.
+    static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                         reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
                                          invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
                                          sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
                                          dx: UnsafeMutablePointer<Self>, _ compute: Compute)
@@ -69,20 +74,6 @@ extension NormalizationKernels {
         var j = 0
         while j + lanes <= count { store(load(sums + j) + load(row + j), sums + j); j += lanes }
         while j < count { sums[j] += row[j]; j += 1 }
-    }
-
-    /// `sums[j] += a[j] · b[j]`.
-    @inline(__always) fileprivate static func addProducts(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
-                                                          into sums: UnsafeMutablePointer<Self>, _ count: Int) {
-        let lanes = Vector.scalarCount
-        var j = 0
-        while j + lanes <= count {
-            var acc = load(sums + j)
-            acc.addProduct(load(a + j), load(b + j))
-            store(acc, sums + j)
-            j += lanes
-        }
-        while j < count { sums[j] += a[j] * b[j]; j += 1 }
     }
 
     /// `sums[j] += (row[j] - center[j])²`.
@@ -194,14 +185,25 @@ extension NormalizationKernels {
         }
     }
 
+    /// The gradient through an optional ReLU at index i: dy, or 0 where its output is not positive.
+    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ y: UnsafePointer<Self>?, _ i: Int) -> Vector {
+        guard let y else { return load(dy + i) }
+        return keep(load(dy + i), wherePositive: load(y + i))
+    }
+
+    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ y: UnsafePointer<Self>?, at i: Int) -> Self {
+        guard let y else { return dy[i] }
+        return y[i] > 0 ? dy[i] : 0
+    }
+
     public static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
                                         mean: UnsafePointer<Self>, invstd: UnsafePointer<Self>,
-                                        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>,
+                                        gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, relu: Bool,
                                         xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>,
                                         _ compute: Compute) {
+        let lanes = Vector.scalarCount
         if s == 1 {
             compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
-                let lanes = Vector.scalarCount
                 for row in rows {
                     let offset = row * c
                     var j = 0
@@ -209,13 +211,15 @@ extension NormalizationKernels {
                         let r = load(invstd + j)
                         let normalized = load(x + offset + j) * r + (-load(mean + j) * r)
                         store(normalized, xhat + offset + j)
-                        store(normalized * load(gamma + j) + load(beta + j), y + offset + j)
+                        let out = normalized * load(gamma + j) + load(beta + j)
+                        store(relu ? positivePart(out) : out, y + offset + j)
                         j += lanes
                     }
                     while j < c {
                         let normalized = x[offset + j] * invstd[j] + (-mean[j] * invstd[j])
                         xhat[offset + j] = normalized
-                        y[offset + j] = normalized * gamma[j] + beta[j]
+                        let out = normalized * gamma[j] + beta[j]
+                        y[offset + j] = relu && out < 0 ? 0 : out
                         j += 1
                     }
                 }
@@ -229,16 +233,18 @@ extension NormalizationKernels {
                 let rV = Vector(repeating: r), shiftV = Vector(repeating: shift)
                 let gV = Vector(repeating: g), bV = Vector(repeating: b)
                 var i = offset
-                while i + Vector.scalarCount <= offset + s {
+                while i + lanes <= offset + s {
                     let normalized = load(x + i) * rV + shiftV
                     store(normalized, xhat + i)
-                    store(normalized * gV + bV, y + i)
-                    i += Vector.scalarCount
+                    let out = normalized * gV + bV
+                    store(relu ? positivePart(out) : out, y + i)
+                    i += lanes
                 }
                 while i < offset + s {
                     let normalized = x[i] * r + shift
                     xhat[i] = normalized
-                    y[i] = normalized * g + b
+                    let out = normalized * g + b
+                    y[i] = relu && out < 0 ? 0 : out
                     i += 1
                 }
             }
@@ -246,64 +252,92 @@ extension NormalizationKernels {
     }
 
     public static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                           n: Int, c: Int, s: Int,
+                                           reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                            _ compute: Compute) {
+        let lanes = Vector.scalarCount
         if s == 1 {
             compute.parallelRanges(c, grain: 64) { channels in
                 let lo = channels.lowerBound, width = channels.count
                 (sumDy + lo).update(repeating: 0, count: width)
                 (sumDyXhat + lo).update(repeating: 0, count: width)
                 for row in 0..<n {
-                    let g = dy + row * c + lo, h = xhat + row * c + lo
-                    addRow(g, into: sumDy + lo, width)
-                    addProducts(g, h, into: sumDyXhat + lo, width)
-                }
-            }
-            return
-        }
-        compute.parallelRanges(c) { channels in
-            for ch in channels {
-                var a: Self = 0, b: Self = 0
-                for i in 0..<n {
-                    let offset = (i * c + ch) * s
-                    a += sum(dy + offset, s)
-                    b += dot(dy + offset, xhat + offset, s)
-                }
-                sumDy[ch] = a
-                sumDyXhat[ch] = b
-            }
-        }
-    }
-
-    public static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                                n: Int, c: Int, s: Int,
-                                                invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
-                                                sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
-                                                dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
-        let scale: Self = m == 0 ? 0 : 1 / Self(m)
-        if s == 1 {
-            compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
-                let lanes = Vector.scalarCount, scaleV = Vector(repeating: scale)
-                for row in rows {
-                    let offset = row * c
+                    let offset = row * c + lo
                     var j = 0
-                    while j + lanes <= c {
-                        let k = load(gamma + j) * load(invstd + j)
-                        store(k * (load(dy + offset + j) - load(sumDy + j) * scaleV
-                                   - load(xhat + offset + j) * (load(sumDyXhat + j) * scaleV)), dx + offset + j)
+                    while j + lanes <= width {
+                        let g = gradient(dy, reluOutput, offset + j)
+                        store(load(sumDy + lo + j) + g, sumDy + lo + j)
+                        var acc = load(sumDyXhat + lo + j)
+                        acc.addProduct(g, load(xhat + offset + j))
+                        store(acc, sumDyXhat + lo + j)
                         j += lanes
                     }
-                    while j < c {
-                        let k = gamma[j] * invstd[j]
-                        dx[offset + j] = k * (dy[offset + j] - sumDy[j] * scale - xhat[offset + j] * (sumDyXhat[j] * scale))
+                    while j < width {
+                        let g = gradient(dy, reluOutput, at: offset + j)
+                        sumDy[lo + j] += g
+                        sumDyXhat[lo + j] += g * xhat[offset + j]
                         j += 1
                     }
                 }
             }
             return
         }
+        compute.parallelRanges(c) { channels in
+            for ch in channels {
+                // One pass over each (sample, channel) plane for both sums.
+                var a = Vector(), b = Vector()
+                var tailA: Self = 0, tailB: Self = 0
+                for sample in 0..<n {
+                    let offset = (sample * c + ch) * s
+                    var i = offset
+                    while i + lanes <= offset + s {
+                        let g = gradient(dy, reluOutput, i)
+                        a += g
+                        b.addProduct(g, load(xhat + i))
+                        i += lanes
+                    }
+                    while i < offset + s {
+                        let g = gradient(dy, reluOutput, at: i)
+                        tailA += g
+                        tailB += g * xhat[i]
+                        i += 1
+                    }
+                }
+                sumDy[ch] = a.sum() + tailA
+                sumDyXhat[ch] = b.sum() + tailB
+            }
+        }
+    }
+
+    public static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                                reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
+                                                invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+                                                sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
+                                                dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        let scale: Self = m == 0 ? 0 : 1 / Self(m)
         let lanes = Vector.scalarCount
+        if s == 1 {
+            compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
+                let scaleV = Vector(repeating: scale)
+                for row in rows {
+                    let offset = row * c
+                    var j = 0
+                    while j + lanes <= c {
+                        let k = load(gamma + j) * load(invstd + j)
+                        store(k * (gradient(dy, reluOutput, offset + j) - load(sumDy + j) * scaleV
+                                   - load(xhat + offset + j) * (load(sumDyXhat + j) * scaleV)), dx + offset + j)
+                        j += lanes
+                    }
+                    while j < c {
+                        let k = gamma[j] * invstd[j]
+                        dx[offset + j] = k * (gradient(dy, reluOutput, at: offset + j) - sumDy[j] * scale
+                                              - xhat[offset + j] * (sumDyXhat[j] * scale))
+                        j += 1
+                    }
+                }
+            }
+            return
+        }
         compute.parallelRanges(n * c, grain: Swift.max(1, 4096 / s)) { rows in
             for row in rows {
                 let ch = row % c, offset = row * s
@@ -311,13 +345,13 @@ extension NormalizationKernels {
                 let meanDy = sumDy[ch] * scale
                 let meanDyXhat = sumDyXhat[ch] * scale
                 let kv = Vector(repeating: k), mdy = Vector(repeating: meanDy), mdx = Vector(repeating: meanDyXhat)
-                var i = 0
-                while i + lanes <= s {
-                    store(kv * (load(dy + offset + i) - mdy - load(xhat + offset + i) * mdx), dx + offset + i)
+                var i = offset
+                while i + lanes <= offset + s {
+                    store(kv * (gradient(dy, reluOutput, i) - mdy - load(xhat + i) * mdx), dx + i)
                     i += lanes
                 }
-                while i < s {
-                    dx[offset + i] = k * (dy[offset + i] - meanDy - xhat[offset + i] * meanDyXhat)
+                while i < offset + s {
+                    dx[i] = k * (gradient(dy, reluOutput, at: i) - meanDy - xhat[i] * meanDyXhat)
                     i += 1
                 }
             }

@@ -20,6 +20,10 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
     static func erf(_ x: Self) -> Self
     /// √x of every lane, x ≥ 0, within an ulp (see `VectorSquareRoot.swift`).
     static func squareRoot(_ x: Vector) -> Vector
+    /// max(v, 0) per lane (see `VectorSelect.swift`).
+    static func positivePart(_ v: Vector) -> Vector
+    /// g where y > 0, else 0, per lane: the gradient through a ReLU with output y.
+    static func keep(_ g: Vector, wherePositive y: Vector) -> Vector
     /// Transposes a lanes x lanes block: row r of `target` gets column r of `source`
     /// (see `VectorTranspose.swift`).
     static func transposeBlock(from source: UnsafePointer<Self>, sourceStride: Int,
