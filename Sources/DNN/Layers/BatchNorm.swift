@@ -86,12 +86,12 @@ public final class BatchNorm<T: Scalar>: Layer {
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let n = dy.batchSize, c = channels, s = spatialSize
         inputGradient.reshape(to: dy.shape)
-        let reluOutput: UnsafePointer<T>? = fusedReLU ? UnsafePointer(output.data) : nil
-        T.channelGradientSums(dy.data, xhat.data, reluOutput: reluOutput, n: n, c: c, s: s, sumDy: sumDy.data,
+        let relu = fusedReLU ? ReLUAffine<T>(gamma: weight.value.data, beta: bias.value.data) : nil
+        T.channelGradientSums(dy.data, xhat.data, relu: relu, n: n, c: c, s: s, sumDy: sumDy.data,
                               sumDyXhat: sumDyXhat.data, context.compute)
         T.axpy(1, sumDyXhat.data, weight.gradient.data, count: c)
         T.axpy(1, sumDy.data, bias.gradient.data, count: c)
-        T.channelNormalizeBackward(dy.data, xhat.data, reluOutput: reluOutput, n: n, c: c, s: s, invstd: invstd.data,
+        T.channelNormalizeBackward(dy.data, xhat.data, relu: relu, n: n, c: c, s: s, invstd: invstd.data,
                                    gamma: weight.value.data, sumDy: sumDy.data, sumDyXhat: sumDyXhat.data,
                                    m: usedBatchStatistics ? valuesPerChannel : 0, dx: inputGradient.data,
                                    context.compute)

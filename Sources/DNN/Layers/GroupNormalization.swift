@@ -55,7 +55,7 @@ public class GroupNormalization<T: Scalar>: Layer {
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let n = dy.batchSize
         inputGradient.reshape(to: dy.shape)
-        T.channelGradientSums(dy.data, xhat.data, reluOutput: nil, n: n, c: channels, s: spatialSize, sumDy: sumDy.data,
+        T.channelGradientSums(dy.data, xhat.data, relu: nil, n: n, c: channels, s: spatialSize, sumDy: sumDy.data,
                               sumDyXhat: sumDyXhat.data, context.compute)
         T.axpy(1, sumDyXhat.data, weight.gradient.data, count: channels)
         T.axpy(1, sumDy.data, bias.gradient.data, count: channels)

@@ -28,16 +28,18 @@ public protocol NormalizationKernels: KernelScalar {
                                  gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, relu: Bool,
                                  xhat: UnsafeMutablePointer<Self>, y: UnsafeMutablePointer<Self>, _ compute: Compute)
     /// Per channel: `sumDy_c = Σ g`, `sumDyXhat_c = Σ g · xhat` over N and S (overwritten),
-    /// where g is dy, or with a `reluOutput` y the gradient through that ReLU (dy where y > 0).
+    /// where g is dy, or with `relu` (the batchnorm's γ and β) the gradient through the ReLU
+    /// of `γ · xhat + β`: dy where that is positive. The sign comes from xhat, which is read
+    /// anyway, so the ReLU's output need not be.
     static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                    reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
+                                    relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                     sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                     _ compute: Compute)
     /// `dx = γ_c · invstd_c · (g - sumDy_c / m - xhat · sumDyXhat_c / m)` with g as in
     /// `channelGradientSums`; with `m == 0` (statistics that do not depend on x, as in
     /// evaluation) `dx = γ_c · invstd_c · g`.
     static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                         reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
+                                         relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                          invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
                                          sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
                                          dx: UnsafeMutablePointer<Self>, _ compute: Compute)
@@ -185,15 +187,18 @@ extension NormalizationKernels {
         }
     }
 
-    /// The gradient through an optional ReLU at index i: dy, or 0 where its output is not positive.
-    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ y: UnsafePointer<Self>?, _ i: Int) -> Vector {
-        guard let y else { return load(dy + i) }
-        return keep(load(dy + i), wherePositive: load(y + i))
+    /// dy at i, or through a ReLU of `γ · xhat + β` (γ, β given as vectors): 0 where that is
+    /// not positive.
+    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, _ i: Int,
+                                                       relu: (gamma: Vector, beta: Vector)?) -> Vector {
+        guard let relu else { return load(dy + i) }
+        return keep(load(dy + i), wherePositive: load(xhat + i) * relu.gamma + relu.beta)
     }
 
-    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ y: UnsafePointer<Self>?, at i: Int) -> Self {
-        guard let y else { return dy[i] }
-        return y[i] > 0 ? dy[i] : 0
+    @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, at i: Int,
+                                                       relu: (gamma: Self, beta: Self)?) -> Self {
+        guard let relu else { return dy[i] }
+        return xhat[i] * relu.gamma + relu.beta > 0 ? dy[i] : 0
     }
 
     public static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
@@ -252,7 +257,7 @@ extension NormalizationKernels {
     }
 
     public static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                           reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
+                                           relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                            _ compute: Compute) {
         let lanes = Vector.scalarCount
@@ -265,7 +270,8 @@ extension NormalizationKernels {
                     let offset = row * c + lo
                     var j = 0
                     while j + lanes <= width {
-                        let g = gradient(dy, reluOutput, offset + j)
+                        let affine = relu.map { (load($0.gamma + lo + j), load($0.beta + lo + j)) }
+                        let g = gradient(dy, xhat, offset + j, relu: affine)
                         store(load(sumDy + lo + j) + g, sumDy + lo + j)
                         var acc = load(sumDyXhat + lo + j)
                         acc.addProduct(g, load(xhat + offset + j))
@@ -273,7 +279,7 @@ extension NormalizationKernels {
                         j += lanes
                     }
                     while j < width {
-                        let g = gradient(dy, reluOutput, at: offset + j)
+                        let g = gradient(dy, xhat, at: offset + j, relu: relu.map { ($0.gamma[lo + j], $0.beta[lo + j]) })
                         sumDy[lo + j] += g
                         sumDyXhat[lo + j] += g * xhat[offset + j]
                         j += 1
@@ -287,17 +293,19 @@ extension NormalizationKernels {
                 // One pass over each (sample, channel) plane for both sums.
                 var a = Vector(), b = Vector()
                 var tailA: Self = 0, tailB: Self = 0
+                let scalars = relu.map { ($0.gamma[ch], $0.beta[ch]) }
+                let vectors = scalars.map { (Vector(repeating: $0.0), Vector(repeating: $0.1)) }
                 for sample in 0..<n {
                     let offset = (sample * c + ch) * s
                     var i = offset
                     while i + lanes <= offset + s {
-                        let g = gradient(dy, reluOutput, i)
+                        let g = gradient(dy, xhat, i, relu: vectors)
                         a += g
                         b.addProduct(g, load(xhat + i))
                         i += lanes
                     }
                     while i < offset + s {
-                        let g = gradient(dy, reluOutput, at: i)
+                        let g = gradient(dy, xhat, at: i, relu: scalars)
                         tailA += g
                         tailB += g * xhat[i]
                         i += 1
@@ -310,7 +318,7 @@ extension NormalizationKernels {
     }
 
     public static func channelNormalizeBackward(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
-                                                reluOutput: UnsafePointer<Self>?, n: Int, c: Int, s: Int,
+                                                relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                                 invstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
                                                 sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
                                                 dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
@@ -324,13 +332,15 @@ extension NormalizationKernels {
                     var j = 0
                     while j + lanes <= c {
                         let k = load(gamma + j) * load(invstd + j)
-                        store(k * (gradient(dy, reluOutput, offset + j) - load(sumDy + j) * scaleV
+                        let affine = relu.map { (load($0.gamma + j), load($0.beta + j)) }
+                        store(k * (gradient(dy, xhat, offset + j, relu: affine) - load(sumDy + j) * scaleV
                                    - load(xhat + offset + j) * (load(sumDyXhat + j) * scaleV)), dx + offset + j)
                         j += lanes
                     }
                     while j < c {
                         let k = gamma[j] * invstd[j]
-                        dx[offset + j] = k * (gradient(dy, reluOutput, at: offset + j) - sumDy[j] * scale
+                        let affine = relu.map { ($0.gamma[j], $0.beta[j]) }
+                        dx[offset + j] = k * (gradient(dy, xhat, at: offset + j, relu: affine) - sumDy[j] * scale
                                               - xhat[offset + j] * (sumDyXhat[j] * scale))
                         j += 1
                     }
@@ -345,13 +355,15 @@ extension NormalizationKernels {
                 let meanDy = sumDy[ch] * scale
                 let meanDyXhat = sumDyXhat[ch] * scale
                 let kv = Vector(repeating: k), mdy = Vector(repeating: meanDy), mdx = Vector(repeating: meanDyXhat)
+                let scalars = relu.map { ($0.gamma[ch], $0.beta[ch]) }
+                let vectors = scalars.map { (Vector(repeating: $0.0), Vector(repeating: $0.1)) }
                 var i = offset
                 while i + lanes <= offset + s {
-                    store(kv * (gradient(dy, reluOutput, i) - mdy - load(xhat + i) * mdx), dx + i)
+                    store(kv * (gradient(dy, xhat, i, relu: vectors) - mdy - load(xhat + i) * mdx), dx + i)
                     i += lanes
                 }
                 while i < offset + s {
-                    dx[i] = k * (gradient(dy, reluOutput, at: i) - meanDy - xhat[i] * meanDyXhat)
+                    dx[i] = k * (gradient(dy, xhat, at: i, relu: scalars) - meanDy - xhat[i] * meanDyXhat)
                     i += 1
                 }
             }
@@ -435,5 +447,15 @@ extension NormalizationKernels {
             let start = row * size, r = inverseRMS[row]
             for i in 0..<size { dWeight[i] += dy[start + i] * x[start + i] * r }
         }
+    }
+}
+
+/// A batchnorm's γ and β, per channel, when a ReLU of its output is fused into it.
+public struct ReLUAffine<T: KernelScalar> {
+    public var gamma: UnsafePointer<T>
+    public var beta: UnsafePointer<T>
+    public init(gamma: UnsafePointer<T>, beta: UnsafePointer<T>) {
+        self.gamma = gamma
+        self.beta = beta
     }
 }
