@@ -2,7 +2,8 @@ import Testing
 @testable import DNN
 
 /// Convolution paths that the small PyTorch fixtures do not reach: output planes of 512
-/// or more, which the forward pass computes as one product per sample.
+/// or more, which the forward pass computes as one product per sample, and Winograd's
+/// F(2x2, 3x3) on odd and even sizes with every kind of padding.
 @Suite struct ConvolutionTests {
     /// A direct, loop-by-loop cross-correlation with zero padding.
     static func naive(_ x: Tensor<Double>, _ w: Tensor<Double>, _ b: Tensor<Double>, _ g: WindowGeometry, n: Int,
@@ -64,5 +65,64 @@ import Testing
         }
         #expect(maxRelativeDifference(first.weight.gradient.array, general.weight.gradient.array) < 1e-12)
         #expect(maxRelativeDifference(first.bias!.gradient.array, general.bias!.gradient.array) < 1e-12)
+    }
+
+    /// 3x3 stride-1 windows: even and odd output sizes, no padding, "same", asymmetric and
+    /// padding wider than the kernel's reach; channel counts below, at and above a vector
+    /// (8 Doubles), whole and not.
+    static let winogradCases: [(geometry: WindowGeometry, out: Int)] = [
+        (5, 7, 1, 1, 1, 1, 3, 4), (6, 6, 0, 0, 0, 0, 8, 16), (7, 4, 1, 1, 0, 2, 11, 19), (3, 3, 2, 2, 2, 2, 2, 1),
+        (4, 9, 0, 1, 2, 0, 17, 9),
+    ].map { h, w, top, bottom, left, right, channels, out in
+        (WindowGeometry(channels: channels, height: h, width: w, kernelHeight: 3, kernelWidth: 3, strideHeight: 1,
+                        strideWidth: 1, padTop: top, padBottom: bottom, padLeft: left, padRight: right), out)
+    }
+
+    /// Winograd gives the direct convolution's output and the im2col path's gradients
+    /// (weight, bias and input), to rounding in Double, at 1 and 2 threads.
+    @Test(arguments: 0..<5) func winogradMatchesIm2col(index: Int) {
+        let (g, out) = Self.winogradCases[index]
+        var randomA = RandomGenerator(seed: 30), randomB = RandomGenerator(seed: 30)
+        let winograd = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &randomA)
+        let im2col = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &randomB)
+        winograd.algorithm = .winograd
+        im2col.algorithm = .im2col
+        var random = RandomGenerator(seed: 31)
+        let n = 3, input = n * g.channels * g.inputPlane, output = n * out * g.outputPlane
+        let x = Tensor<Double>(shape: [n, g.channels, g.height, g.width], values: (0..<input).map { _ in random.normal() })
+        let dy = Tensor<Double>(shape: [n, out, g.outputHeight, g.outputWidth],
+                                values: (0..<output).map { _ in random.normal() })
+        for threads in [1, 2] {
+            let context = Context(compute: Compute(threads: threads))
+            var results: [[Double]] = []
+            for conv in [winograd, im2col] {
+                conv.weight.gradient.zero()
+                conv.bias!.gradient.zero()
+                let y = conv.forward(x, context).array
+                let dx = conv.backward(dy, context).array
+                results.append(contentsOf: [y, dx, conv.weight.gradient.array, conv.bias!.gradient.array])
+            }
+            #expect(maxRelativeDifference(results[0], Self.naive(x, winograd.weight.value, winograd.bias!.value, g, n: n,
+                                                                 out: out)) < 1e-13, "output, \(threads) threads")
+            for (part, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+                #expect(results[part].count == results[4 + part].count)
+                #expect(maxRelativeDifference(results[part], results[4 + part]) < 1e-13, "\(name), \(threads) threads")
+            }
+        }
+        for check in GradientCheck.layer(winograd, input: x) {
+            #expect(check.relativeError < 1e-6, "\(check.name): \(check.relativeError)")
+        }
+    }
+
+    /// Winograd is chosen for 3x3 stride-1 windows between 16 or more channels, and only there.
+    @Test func winogradIsPreferredWhereItPays() {
+        func geometry(channels: Int, kernel: Int, stride: Int) -> WindowGeometry {
+            WindowGeometry(channels: channels, height: 14, width: 14, kernelHeight: kernel, kernelWidth: kernel,
+                           strideHeight: stride, strideWidth: stride, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)
+        }
+        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 3, stride: 1), outChannels: 64) == .winograd)
+        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 1, kernel: 3, stride: 1), outChannels: 32) == .im2col)
+        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 3, stride: 2), outChannels: 64) == .im2col)
+        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 5, stride: 1), outChannels: 64) == .im2col)
     }
 }

@@ -68,6 +68,17 @@ import Testing
         }
     }
 
+    /// The cases named "winograd" reach the Winograd path through the automatic choice.
+    @Test func winogradCasesTakeTheWinogradPath() throws {
+        let winogradNames = Self.names.filter { $0.contains("winograd") }
+        #expect(winogradNames.count == 2)
+        for name in winogradNames {
+            let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
+            let conv = try #require(try Self.build(fixture).0.layers.first as? Conv2D<Double>)
+            #expect(conv.algorithm == .winograd, "\(name)")
+        }
+    }
+
     @Test("backward matches numeric gradients in Double", arguments: names)
     func numericGradients(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })

@@ -5,6 +5,8 @@
 /// [C·kh·kw, N·OH·OW]; `y' = W · col` [O, N·OH·OW] with W viewed as [O, C·kh·kw];
 /// `y` [N, O, OH, OW] is y' with its first two axes swapped, plus the bias.
 /// Backward: `dW += dy' · colᵀ`, `db += Σ dy` over N, OH, OW, `dx = col2im(Wᵀ · dy')`.
+/// A 3x3 kernel at stride 1 between enough channels takes Winograd's F(2x2, 3x3) instead
+/// (`WinogradConvolution`): the same function in 16/36 of the multiplications.
 public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public let geometry: WindowGeometry
     public let outChannels: Int
@@ -14,6 +16,15 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public let bias: Parameter<T>?
     public var outputShape: [Int] { [outChannels, geometry.outputHeight, geometry.outputWidth] }
     public var computesInputGradient = true
+    /// How the products are computed; `ConvolutionAlgorithm.preferred` unless set.
+    public var algorithm: ConvolutionAlgorithm {
+        didSet {
+            precondition(algorithm != .winograd || WinogradTiling.applies(to: geometry),
+                         "Winograd F(2x2, 3x3) needs a 3x3 kernel at stride 1")
+            winograd = algorithm == .winograd ? WinogradConvolution(geometry: geometry, outChannels: outChannels) : nil
+        }
+    }
+    private var winograd: WinogradConvolution<T>?
 
     private let columns = Tensor<T>(shape: [0])        // [C·kh·kw, N·OH·OW]
     private let channelMajor = Tensor<T>(shape: [0])   // [O, N, OH·OW]: y' and dy'
@@ -32,6 +43,8 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
             fans: fans, random: &random), regularized: true)
         self.bias = bias ? Parameter(initializer.biases(count: outChannels, fans: fans, random: &random),
                                      regularized: false) : nil
+        algorithm = .preferred(for: geometry, outChannels: outChannels)
+        if algorithm == .winograd { winograd = WinogradConvolution(geometry: geometry, outChannels: outChannels) }
     }
 
     public var state: [(name: String, entry: StateEntry<T>)] {
@@ -48,8 +61,13 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
         let n = x.batchSize, plane = geometry.outputPlane
         batchSize = n
-        columns.reshape(to: [patchSize, n * plane])
         output.reshape(to: [n] + outputShape)
+        if let winograd {
+            winograd.forward(x.data, n: n, weight: weight.value.data, bias: bias?.value.data, into: output.data,
+                             context.compute)
+            return output
+        }
+        columns.reshape(to: [patchSize, n * plane])
         T.im2col(x.data, n: n, geometry, col: columns.data, context.compute)
         if plane >= Self.perSamplePlane {
             // Large output planes: one product per sample, written straight into NCHW.
@@ -78,6 +96,12 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         if let bias {
             T.accumulateChannelSums(dy.data, n: n, c: outChannels, s: plane, into: bias.gradient.data, context.compute)
         }
+        if let winograd {
+            inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
+            winograd.backward(dy.data, weightGradient: weight.gradient.data,
+                              dx: computesInputGradient ? inputGradient.data : nil, context.compute)
+            return inputGradient
+        }
         if !computesInputGradient && plane >= Self.perSamplePlane {
             // The network's first layer (often few input channels and large planes): dW from
             // one product per sample, dW += dy_n[O, OHW] · col_nᵀ, with no swapped copy of dy.
@@ -102,5 +126,19 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
             T.col2im(columns.data, n: n, geometry, dx: inputGradient.data, context.compute)
         }
         return inputGradient
+    }
+}
+
+/// The ways `Conv2D` computes its matrix products.
+public enum ConvolutionAlgorithm: String, Sendable {
+    /// Unfold the input into columns, one matrix product (any kernel, stride and padding).
+    case im2col
+    /// Winograd's F(2x2, 3x3), for a 3x3 kernel at stride 1.
+    case winograd
+
+    /// Winograd where it applies and both channel counts are large enough that its 16
+    /// products, of inner size C (forward) and O (backward), run near full speed.
+    public static func preferred(for geometry: WindowGeometry, outChannels: Int) -> ConvolutionAlgorithm {
+        WinogradTiling.applies(to: geometry) && geometry.channels >= 16 && outChannels >= 16 ? .winograd : .im2col
     }
 }
