@@ -154,11 +154,12 @@ def layer_cases():
                    [1, 2, 5, 5], "train", 207))
     add(layer_case("conv2d_eval_batch1", {"type": "conv2d", "out": 2, "kernel": 3, "padding": 1},
                    [1, 2, 4, 4], "eval", 208))
-    # 3x3 stride 1 between 16 or more channels: dnn computes these with Winograd F(2x2, 3x3).
+    # 3x3 stride 1 between 16 or more channels, batch of 4 or more: dnn computes these
+    # with Winograd F(2x2, 3x3).
     add(layer_case("conv2d_winograd_16to20", {"type": "conv2d", "out": 20, "kernel": 3, "padding": 1},
-                   [2, 16, 5, 6], "train", 209))
+                   [4, 16, 5, 3], "train", 209))
     add(layer_case("conv2d_winograd_valid_eval", {"type": "conv2d", "out": 16, "kernel": 3, "bias": False},
-                   [1, 17, 6, 5], "eval", 210))
+                   [4, 17, 4, 5], "eval", 210))
     add(layer_case("maxpool2d_k2", {"type": "maxpool2d", "kernel": 2}, [2, 3, 6, 6], "train", 211))
     add(layer_case("maxpool2d_k3_s2_p1", {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": 1},
                    [2, 2, 7, 7], "train", 212))

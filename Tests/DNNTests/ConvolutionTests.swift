@@ -114,15 +114,25 @@ import Testing
         }
     }
 
-    /// Winograd is chosen for 3x3 stride-1 windows between 16 or more channels, and only there.
-    @Test func winogradIsPreferredWhereItPays() {
-        func geometry(channels: Int, kernel: Int, stride: Int) -> WindowGeometry {
-            WindowGeometry(channels: channels, height: 14, width: 14, kernelHeight: kernel, kernelWidth: kernel,
-                           strideHeight: stride, strideWidth: stride, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)
+    /// Automatically, Winograd is chosen for 3x3 stride-1 windows between 16 or more
+    /// channels in batches of 4 or more, and only there.
+    @Test func winogradIsChosenWhereItPays() {
+        func resolved(channels: Int = 32, kernel: Int = 3, stride: Int = 1, out: Int = 64, batch: Int = 64)
+            -> ConvolutionAlgorithm {
+            let g = WindowGeometry(channels: channels, height: 14, width: 14, kernelHeight: kernel, kernelWidth: kernel,
+                                   strideHeight: stride, strideWidth: stride, padTop: 1, padBottom: 1, padLeft: 1,
+                                   padRight: 1)
+            return ConvolutionAlgorithm.automatic.resolved(for: g, outChannels: out, batchSize: batch)
         }
-        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 3, stride: 1), outChannels: 64) == .winograd)
-        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 1, kernel: 3, stride: 1), outChannels: 32) == .im2col)
-        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 3, stride: 2), outChannels: 64) == .im2col)
-        #expect(ConvolutionAlgorithm.preferred(for: geometry(channels: 32, kernel: 5, stride: 1), outChannels: 64) == .im2col)
+        #expect(resolved() == .winograd)
+        #expect(resolved(channels: 16, out: 16, batch: 4) == .winograd)
+        #expect(resolved(channels: 1, out: 32) == .im2col)
+        #expect(resolved(out: 8) == .im2col)
+        #expect(resolved(stride: 2) == .im2col)
+        #expect(resolved(kernel: 5) == .im2col)
+        #expect(resolved(batch: 3) == .im2col)
+        let g = Self.winogradCases[1].geometry
+        #expect(ConvolutionAlgorithm.im2col.resolved(for: g, outChannels: 64, batchSize: 64) == .im2col)
+        #expect(ConvolutionAlgorithm.winograd.resolved(for: g, outChannels: 1, batchSize: 1) == .winograd)
     }
 }

@@ -74,8 +74,10 @@ import Testing
         #expect(winogradNames.count == 2)
         for name in winogradNames {
             let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
-            let conv = try #require(try Self.build(fixture).0.layers.first as? Conv2D<Double>)
-            #expect(conv.algorithm == .winograd, "\(name)")
+            let (network, input, _) = try Self.build(fixture)
+            let conv = try #require(network.layers.first as? Conv2D<Double>)
+            #expect(conv.algorithm.resolved(for: conv.geometry, outChannels: conv.outChannels,
+                                            batchSize: input.batchSize) == .winograd, "\(name)")
         }
     }
 

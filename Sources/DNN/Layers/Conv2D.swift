@@ -16,14 +16,16 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public let bias: Parameter<T>?
     public var outputShape: [Int] { [outChannels, geometry.outputHeight, geometry.outputWidth] }
     public var computesInputGradient = true
-    /// How the products are computed; `ConvolutionAlgorithm.preferred` unless set.
-    public var algorithm: ConvolutionAlgorithm {
+    /// How the products are computed: by default chosen per batch (see `ConvolutionAlgorithm`).
+    public var algorithm = ConvolutionAlgorithm.automatic {
         didSet {
             precondition(algorithm != .winograd || WinogradTiling.applies(to: geometry),
                          "Winograd F(2x2, 3x3) needs a 3x3 kernel at stride 1")
-            winograd = algorithm == .winograd ? WinogradConvolution(geometry: geometry, outChannels: outChannels) : nil
         }
     }
+    /// The Winograd path's buffers, made on its first use.
+    private var winogradConvolution: WinogradConvolution<T>?
+    /// The Winograd path when the last forward pass took it (backward takes the same).
     private var winograd: WinogradConvolution<T>?
 
     private let columns = Tensor<T>(shape: [0])        // [C·kh·kw, N·OH·OW]
@@ -43,8 +45,6 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
             fans: fans, random: &random), regularized: true)
         self.bias = bias ? Parameter(initializer.biases(count: outChannels, fans: fans, random: &random),
                                      regularized: false) : nil
-        algorithm = .preferred(for: geometry, outChannels: outChannels)
-        if algorithm == .winograd { winograd = WinogradConvolution(geometry: geometry, outChannels: outChannels) }
     }
 
     public var state: [(name: String, entry: StateEntry<T>)] {
@@ -62,7 +62,11 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         let n = x.batchSize, plane = geometry.outputPlane
         batchSize = n
         output.reshape(to: [n] + outputShape)
-        if let winograd {
+        winograd = nil
+        if algorithm.resolved(for: geometry, outChannels: outChannels, batchSize: n) == .winograd {
+            let winograd = winogradConvolution ?? WinogradConvolution(geometry: geometry, outChannels: outChannels)
+            winogradConvolution = winograd
+            self.winograd = winograd
             winograd.forward(x.data, n: n, weight: weight.value.data, bias: bias?.value.data, into: output.data,
                              context.compute)
             return output
@@ -131,14 +135,21 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
 
 /// The ways `Conv2D` computes its matrix products.
 public enum ConvolutionAlgorithm: String, Sendable {
+    /// Winograd where it applies and pays (`resolved`), else im2col.
+    case automatic
     /// Unfold the input into columns, one matrix product (any kernel, stride and padding).
     case im2col
     /// Winograd's F(2x2, 3x3), for a 3x3 kernel at stride 1.
     case winograd
 
-    /// Winograd where it applies and both channel counts are large enough that its 16
-    /// products, of inner size C (forward) and O (backward), run near full speed.
-    public static func preferred(for geometry: WindowGeometry, outChannels: Int) -> ConvolutionAlgorithm {
-        WinogradTiling.applies(to: geometry) && geometry.channels >= 16 && outChannels >= 16 ? .winograd : .im2col
+    /// The algorithm a batch of `batchSize` takes: `.automatic` means Winograd where it
+    /// applies, both channel counts are at least 16 (its 16 products have an inner size
+    /// of C forward and O backward, too short below that to run at full speed) and the
+    /// batch has at least 4 samples (its transforms split the batch over threads, and
+    /// its products are short for fewer tiles); im2col otherwise.
+    public func resolved(for geometry: WindowGeometry, outChannels: Int, batchSize: Int) -> ConvolutionAlgorithm {
+        guard self == .automatic else { return self }
+        let pays = geometry.channels >= 16 && outChannels >= 16 && batchSize >= 4
+        return WinogradTiling.applies(to: geometry) && pays ? .winograd : .im2col
     }
 }
