@@ -1,9 +1,9 @@
 import Testing
 @testable import DNN
 
-/// Convolution paths that the small PyTorch fixtures do not reach: output planes of 512
-/// or more, which the forward pass computes as one product per sample, and Winograd's
-/// F(2x2, 3x3) on odd and even sizes with every kind of padding.
+/// Convolution paths that the small PyTorch fixtures do not all reach: output planes of
+/// 512 or more, which im2col computes as one product per sample; Winograd's F(2x2, 3x3)
+/// and the direct loops on odd and even sizes with every kind of padding.
 @Suite struct ConvolutionTests {
     /// A direct, loop-by-loop cross-correlation with zero padding.
     static func naive(_ x: Tensor<Double>, _ w: Tensor<Double>, _ b: Tensor<Double>, _ g: WindowGeometry, n: Int,
@@ -38,6 +38,7 @@ import Testing
                                strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)
         #expect(g.outputPlane >= Conv2D<Double>.perSamplePlane)
         let conv = Conv2D<Double>(geometry: g, outChannels: 3, initializer: .torch, random: &random)
+        conv.algorithm = .im2col
         let x = Tensor<Double>(shape: [2, 2, 24, 24], values: (0..<(2 * 2 * 576)).map { _ in random.normal() })
         let y = conv.forward(x, Context(compute: Compute(threads: 2)))
         #expect(maxRelativeDifference(y.array, Self.naive(x, conv.weight.value, conv.bias!.value, g, n: 2, out: 3)) < 1e-13)
@@ -55,6 +56,8 @@ import Testing
         let general = Conv2D<Double>(geometry: g, outChannels: 5, initializer: .torch, random: &randomA)
         let first = Conv2D<Double>(geometry: g, outChannels: 5, initializer: .torch, random: &randomB)
         first.computesInputGradient = false
+        general.algorithm = .im2col
+        first.algorithm = .im2col
         var random = RandomGenerator(seed: 8)
         let x = Tensor<Double>(shape: [3, 1, 28, 28], values: (0..<(3 * 784)).map { _ in random.normal() })
         let dy = Tensor<Double>(shape: [3, 5, 28, 28], values: (0..<(3 * 5 * 784)).map { _ in random.normal() })
@@ -115,7 +118,8 @@ import Testing
     }
 
     /// Automatically, Winograd is chosen for 3x3 stride-1 windows between 16 or more
-    /// channels in batches of 4 or more, and only there.
+    /// channels in batches of 4 or more, and only there; direct loops for stride 1 over
+    /// C·kh·kw ≤ 27; im2col for the rest.
     @Test func winogradIsChosenWhereItPays() {
         func resolved(channels: Int = 32, kernel: Int = 3, stride: Int = 1, out: Int = 64, batch: Int = 64)
             -> ConvolutionAlgorithm {
@@ -126,7 +130,9 @@ import Testing
         }
         #expect(resolved() == .winograd)
         #expect(resolved(channels: 16, out: 16, batch: 4) == .winograd)
-        #expect(resolved(channels: 1, out: 32) == .im2col)
+        #expect(resolved(channels: 1, out: 32) == .direct)
+        #expect(resolved(channels: 4, out: 32) == .im2col)
+        #expect(resolved(channels: 3, stride: 2, out: 32) == .im2col)
         #expect(resolved(out: 8) == .im2col)
         #expect(resolved(stride: 2) == .im2col)
         #expect(resolved(kernel: 5) == .im2col)
@@ -134,5 +140,59 @@ import Testing
         let g = Self.winogradCases[1].geometry
         #expect(ConvolutionAlgorithm.im2col.resolved(for: g, outChannels: 64, batchSize: 64) == .im2col)
         #expect(ConvolutionAlgorithm.winograd.resolved(for: g, outChannels: 1, batchSize: 1) == .winograd)
+    }
+
+    /// Stride-1 windows for the direct loops: kernels from 1x1 to 5x5, square and not,
+    /// with and without (asymmetric) padding, 1 to 3 input channels (C·kh·kw up to 25), output channels
+    /// below, at and above a block of 8.
+    static let directCases: [(geometry: WindowGeometry, out: Int)] = [
+        (28, 28, 3, 3, 1, 1, 1, 1, 1, 8), (7, 5, 5, 5, 2, 2, 2, 2, 1, 11), (6, 9, 2, 3, 1, 0, 2, 0, 2, 5),
+        (5, 4, 1, 1, 0, 0, 0, 0, 3, 17), (4, 6, 3, 1, 0, 3, 1, 1, 1, 3),
+    ].map { h, w, kh, kw, top, bottom, left, right, channels, out in
+        (WindowGeometry(channels: channels, height: h, width: w, kernelHeight: kh, kernelWidth: kw, strideHeight: 1,
+                        strideWidth: 1, padTop: top, padBottom: bottom, padLeft: left, padRight: right), out)
+    }
+
+    /// The direct loops give the direct convolution's output and the im2col path's
+    /// gradients, with and without the input gradient, at 1 and 2 threads.
+    @Test(arguments: 0..<5) func directMatchesIm2col(index: Int) {
+        let (g, out) = Self.directCases[index]
+        #expect(ConvolutionAlgorithm.automatic.resolved(for: g, outChannels: out, batchSize: 64) == .direct)
+        var random = RandomGenerator(seed: 40)
+        let n = 3, input = n * g.channels * g.inputPlane, output = n * out * g.outputPlane
+        let x = Tensor<Double>(shape: [n, g.channels, g.height, g.width], values: (0..<input).map { _ in random.normal() })
+        let dy = Tensor<Double>(shape: [n, out, g.outputHeight, g.outputWidth],
+                                values: (0..<output).map { _ in random.normal() })
+        for threads in [1, 2] {
+            let context = Context(compute: Compute(threads: threads))
+            for firstLayer in [false, true] {
+                var randomA = RandomGenerator(seed: 41), randomB = RandomGenerator(seed: 41)
+                let direct = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &randomA)
+                let im2col = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &randomB)
+                direct.algorithm = .direct
+                im2col.algorithm = .im2col
+                var results: [[Double]] = []
+                for conv in [direct, im2col] {
+                    conv.computesInputGradient = !firstLayer
+                    let y = conv.forward(x, context).array
+                    let dx = conv.backward(dy, context).array
+                    results.append(contentsOf: [y, firstLayer ? [] : dx, conv.weight.gradient.array,
+                                                conv.bias!.gradient.array])
+                }
+                #expect(maxRelativeDifference(results[0], Self.naive(x, direct.weight.value, direct.bias!.value, g,
+                                                                     n: n, out: out)) < 1e-13)
+                for (part, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+                    #expect(results[part].count == results[4 + part].count)
+                    #expect(maxRelativeDifference(results[part], results[4 + part]) < 1e-13,
+                            "\(name), \(threads) threads, first layer \(firstLayer)")
+                }
+            }
+        }
+        var random2 = RandomGenerator(seed: 42)
+        let conv = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &random2)
+        conv.algorithm = .direct
+        for check in GradientCheck.layer(conv, input: x) {
+            #expect(check.relativeError < 1e-6, "\(check.name): \(check.relativeError)")
+        }
     }
 }

@@ -5,8 +5,10 @@
 /// [C·kh·kw, N·OH·OW]; `y' = W · col` [O, N·OH·OW] with W viewed as [O, C·kh·kw];
 /// `y` [N, O, OH, OW] is y' with its first two axes swapped, plus the bias.
 /// Backward: `dW += dy' · colᵀ`, `db += Σ dy` over N, OH, OW, `dx = col2im(Wᵀ · dy')`.
-/// A 3x3 kernel at stride 1 between enough channels takes Winograd's F(2x2, 3x3) instead
-/// (`WinogradConvolution`): the same function in 16/36 of the multiplications.
+/// Two cases take other algorithms for the same function (`ConvolutionAlgorithm`): a 3x3
+/// kernel at stride 1 between enough channels, Winograd's F(2x2, 3x3)
+/// (`WinogradConvolution`), in 16/36 of the multiplications; and a stride-1 layer over
+/// very few input channels, direct loops (`DirectConvolutionKernels`).
 public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     public let geometry: WindowGeometry
     public let outChannels: Int
@@ -21,17 +23,23 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         didSet {
             precondition(algorithm != .winograd || WinogradTiling.applies(to: geometry),
                          "Winograd F(2x2, 3x3) needs a 3x3 kernel at stride 1")
+            precondition(algorithm != .direct || geometry.strideHeight == 1 && geometry.strideWidth == 1,
+                         "direct convolution needs stride 1")
         }
     }
+    /// The algorithm of the last forward pass, which backward follows.
+    private var lastAlgorithm = ConvolutionAlgorithm.im2col
     /// The Winograd path's buffers, made on its first use.
-    private var winogradConvolution: WinogradConvolution<T>?
-    /// The Winograd path when the last forward pass took it (backward takes the same).
     private var winograd: WinogradConvolution<T>?
+    private var directLayout: DirectConvolutionLayout {
+        DirectConvolutionLayout(geometry, lanes: T.Vector.scalarCount)
+    }
 
     private let columns = Tensor<T>(shape: [0])        // [C·kh·kw, N·OH·OW]
     private let channelMajor = Tensor<T>(shape: [0])   // [O, N, OH·OW]: y' and dy'
     private let output = Tensor<T>(shape: [0])         // [N, O, OH, OW]
     private let inputGradient = Tensor<T>(shape: [0])  // [N, C, H, W]
+    private let paddedInput = Tensor<T>(shape: [0])    // [N, C, planeStride]: the direct path's input
     private var batchSize = 0
 
     public init(geometry: WindowGeometry, outChannels: Int, bias: Bool = true, initializer: InitScheme = .he,
@@ -62,14 +70,23 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         let n = x.batchSize, plane = geometry.outputPlane
         batchSize = n
         output.reshape(to: [n] + outputShape)
-        winograd = nil
-        if algorithm.resolved(for: geometry, outChannels: outChannels, batchSize: n) == .winograd {
-            let winograd = winogradConvolution ?? WinogradConvolution(geometry: geometry, outChannels: outChannels)
-            winogradConvolution = winograd
+        lastAlgorithm = algorithm.resolved(for: geometry, outChannels: outChannels, batchSize: n)
+        switch lastAlgorithm {
+        case .winograd:
+            let winograd = self.winograd ?? WinogradConvolution(geometry: geometry, outChannels: outChannels)
             self.winograd = winograd
             winograd.forward(x.data, n: n, weight: weight.value.data, bias: bias?.value.data, into: output.data,
                              context.compute)
             return output
+        case .direct:
+            let layout = directLayout
+            paddedInput.reshape(to: [n, geometry.channels, layout.planeStride])
+            T.padPlanes(x.data, n: n, layout, into: paddedInput.data, context.compute)
+            T.directConvolution(paddedInput.data, n: n, layout, weight: weight.value.data, bias: bias?.value.data,
+                                outChannels: outChannels, y: output.data, context.compute)
+            return output
+        case .im2col, .automatic:
+            break
         }
         columns.reshape(to: [patchSize, n * plane])
         T.im2col(x.data, n: n, geometry, col: columns.data, context.compute)
@@ -100,11 +117,25 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         if let bias {
             T.accumulateChannelSums(dy.data, n: n, c: outChannels, s: plane, into: bias.gradient.data, context.compute)
         }
-        if let winograd {
-            inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
-            winograd.backward(dy.data, weightGradient: weight.gradient.data,
-                              dx: computesInputGradient ? inputGradient.data : nil, context.compute)
+        inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
+        switch lastAlgorithm {
+        case .winograd:
+            winograd!.backward(dy.data, weightGradient: weight.gradient.data,
+                               dx: computesInputGradient ? inputGradient.data : nil, context.compute)
             return inputGradient
+        case .direct:
+            T.directWeightGradient(paddedInput.data, dy: dy.data, n: n, directLayout, outChannels: outChannels,
+                                   dw: weight.gradient.data, context.compute)
+            if computesInputGradient {
+                // dx as on the im2col path: dcol = Wᵀ · dy', then col2im.
+                columns.reshape(to: [patchSize, n * plane])
+                channelMajor.reshape(to: [outChannels, n, plane])
+                T.swapLeadingAxes(dy.data, a: n, b: outChannels, inner: plane, into: channelMajor.data, context.compute)
+                inputGradientFromColumns(n: n, context)
+            }
+            return inputGradient
+        case .im2col, .automatic:
+            break
         }
         if !computesInputGradient && plane >= Self.perSamplePlane {
             // The network's first layer (often few input channels and large planes): dW from
@@ -114,7 +145,6 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
                        alpha: 1, dy.data + sample * outChannels * plane, columns.data + sample * plane, beta: 1,
                        weight.gradient.data, context.compute)
             }
-            inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
             return inputGradient
         }
         channelMajor.reshape(to: [outChannels, n, plane])
@@ -122,34 +152,41 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
         // dW[O, CKK] += dy'[O, N·OHW] · colᵀ
         T.gemm(GEMMShape(m: outChannels, n: patchSize, k: n * plane, transposeB: true), alpha: 1,
                channelMajor.data, columns.data, beta: 1, weight.gradient.data, context.compute)
-        inputGradient.reshape(to: [n, geometry.channels, geometry.height, geometry.width])
-        if computesInputGradient {
-            // dcol[CKK, N·OHW] = Wᵀ · dy', reusing the column buffer.
-            T.gemm(GEMMShape(m: patchSize, n: n * plane, k: outChannels, transposeA: true), alpha: 1,
-                   weight.value.data, channelMajor.data, beta: 0, columns.data, context.compute)
-            T.col2im(columns.data, n: n, geometry, dx: inputGradient.data, context.compute)
-        }
+        if computesInputGradient { inputGradientFromColumns(n: n, context) }
         return inputGradient
+    }
+
+    /// dx = col2im(Wᵀ · dy'), with dy' [O, N·OH·OW] in `channelMajor` and `columns` as
+    /// the [C·kh·kw, N·OH·OW] work buffer.
+    private func inputGradientFromColumns(n: Int, _ context: Context) {
+        T.gemm(GEMMShape(m: patchSize, n: n * geometry.outputPlane, k: outChannels, transposeA: true), alpha: 1,
+               weight.value.data, channelMajor.data, beta: 0, columns.data, context.compute)
+        T.col2im(columns.data, n: n, geometry, dx: inputGradient.data, context.compute)
     }
 }
 
-/// The ways `Conv2D` computes its matrix products.
+/// The ways `Conv2D` computes its products; all give the same function, to rounding.
 public enum ConvolutionAlgorithm: String, Sendable {
-    /// Winograd where it applies and pays (`resolved`), else im2col.
+    /// Chosen per batch by `resolved`.
     case automatic
     /// Unfold the input into columns, one matrix product (any kernel, stride and padding).
     case im2col
     /// Winograd's F(2x2, 3x3), for a 3x3 kernel at stride 1.
     case winograd
+    /// Direct loops over the taps, vectorised along output pixels, for stride 1.
+    case direct
 
-    /// The algorithm a batch of `batchSize` takes: `.automatic` means Winograd where it
-    /// applies, both channel counts are at least 16 (its 16 products have an inner size
-    /// of C forward and O backward, too short below that to run at full speed) and the
-    /// batch has at least 4 samples (its transforms split the batch over threads, and
-    /// its products are short for fewer tiles); im2col otherwise.
+    /// The algorithm a batch of `batchSize` takes. `.automatic` means:
+    /// - Winograd where it applies, both channel counts are at least 16 (its 16 products
+    ///   have an inner size of C forward and O backward, too short below that to run at
+    ///   full speed) and the batch has at least 4 samples (its transforms split the batch
+    ///   over threads, and its products are short for fewer tiles);
+    /// - direct loops for stride 1 and C·kh·kw ≤ 27 (`DirectConvolutionLayout.applies`);
+    /// - im2col otherwise.
     public func resolved(for geometry: WindowGeometry, outChannels: Int, batchSize: Int) -> ConvolutionAlgorithm {
         guard self == .automatic else { return self }
-        let pays = geometry.channels >= 16 && outChannels >= 16 && batchSize >= 4
-        return WinogradTiling.applies(to: geometry) && pays ? .winograd : .im2col
+        let winogradPays = geometry.channels >= 16 && outChannels >= 16 && batchSize >= 4
+        if WinogradTiling.applies(to: geometry) && winogradPays { return .winograd }
+        return DirectConvolutionLayout.applies(to: geometry) ? .direct : .im2col
     }
 }
