@@ -105,9 +105,11 @@ enum GEMM<T: KernelScalar> {
     /// The product without the swap: splits C over threads and runs `block` on each part.
     private static func multiply(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
                                  beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
-        let rowPanels = (s.m + mr - 1) / mr, columnPanels = (s.n + nr - 1) / nr
+        // Threads take whole row panels, or columns in whole vectors (not panels, whose
+        // count rarely divides evenly: 11 panels of 512 columns would split 6 to 5).
+        let rowPanels = (s.m + mr - 1) / mr, columnVectors = (s.n + lanes - 1) / lanes
         let splitColumns = s.n > s.m
-        let units = splitColumns ? columnPanels : rowPanels
+        let units = splitColumns ? columnVectors : rowPanels
         // Small products are not worth waking a second thread for.
         let tasks = s.m * s.n * s.k < 65_536 ? 1 : Swift.min(compute.threads, units)
         let kc = kc(for: s.k), scratch = kc * nc(forDepth: kc)
@@ -115,7 +117,7 @@ enum GEMM<T: KernelScalar> {
         compute.parallel(tasks) { task in
             let first = units * task / tasks, end = units * (task + 1) / tasks
             let rows = splitColumns ? 0..<s.m : (first * mr)..<Swift.min(s.m, end * mr)
-            let columns = splitColumns ? (first * nr)..<Swift.min(s.n, end * nr) : 0..<s.n
+            let columns = splitColumns ? (first * lanes)..<Swift.min(s.n, end * lanes) : 0..<s.n
             block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns,
                   packedB: compute.scratch(1 + task, count: scratch, as: T.self))
         }
