@@ -189,16 +189,29 @@ extension NormalizationKernels {
 
     /// dy at i, or through a ReLU of `γ · xhat + β` (γ, β given as vectors): 0 where that is
     /// not positive.
+    // The gradient through an optional fused ReLU, as a flag and plain values: an
+    // Optional of a vector pair in the loop went through outlined enum code per vector
+    // (a call, and spills), which made these passes several times slower.
     @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, _ i: Int,
-                                                       relu: (gamma: Vector, beta: Vector)?) -> Vector {
-        guard let relu else { return load(dy + i) }
-        return keep(load(dy + i), wherePositive: load(xhat + i) * relu.gamma + relu.beta)
+                                                       fused: Bool, gamma: Vector, beta: Vector) -> Vector {
+        fused ? keep(load(dy + i), wherePositive: load(xhat + i) * gamma + beta) : load(dy + i)
     }
 
     @inline(__always) fileprivate static func gradient(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>, at i: Int,
-                                                       relu: (gamma: Self, beta: Self)?) -> Self {
-        guard let relu else { return dy[i] }
-        return xhat[i] * relu.gamma + relu.beta > 0 ? dy[i] : 0
+                                                       fused: Bool, gamma: Self, beta: Self) -> Self {
+        !fused || xhat[i] * gamma + beta > 0 ? dy[i] : 0
+    }
+
+    /// γ and β of the fused ReLU at `index`, as vectors (zero without one).
+    @inline(__always) fileprivate static func affine(_ relu: ReLUAffine<Self>?, _ index: Int) -> (Vector, Vector) {
+        guard let relu else { return (Vector(), Vector()) }
+        return (load(relu.gamma + index), load(relu.beta + index))
+    }
+
+    /// The same, one scalar each.
+    @inline(__always) fileprivate static func affine(_ relu: ReLUAffine<Self>?, at index: Int) -> (Self, Self) {
+        guard let relu else { return (0, 0) }
+        return (relu.gamma[index], relu.beta[index])
     }
 
     public static func channelNormalize(_ x: UnsafePointer<Self>, n: Int, c: Int, s: Int,
@@ -260,7 +273,7 @@ extension NormalizationKernels {
                                            relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                            _ compute: Compute) {
-        let lanes = Vector.scalarCount
+        let lanes = Vector.scalarCount, fused = relu != nil
         if s == 1 {
             compute.parallelRanges(c, grain: 64) { channels in
                 let lo = channels.lowerBound, width = channels.count
@@ -270,8 +283,8 @@ extension NormalizationKernels {
                     let offset = row * c + lo
                     var j = 0
                     while j + lanes <= width {
-                        let affine = relu.map { (load($0.gamma + lo + j), load($0.beta + lo + j)) }
-                        let g = gradient(dy, xhat, offset + j, relu: affine)
+                        let (rg, rb) = affine(relu, lo + j)
+                        let g = gradient(dy, xhat, offset + j, fused: fused, gamma: rg, beta: rb)
                         store(load(sumDy + lo + j) + g, sumDy + lo + j)
                         var acc = load(sumDyXhat + lo + j)
                         acc.addProduct(g, load(xhat + offset + j))
@@ -279,7 +292,8 @@ extension NormalizationKernels {
                         j += lanes
                     }
                     while j < width {
-                        let g = gradient(dy, xhat, at: offset + j, relu: relu.map { ($0.gamma[lo + j], $0.beta[lo + j]) })
+                        let (rg, rb) = affine(relu, at: lo + j)
+                        let g = gradient(dy, xhat, at: offset + j, fused: fused, gamma: rg, beta: rb)
                         sumDy[lo + j] += g
                         sumDyXhat[lo + j] += g * xhat[offset + j]
                         j += 1
@@ -293,19 +307,19 @@ extension NormalizationKernels {
                 // One pass over each (sample, channel) plane for both sums.
                 var a = Vector(), b = Vector()
                 var tailA: Self = 0, tailB: Self = 0
-                let scalars = relu.map { ($0.gamma[ch], $0.beta[ch]) }
-                let vectors = scalars.map { (Vector(repeating: $0.0), Vector(repeating: $0.1)) }
+                let (rg, rb) = affine(relu, at: ch)
+                let rgV = Vector(repeating: rg), rbV = Vector(repeating: rb)
                 for sample in 0..<n {
                     let offset = (sample * c + ch) * s
                     var i = offset
                     while i + lanes <= offset + s {
-                        let g = gradient(dy, xhat, i, relu: vectors)
+                        let g = gradient(dy, xhat, i, fused: fused, gamma: rgV, beta: rbV)
                         a += g
                         b.addProduct(g, load(xhat + i))
                         i += lanes
                     }
                     while i < offset + s {
-                        let g = gradient(dy, xhat, at: i, relu: scalars)
+                        let g = gradient(dy, xhat, at: i, fused: fused, gamma: rg, beta: rb)
                         tailA += g
                         tailB += g * xhat[i]
                         i += 1
@@ -323,7 +337,7 @@ extension NormalizationKernels {
                                                 sumDy: UnsafePointer<Self>, sumDyXhat: UnsafePointer<Self>, m: Int,
                                                 dx: UnsafeMutablePointer<Self>, _ compute: Compute) {
         let scale: Self = m == 0 ? 0 : 1 / Self(m)
-        let lanes = Vector.scalarCount
+        let lanes = Vector.scalarCount, fused = relu != nil
         if s == 1 {
             compute.parallelRanges(n, grain: Swift.max(1, 4096 / c)) { rows in
                 let scaleV = Vector(repeating: scale)
@@ -332,15 +346,16 @@ extension NormalizationKernels {
                     var j = 0
                     while j + lanes <= c {
                         let k = load(gamma + j) * load(invstd + j)
-                        let affine = relu.map { (load($0.gamma + j), load($0.beta + j)) }
-                        store(k * (gradient(dy, xhat, offset + j, relu: affine) - load(sumDy + j) * scaleV
+                        let (rg, rb) = affine(relu, j)
+                        store(k * (gradient(dy, xhat, offset + j, fused: fused, gamma: rg, beta: rb) - load(sumDy + j) * scaleV
                                    - load(xhat + offset + j) * (load(sumDyXhat + j) * scaleV)), dx + offset + j)
                         j += lanes
                     }
                     while j < c {
                         let k = gamma[j] * invstd[j]
-                        let affine = relu.map { ($0.gamma[j], $0.beta[j]) }
-                        dx[offset + j] = k * (gradient(dy, xhat, at: offset + j, relu: affine) - sumDy[j] * scale
+                        let (rg, rb) = affine(relu, at: j)
+                        dx[offset + j] = k * (gradient(dy, xhat, at: offset + j, fused: fused, gamma: rg, beta: rb)
+                                              - sumDy[j] * scale
                                               - xhat[offset + j] * (sumDyXhat[j] * scale))
                         j += 1
                     }
@@ -355,15 +370,15 @@ extension NormalizationKernels {
                 let meanDy = sumDy[ch] * scale
                 let meanDyXhat = sumDyXhat[ch] * scale
                 let kv = Vector(repeating: k), mdy = Vector(repeating: meanDy), mdx = Vector(repeating: meanDyXhat)
-                let scalars = relu.map { ($0.gamma[ch], $0.beta[ch]) }
-                let vectors = scalars.map { (Vector(repeating: $0.0), Vector(repeating: $0.1)) }
+                let (rg, rb) = affine(relu, at: ch)
+                let rgV = Vector(repeating: rg), rbV = Vector(repeating: rb)
                 var i = offset
                 while i + lanes <= offset + s {
-                    store(kv * (gradient(dy, xhat, i, relu: vectors) - mdy - load(xhat + i) * mdx), dx + i)
+                    store(kv * (gradient(dy, xhat, i, fused: fused, gamma: rgV, beta: rbV) - mdy - load(xhat + i) * mdx), dx + i)
                     i += lanes
                 }
                 while i < offset + s {
-                    dx[i] = k * (gradient(dy, xhat, at: i, relu: scalars) - meanDy - xhat[i] * meanDyXhat)
+                    dx[i] = k * (gradient(dy, xhat, at: i, fused: fused, gamma: rg, beta: rb) - meanDy - xhat[i] * meanDyXhat)
                     i += 1
                 }
             }
