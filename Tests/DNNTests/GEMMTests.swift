@@ -43,6 +43,8 @@ import Testing
             for tb in [false, true] {
                 check(Double.self, m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0, threads: 2, tolerance: 1e-12)
                 check(Float.self, m: m, n: n, k: k, ta: ta, tb: tb, alpha: 0.5, beta: 1, threads: 2, tolerance: 1e-4)
+                // alpha 1, beta 0: a swapped product is transposed back in registers.
+                check(Float.self, m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0, threads: 2, tolerance: 1e-4)
             }
         }
     }

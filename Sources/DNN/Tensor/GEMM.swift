@@ -180,18 +180,33 @@ enum GEMM<T: KernelScalar> {
     /// so that reads and writes both stay in cache.
     private static func addTransposed(_ product: UnsafePointer<T>, rows: Int, columns: Int, alpha: T, beta: T,
                                       into c: UnsafeMutablePointer<T>, ldc: Int, _ compute: Compute) {
-        let tile = 32
+        let tile = 32, copy = alpha == 1 && beta == 0
         compute.parallelRanges((columns + tile - 1) / tile) { tiles in
             for tileIndex in tiles {
                 let i0 = tileIndex * tile, i1 = Swift.min(columns, i0 + tile)
                 var j0 = 0
                 while j0 < rows {
                     let j1 = Swift.min(rows, j0 + tile)
-                    for i in i0..<i1 {
-                        let target = c + i * ldc
-                        for j in j0..<j1 {
-                            let value = alpha * product[j &* columns &+ i]
-                            target[j] = beta == 0 ? value : value + beta * target[j]
+                    if copy && i1 - i0 == tile && j1 - j0 == tile {
+                        // A plain transpose (the forward product of a linear layer): whole
+                        // lanes x lanes blocks in registers.
+                        var i = i0
+                        while i < i1 {
+                            var j = j0
+                            while j < j1 {
+                                T.transposeBlock(from: product + j * columns + i, sourceStride: columns,
+                                                 to: c + i * ldc + j, targetStride: ldc)
+                                j += lanes
+                            }
+                            i += lanes
+                        }
+                    } else {
+                        for i in i0..<i1 {
+                            let target = c + i * ldc
+                            for j in j0..<j1 {
+                                let value = alpha * product[j &* columns &+ i]
+                                target[j] = beta == 0 ? value : value + beta * target[j]
+                            }
                         }
                     }
                     j0 = j1
