@@ -3,7 +3,7 @@
 /// the data moved in and out of the transformed layout by cheap linear transforms.
 ///
 /// Forward: `V = Bᵀ d B`, `U = G g Gᵀ`, `M[ξ] = V[ξ] · U[ξ]`, `y = Aᵀ M A + b`.
-/// Backward, the transposes of the same maps: `dM = A dy Aᵀ`, `dU[ξ] = M[ξ]ᵀ · V[ξ]`,
+/// Backward, the transposes of the same maps: `dM = A dy Aᵀ`, `dU[ξ] = dM[ξ]ᵀ · V[ξ]`,
 /// `dW += Gᵀ dU G`, `dV[ξ] = dM[ξ] · U[ξ]ᵀ`, `dx = B dV Bᵀ` summed over the tiles.
 /// The 16 products are independent: each runs on one thread, whatever the thread count.
 final class WinogradConvolution<T: Scalar> {
