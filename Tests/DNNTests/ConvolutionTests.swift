@@ -32,6 +32,16 @@ import Testing
         return y
     }
 
+    /// A normal random input x [n, C, H, W] and output gradient dy [n, out, OH, OW].
+    static func randomBatch(_ g: WindowGeometry, out: Int, n: Int, seed: UInt64) -> (Tensor<Double>, Tensor<Double>) {
+        var random = RandomGenerator(seed: seed)
+        let x = Tensor<Double>(shape: [n, g.channels, g.height, g.width],
+                               values: (0..<(n * g.channels * g.inputPlane)).map { _ in random.normal() })
+        let dy = Tensor<Double>(shape: [n, out, g.outputHeight, g.outputWidth],
+                                values: (0..<(n * out * g.outputPlane)).map { _ in random.normal() })
+        return (x, dy)
+    }
+
     @Test func largePlanesMatchADirectConvolution() {
         var random = RandomGenerator(seed: 21)
         let g = WindowGeometry(channels: 2, height: 24, width: 24, kernelHeight: 3, kernelWidth: 3, strideHeight: 1,
@@ -58,9 +68,7 @@ import Testing
         first.computesInputGradient = false
         general.algorithm = .im2col
         first.algorithm = .im2col
-        var random = RandomGenerator(seed: 8)
-        let x = Tensor<Double>(shape: [3, 1, 28, 28], values: (0..<(3 * 784)).map { _ in random.normal() })
-        let dy = Tensor<Double>(shape: [3, 5, 28, 28], values: (0..<(3 * 5 * 784)).map { _ in random.normal() })
+        let (x, dy) = Self.randomBatch(g, out: 5, n: 3, seed: 8)
         let context = Context(compute: Compute(threads: 2))
         for conv in [general, first] {
             _ = conv.forward(x, context)
@@ -90,11 +98,7 @@ import Testing
         let im2col = Conv2D<Double>(geometry: g, outChannels: out, initializer: .torch, random: &randomB)
         winograd.algorithm = .winograd
         im2col.algorithm = .im2col
-        var random = RandomGenerator(seed: 31)
-        let n = 3, input = n * g.channels * g.inputPlane, output = n * out * g.outputPlane
-        let x = Tensor<Double>(shape: [n, g.channels, g.height, g.width], values: (0..<input).map { _ in random.normal() })
-        let dy = Tensor<Double>(shape: [n, out, g.outputHeight, g.outputWidth],
-                                values: (0..<output).map { _ in random.normal() })
+        let n = 3, (x, dy) = Self.randomBatch(g, out: out, n: n, seed: 31)
         for threads in [1, 2] {
             let context = Context(compute: Compute(threads: threads))
             var results: [[Double]] = []
@@ -158,11 +162,7 @@ import Testing
     @Test(arguments: 0..<5) func directMatchesIm2col(index: Int) {
         let (g, out) = Self.directCases[index]
         #expect(ConvolutionAlgorithm.automatic.resolved(for: g, outChannels: out, batchSize: 64) == .direct)
-        var random = RandomGenerator(seed: 40)
-        let n = 3, input = n * g.channels * g.inputPlane, output = n * out * g.outputPlane
-        let x = Tensor<Double>(shape: [n, g.channels, g.height, g.width], values: (0..<input).map { _ in random.normal() })
-        let dy = Tensor<Double>(shape: [n, out, g.outputHeight, g.outputWidth],
-                                values: (0..<output).map { _ in random.normal() })
+        let n = 3, (x, dy) = Self.randomBatch(g, out: out, n: n, seed: 40)
         for threads in [1, 2] {
             let context = Context(compute: Compute(threads: threads))
             for firstLayer in [false, true] {

@@ -187,19 +187,10 @@ enum GEMM<T: KernelScalar> {
                 var j0 = 0
                 while j0 < rows {
                     let j1 = Swift.min(rows, j0 + tile)
-                    if copy && i1 - i0 == tile && j1 - j0 == tile {
-                        // A plain transpose (the forward product of a linear layer): whole
-                        // lanes x lanes blocks in registers.
-                        var i = i0
-                        while i < i1 {
-                            var j = j0
-                            while j < j1 {
-                                T.transposeBlock(from: product + j * columns + i, sourceStride: columns,
-                                                 to: c + i * ldc + j, targetStride: ldc)
-                                j += lanes
-                            }
-                            i += lanes
-                        }
+                    if copy {
+                        // A plain transpose (the forward product of a linear layer).
+                        T.transpose(product + j0 * columns + i0, rows: j1 - j0, columns: i1 - i0,
+                                    sourceStride: columns, into: c + i0 * ldc + j0, targetStride: ldc)
                     } else {
                         for i in i0..<i1 {
                             let target = c + i * ldc
@@ -222,26 +213,9 @@ enum GEMM<T: KernelScalar> {
                               width: Int, into packed: UnsafeMutablePointer<T>) {
         if width < nr { packed.update(repeating: 0, count: depth * nr) }
         if s.transposeB {
-            // B is stored [N, K]: column j of op(B) is a contiguous row of B. Whole
-            // lanes x lanes blocks are transposed in registers, the rest one by one.
-            var p0 = 0
-            while p0 + lanes <= depth {
-                var j0 = 0
-                while j0 + lanes <= width {
-                    T.transposeBlock(from: b + (column + j0) * s.ldb + row + p0, sourceStride: s.ldb,
-                                     to: packed + p0 * nr + j0, targetStride: nr)
-                    j0 += lanes
-                }
-                for j in j0..<width {
-                    let source = b + (column + j) * s.ldb + row + p0
-                    for t in 0..<lanes { packed[(p0 + t) &* nr &+ j] = source[t] }
-                }
-                p0 += lanes
-            }
-            for j in 0..<width {
-                let source = b + (column + j) * s.ldb + row
-                for p in p0..<depth { packed[p &* nr &+ j] = source[p] }
-            }
+            // B is stored [N, K]: the block is the transpose of its width x depth rows.
+            T.transpose(b + column * s.ldb + row, rows: width, columns: depth, sourceStride: s.ldb,
+                        into: packed, targetStride: nr)
         } else if width == nr {
             for p in 0..<depth {
                 let source = b + (row + p) * s.ldb + column, target = packed + p * nr

@@ -105,3 +105,31 @@ extension Double {
         UnsafeMutableRawPointer(target + 7 &* targetStride).storeBytes(of: r7, as: SIMD8<Double>.self)
     }
 }
+
+extension KernelScalar {
+    /// `target[c·targetStride + r] = source[r·sourceStride + c]` for a `rows` x `columns`
+    /// source: whole lanes x lanes blocks in registers (`transposeBlock`), the edges one
+    /// scalar at a time. A pure move: the GEMM's transposed packing and swapped products,
+    /// and the Winograd layouts, all go through it.
+    @inline(__always)
+    static func transpose(_ source: UnsafePointer<Self>, rows: Int, columns: Int, sourceStride: Int,
+                          into target: UnsafeMutablePointer<Self>, targetStride: Int) {
+        let lanes = Vector.scalarCount
+        var r0 = 0
+        while r0 &+ lanes <= rows {
+            var c0 = 0
+            while c0 &+ lanes <= columns {
+                transposeBlock(from: source + (r0 &* sourceStride &+ c0), sourceStride: sourceStride,
+                               to: target + (c0 &* targetStride &+ r0), targetStride: targetStride)
+                c0 &+= lanes
+            }
+            for c in c0..<columns {
+                for r in r0..<(r0 &+ lanes) { target[c &* targetStride &+ r] = source[r &* sourceStride &+ c] }
+            }
+            r0 &+= lanes
+        }
+        for r in r0..<rows {
+            for c in 0..<columns { target[c &* targetStride &+ r] = source[r &* sourceStride &+ c] }
+        }
+    }
+}

@@ -117,49 +117,17 @@ extension WinogradKernels {
     @inline(__always)
     private static func planesToPixels(_ x: UnsafePointer<Self>, channels: Int, pixels: Int,
                                        into p: UnsafeMutablePointer<Self>, stride: Int) {
-        let lanes = Vector.scalarCount
         if channels < stride {
             for pixel in 0..<pixels { (p + pixel * stride + channels).update(repeating: 0, count: stride - channels) }
         }
-        var c0 = 0
-        while c0 < channels {
-            let width = Swift.min(lanes, channels - c0)
-            var p0 = 0
-            if width == lanes {
-                while p0 + lanes <= pixels {
-                    transposeBlock(from: x + c0 * pixels + p0, sourceStride: pixels, to: p + p0 * stride + c0,
-                                   targetStride: stride)
-                    p0 += lanes
-                }
-            }
-            for pixel in p0..<pixels {
-                for c in c0..<(c0 + width) { p[pixel * stride + c] = x[c * pixels + pixel] }
-            }
-            c0 += lanes
-        }
+        transpose(x, rows: channels, columns: pixels, sourceStride: pixels, into: p, targetStride: stride)
     }
 
     /// The inverse of `planesToPixels` for the first `channels` channels.
     @inline(__always)
     private static func pixelsToPlanes(_ p: UnsafePointer<Self>, stride: Int, channels: Int, pixels: Int,
                                        into x: UnsafeMutablePointer<Self>) {
-        let lanes = Vector.scalarCount
-        var c0 = 0
-        while c0 < channels {
-            let width = Swift.min(lanes, channels - c0)
-            var p0 = 0
-            if width == lanes {
-                while p0 + lanes <= pixels {
-                    transposeBlock(from: p + p0 * stride + c0, sourceStride: stride, to: x + c0 * pixels + p0,
-                                   targetStride: pixels)
-                    p0 += lanes
-                }
-            }
-            for c in c0..<(c0 + width) {
-                for pixel in p0..<pixels { x[c * pixels + pixel] = p[pixel * stride + c] }
-            }
-            c0 += lanes
-        }
+        transpose(p, rows: pixels, columns: channels, sourceStride: stride, into: x, targetStride: pixels)
     }
 
     /// For tile index `t` along an axis of `size` pixels starting at `2t - pad`: the offsets
