@@ -52,6 +52,19 @@ public final class Compute: @unchecked Sendable {
         }
     }
 
+    /// `parallelRanges` in which each range also gets its own scratch buffer of
+    /// `scratchCount` scalars (slot 1 + its task), grown here before the threads start.
+    @inline(__always)
+    public func parallelRanges<T>(_ count: Int, grain: Int = 1, scratch scratchCount: Int, as type: T.Type,
+                                  _ body: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
+        let chunks = Swift.max(1, Swift.min(threads, count / Swift.max(grain, 1)))
+        for chunk in 0..<chunks { _ = scratch(1 + chunk, count: scratchCount, as: T.self) }
+        parallel(chunks) { chunk in
+            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+            if start < end { body(start..<end, scratch(1 + chunk, count: scratchCount, as: T.self)) }
+        }
+    }
+
     /// Scratch memory of at least `bytes` bytes, 64-byte aligned: `slot` 0 is shared by
     /// all tasks, slot `1 + task` belongs to one parallel task. Contents are unspecified.
     /// Grow slots from one thread only (before a parallel region, or in the task that owns it).

@@ -88,12 +88,8 @@ extension DirectConvolutionKernels {
         let oh = g.outputHeight, ow = g.outputWidth
         let blocks = (outChannels + 7) / 8
         // Per task: 8 output channels on the wide grid.
-        let scratchCount = 8 * layout.wideOutput
-        let tasks = Swift.min(compute.threads, n * blocks)
-        for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratchCount, as: Self.self) }
-        compute.parallel(tasks) { task in
-            let wide = compute.scratch(1 + task, count: scratchCount, as: Self.self)
-            for unit in (n * blocks * task / tasks)..<(n * blocks * (task + 1) / tasks) {
+        compute.parallelRanges(n * blocks, scratch: 8 * layout.wideOutput, as: Self.self) { units, wide in
+            for unit in units {
                 let sample = unit / blocks, first = (unit % blocks) * 8
                 let count = Swift.min(8, outChannels - first)
                 // Rows of w for the block's channels; missing channels repeat the first
@@ -145,15 +141,12 @@ extension DirectConvolutionKernels {
         let g = layout.geometry, lanes = Vector.scalarCount, width = layout.paddedWidth
         let kw = g.kernelWidth, taps = g.kernelHeight * kw, channels = g.channels
         let oh = g.outputHeight, ow = g.outputWidth
-        // One task per output channel: each sums its own dw rows over all samples in order.
-        let tasks = Swift.min(compute.threads, outChannels)
-        for task in 0..<tasks { _ = compute.scratch(1 + task, count: layout.wideOutput, as: Self.self) }
-        compute.parallel(tasks) { task in
-            // dy of one (sample, channel) on the wide grid, zero in the dropped columns
-            // (which no copy below touches).
-            let wideDy = compute.scratch(1 + task, count: layout.wideOutput, as: Self.self)
+        // Threads take ranges of output channels; each sums its own dw rows over all samples in order.
+        // wideDy: dy of one (sample, channel) on the wide grid, zero in the dropped columns
+        // (which no copy below touches).
+        compute.parallelRanges(outChannels, scratch: layout.wideOutput, as: Self.self) { channelRange, wideDy in
             wideDy.update(repeating: 0, count: layout.wideOutput)
-            for o in (outChannels * task / tasks)..<(outChannels * (task + 1) / tasks) {
+            for o in channelRange {
                 for c in 0..<channels {
                     let target = dw + (o * channels + c) * taps
                     // Taps in groups of 9 accumulators (a 3x3 kernel in one); a short group

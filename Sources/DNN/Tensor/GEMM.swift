@@ -110,16 +110,13 @@ enum GEMM<T: KernelScalar> {
         let rowPanels = (s.m + mr - 1) / mr, columnVectors = (s.n + lanes - 1) / lanes
         let splitColumns = s.n > s.m
         let units = splitColumns ? columnVectors : rowPanels
-        // Small products are not worth waking a second thread for.
-        let tasks = s.m * s.n * s.k < 65_536 ? 1 : Swift.min(compute.threads, units)
-        let kc = kc(for: s.k), scratch = kc * nc(forDepth: kc)
-        for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratch, as: T.self) }
-        compute.parallel(tasks) { task in
-            let first = units * task / tasks, end = units * (task + 1) / tasks
-            let rows = splitColumns ? 0..<s.m : (first * mr)..<Swift.min(s.m, end * mr)
-            let columns = splitColumns ? (first * lanes)..<Swift.min(s.n, end * lanes) : 0..<s.n
-            block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns,
-                  packedB: compute.scratch(1 + task, count: scratch, as: T.self))
+        // Small products are not worth waking a second thread for: one range of all units.
+        let grain = s.m * s.n * s.k < 65_536 ? units : 1
+        let kc = kc(for: s.k)
+        compute.parallelRanges(units, grain: grain, scratch: kc * nc(forDepth: kc), as: T.self) { range, packedB in
+            let rows = splitColumns ? 0..<s.m : (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)
+            let columns = splitColumns ? (range.lowerBound * lanes)..<Swift.min(s.n, range.upperBound * lanes) : 0..<s.n
+            block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns, packedB: packedB)
         }
     }
 

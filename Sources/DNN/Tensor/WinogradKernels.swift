@@ -101,15 +101,12 @@ extension WinogradKernels {
     }
 
     /// Runs `body(sample, scratch)` for every sample, split over the threads, with a
-    /// task-owned scratch buffer of `scratchCount` scalars.
+    /// thread-owned scratch buffer of `scratchCount` scalars.
     @inline(__always)
     private static func forEachSample(_ n: Int, scratchCount: Int, _ compute: Compute,
                                       _ body: (Int, UnsafeMutablePointer<Self>) -> Void) {
-        let tasks = Swift.min(compute.threads, n)
-        for task in 0..<tasks { _ = compute.scratch(1 + task, count: scratchCount, as: Self.self) }
-        compute.parallel(tasks) { task in
-            let scratch = compute.scratch(1 + task, count: scratchCount, as: Self.self)
-            for sample in (n * task / tasks)..<(n * (task + 1) / tasks) { body(sample, scratch) }
+        compute.parallelRanges(n, scratch: scratchCount, as: Self.self) { samples, scratch in
+            for sample in samples { body(sample, scratch) }
         }
     }
 
