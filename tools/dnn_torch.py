@@ -21,6 +21,15 @@ import torch.nn as nn
 DTYPE = torch.float64
 REQUIRED = object()
 
+# Activations without parameters: the config type and the torch module.
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,  # exact (erf) form
+    "silu": nn.SiLU,
+}
+
 # Keys each layer type accepts (besides "type"), with the contract's defaults.
 LAYER_KEYS = {
     "linear": {"out": REQUIRED, "bias": True, "init": "he", "weight_scale": 0.01},
@@ -29,10 +38,7 @@ LAYER_KEYS = {
     "maxpool2d": {"kernel": REQUIRED, "stride": None, "padding": 0},
     "avgpool2d": {"kernel": REQUIRED, "stride": None, "padding": 0},
     "flatten": {},
-    "relu": {},
-    "sigmoid": {},
-    "tanh": {},
-    "gelu": {},
+    **{name: {} for name in ACTIVATIONS},
     "leaky_relu": {"slope": 0.01},
     "dropout": {"p": 0.5},
     "dropout2d": {"p": 0.5},
@@ -129,14 +135,8 @@ def build_torch_layer(spec, input_shape, path="layer"):
             m = nn.AvgPool2d(kernel, stride=stride, padding=padding, count_include_pad=True)
     elif kind == "flatten":
         m = nn.Flatten()
-    elif kind == "relu":
-        m = nn.ReLU()
-    elif kind == "sigmoid":
-        m = nn.Sigmoid()
-    elif kind == "tanh":
-        m = nn.Tanh()
-    elif kind == "gelu":
-        m = nn.GELU()  # exact (erf) form
+    elif kind in ACTIVATIONS:
+        m = ACTIVATIONS[kind]()
     elif kind == "leaky_relu":
         m = nn.LeakyReLU(float(p["slope"]))
     elif kind == "dropout":

@@ -128,6 +128,7 @@ def layer_cases():
     add(layer_case("sigmoid", {"type": "sigmoid"}, [3, 5], "train", 108))
     add(layer_case("tanh", {"type": "tanh"}, [3, 5], "train", 109))
     add(layer_case("gelu", {"type": "gelu"}, [3, 5], "train", 110))
+    add(layer_case("silu", {"type": "silu"}, [3, 5], "train", 160))
     add(layer_case("batchnorm1d_train", {"type": "batchnorm"}, [4, 6], "train", 111))
     add(layer_case("batchnorm1d_train_momentum_eps", {"type": "batchnorm", "momentum": 0.3, "eps": 1e-3},
                    [4, 6], "train", 112))

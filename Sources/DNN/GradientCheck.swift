@@ -22,15 +22,7 @@ public enum GradientCheck {
     /// The kink fingerprint of every piecewise layer in `layer`, combined.
     static func kinkPattern<T: Scalar>(_ layer: any Layer<T>) -> UInt64 {
         var hasher = KinkHasher()
-        func visit(_ layer: any Layer<T>) {
-            if let piecewise = layer as? PiecewiseLayer { hasher.add(piecewise.kinkPattern) }
-            if let sequential = layer as? Sequential<T> { sequential.layers.forEach(visit) }
-            if let residual = layer as? Residual<T> {
-                visit(residual.body)
-                visit(residual.shortcut)
-            }
-        }
-        visit(layer)
+        for layer in layer.allLayers { hasher.add(layer.kinkPattern) }
         return hasher.value
     }
 
@@ -96,8 +88,9 @@ public enum GradientCheck {
         return (used, numeric, skipped)
     }
 
-    /// Checks every parameter of `network`: loss = softmax cross-entropy of
-    /// `network(input)` against `labels` plus `0.5 · reg · Σ W²` over regularised weights.
+    /// Checks every parameter of `network` on the objective training minimises
+    /// (`Objective`): softmax cross-entropy of `network(input)` against `labels` plus
+    /// `0.5 · reg · Σ W²` over regularised weights.
     ///
     /// - Parameters:
     ///   - perturb: for demonstrating the checker: the analytic gradient of this parameter
@@ -108,32 +101,24 @@ public enum GradientCheck {
                                compute: Compute) -> (initialLoss: Double, checks: [Check]) {
         let context = Context(mode: .training, random: RandomGenerator(seed: seed), compute: compute)
         let startState = context.random
-        let loss = SoftmaxCrossEntropy<Double>()
         let parameters = network.parameters
-        func objective(reg: Double, backward: Bool) -> (total: Double, data: Double) {
+        /// The trained objective (`Objective`, as `TrainingStep` uses it), from the same
+        /// generator state every time so that dropout masks stay fixed.
+        func objective(reg: Double, backward: Bool) -> Objective<Double>.Result {
             context.random = startState
-            let logits = network.forward(input, context)
-            let result = labels.withUnsafeBufferPointer {
-                loss.forward(logits, labels: $0.baseAddress!, computeGradient: backward)
-            }
-            var penalty = 0.0
-            for (_, parameter) in parameters where parameter.isRegularized {
-                penalty += 0.5 * reg * Double.sumOfSquares(parameter.value.data, count: parameter.value.count)
-            }
             if backward {
                 for (_, parameter) in parameters { parameter.gradient.zero() }
-                _ = network.backward(loss.gradient, context)
-                for (_, parameter) in parameters where parameter.isRegularized {
-                    Double.axpy(reg, parameter.value.data, parameter.gradient.data, count: parameter.value.count)
-                }
             }
-            return (result.loss + penalty, result.loss)
+            return labels.withUnsafeBufferPointer {
+                Objective(network: network, reg: reg).evaluate(input, labels: $0.baseAddress!, context: context,
+                                                               gradient: backward, penalty: true)
+            }
         }
         var random = RandomGenerator(seed: seed &+ 1)
         var checks: [Check] = []
         var initialLoss = 0.0
         for reg in regs {
-            initialLoss = objective(reg: reg, backward: true).data
+            initialLoss = objective(reg: reg, backward: true).loss
             let analytic = parameters.map { $0.parameter.gradient.array }
             for (index, (name, parameter)) in parameters.enumerated() {
                 let value = parameter.value

@@ -71,9 +71,11 @@ enum EvalCommand {
         switch config.data.validation {
         case .source(let source)?:
             return (try RawData.read(source), source.displayName)
-        case .split(let fraction)?:
+        case let .split(fraction, shuffle)?:
+            // The very rows training validated on: the same split of the same file and seed.
             let table = try RawData.read(config.data.train)
-            return (try table.splitLast(fraction: fraction).validation, config.data.train.displayName)
+            return (try table.split(fraction: fraction, shuffle: shuffle, seed: config.seed).validation,
+                    config.data.train.displayName)
         case nil:
             throw DNNError(.usage, at: "dnn eval", "the checkpoint's config has no test or validation data",
                            hint: "give the data with --data")

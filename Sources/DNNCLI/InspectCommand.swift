@@ -16,9 +16,11 @@ enum InspectCommand {
         } else {
             config = try Config.load(path: path, overrides: parsed.all("--set")).config
         }
-        let inputShape = try config.model.inputShape ?? RawData.load(config).inputShape
-        let summary = try ModelSummary(config.model.layers, inputShape: inputShape)
-        let batch = config.solver.batchSize
+        let raw = config.model.inputShape == nil || checkpoint == nil ? try? RawData.load(config) : nil
+        let inputShape = try config.model.inputShape ?? raw?.inputShape ?? RawData.load(config).inputShape
+        let batch = Swift.min(config.solver.batchSize, raw?.train.rows ?? config.solver.batchSize)
+        let summary = try ModelSummary(config.model.layers, inputShape: inputShape, batchSize: batch,
+                                       dataBytes: raw?.bytes ?? 0)
         if parsed.flag("--json") {
             var json: [(key: String, value: JSON)] = [
                 ("name", .string(config.name)),
@@ -31,6 +33,9 @@ enum InspectCommand {
                 })),
                 ("parameters", .integer(summary.parameters)), ("flops", .integer(summary.flops)),
                 ("activation_bytes", .integer(summary.activationBytes)),
+                ("memory", ["batch_size": .integer(summary.batchSize), "training_bytes": .integer(summary.trainingBytes),
+                            "evaluation_bytes": .integer(summary.evaluationBytes),
+                            "physical_bytes": .integer(summary.memoryLimit)]),
             ]
             if let checkpoint {
                 json += [("epoch", .integer(checkpoint.epoch)), ("metrics", checkpoint.metrics ?? .null),
@@ -56,6 +61,9 @@ enum InspectCommand {
         Console.out("parameters: \(grouped(summary.parameters)) (\(bytes(summary.parameterBytes)) in Float32); "
             + "forward FLOPs per sample: \(grouped(summary.flops)); activations: \(bytes(summary.activationBytes)) "
             + "per sample, \(bytes(summary.activationBytes * batch)) for a batch of \(batch)")
+        Console.out("memory: training needs about \(MemoryPlan.bytes(summary.trainingBytes)) (weights, gradients and "
+            + "optimizer state, activations for a batch of \(summary.batchSize), the data), evaluation about "
+            + "\(MemoryPlan.bytes(summary.evaluationBytes)); this machine has \(MemoryPlan.bytes(summary.memoryLimit))")
         if let checkpoint {
             Console.out("")
             Console.out("checkpoint: epoch \(checkpoint.epoch)")

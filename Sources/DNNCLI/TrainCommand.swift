@@ -41,11 +41,44 @@ enum TrainCommand {
             FileHandle.standardError.write(Data(text.utf8))
         }
         for warning in loaded.warnings { reporter.note("dnn: warning: \(warning)") }
-        let summary = try Trainer(config: loaded.config, options: trainOptions, observer: reporter).run()
+        let trainer = try Trainer(config: loaded.config, options: trainOptions, observer: reporter)
+        Interruption.install()
+        let summary = try trainer.run()
+        if let signal = summary.interruptedBy {
+            Console.error(stopMessage(summary, signal: signal, arguments: arguments))
+            return Interruption.exitStatus(for: signal)
+        }
         if !quiet {
             let colors = reporter.style == .terminal(colors: true) && isatty(1) == 1
             Console.out(reporter.summary(summary, colors: colors))
         }
         return 0
+    }
+
+    /// Where a run stopped by a signal stands, and the command that continues it.
+    static func stopMessage(_ summary: TrainingSummary, signal: Int32, arguments: [String]) -> String {
+        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+        let position = summary.iterationsIntoEpoch > 0
+            ? "after iteration \(summary.iterationsIntoEpoch) of epoch \(summary.epochsCompleted + 1)"
+            : "after epoch \(summary.epochsCompleted)"
+        // The same command line without the options a resume replaces.
+        var kept: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if ["--resume", "--out"].contains(argument) { index += 1; continue }
+            if argument.hasPrefix("--resume=") || argument.hasPrefix("--out=") || argument == "--force" { continue }
+            kept.append(argument)
+        }
+        let command = (["dnn", "train"] + kept + ["--resume", summary.lastCheckpoint]).map(shellQuoted).joined(separator: " ")
+        return "dnn: stopped by \(name) \(position); saved \(summary.lastCheckpoint)\n"
+            + "dnn: continue with: \(command)"
+    }
+
+    /// `text` as one shell word.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -87,14 +87,14 @@ enum ConfigFixtures {
         #expect(config.seed == 42)
         #expect(config.data == DataConfig(
             train: .csv(path: "/home/user/configs/data/train.csv", label: "species"),
-            validation: .split(0.2),
+            validation: .split(0.2, shuffle: true),
             test: .idx(images: "/abs/t10k-images.gz", labels: "/home/user/labels.gz"),
             normalize: .standardize))
         #expect(config.model.inputShape == [1, 28, 28])
         let expectedLayers: [LayerSpec] = [
             .conv2d(Conv2DSpec(out: 8, kernel: 3, padding: .same, bias: false, initScheme: .xavier)),
             .batchnorm(momentum: 0.2, eps: 0.001),
-            .relu,
+            .activation(.relu),
             .maxpool2d(PoolSpec(kernelHeight: 2, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
                                 paddingHeight: 1, paddingWidth: 0)),
             .avgpool2d(PoolSpec(kernel: 2)),
@@ -102,15 +102,15 @@ enum ConfigFixtures {
                                padding: .explicit(height: 1, width: 0), initScheme: .normal(std: 0.05))),
             .dropout2d(p: 0.1),
             .residual(body: [.conv2d(Conv2DSpec(out: 4, kernel: 3, padding: .explicit(height: 1, width: 1))),
-                             .instancenorm(eps: 1e-3), .gelu],
+                             .instancenorm(eps: 1e-3), .activation(.gelu)],
                       shortcut: [.conv2d(Conv2DSpec(out: 4, kernel: 1, bias: false, initScheme: .torch))]),
             .flatten,
             .linear(out: 32, bias: true, init: .he),
             .layernorm(eps: 1e-4),
-            .leakyReLU(slope: 0.2),
+            .activation(.leakyReLU(slope: 0.2)),
             .rmsnorm(eps: 1e-5),
-            .sigmoid,
-            .tanh,
+            .activation(.sigmoid),
+            .activation(.tanh),
             .dropout(p: 0.25),
             .linear(out: 3, bias: false, init: .normal(std: 0.01)),
         ]
@@ -132,15 +132,14 @@ enum ConfigFixtures {
     @Test func defaultsFillEverythingButTheRequiredKeys() throws {
         let (config, warnings) = try F.decode(F.config())
         #expect(warnings.isEmpty)
-        #expect(config == Config(
-            name: "test", seed: 0,
-            data: DataConfig(train: .idx(images: "/home/user/configs/i.gz", labels: "/home/user/configs/l.gz"),
-                             validation: nil, test: nil, normalize: .none),
-            model: ModelConfig(inputShape: nil, layers: [.linear(out: 10, bias: true, init: .he)]),
-            loss: .crossEntropy,
-            solver: SolverConfig(epochs: 1, batchSize: 32, shuffle: true, dropLast: false, lrDecay: 1.0, reg: 0,
-                                 printEvery: 100, initFrom: nil, earlyStopping: nil,
-                                 optimizer: .sgd(lr: 1e-3, momentum: 0, nesterov: false, weightDecay: 0))))
+        #expect(config.name == "test" && config.seed == 0 && config.loss == .crossEntropy)
+        #expect(config.data == DataConfig(train: .idx(images: "/home/user/configs/i.gz", labels: "/home/user/configs/l.gz"),
+                                          validation: nil, test: nil, normalize: .none))
+        #expect(config.model == ModelConfig(inputShape: nil, layers: [.linear(out: 10, bias: true, init: .he)]))
+        #expect(config.solver == SolverConfig(epochs: 1, batchSize: 32, shuffle: true, dropLast: false, lrDecay: 1.0,
+                                              reg: 0, printEvery: 100, checkpointEvery: 0, initFrom: nil,
+                                              earlyStopping: nil,
+                                              optimizer: .sgd(lr: 1e-3, momentum: 0, nesterov: false, weightDecay: 0)))
     }
 
     @Test func layerDefaultsArePyTorchs() throws {
@@ -156,9 +155,9 @@ enum ConfigFixtures {
                                padding: .explicit(height: 0, width: 0), bias: true, initScheme: .he)),
             .maxpool2d(PoolSpec(kernelHeight: 3, kernelWidth: 3, strideHeight: 3, strideWidth: 3)),
             .avgpool2d(PoolSpec(kernelHeight: 2, kernelWidth: 4, strideHeight: 2, strideWidth: 4)),
-            .leakyReLU(slope: 0.01), .dropout(p: 0.5), .dropout2d(p: 0.5), .batchnorm(momentum: 0.1, eps: 1e-5),
+            .activation(.leakyReLU(slope: 0.01)), .dropout(p: 0.5), .dropout2d(p: 0.5), .batchnorm(momentum: 0.1, eps: 1e-5),
             .layernorm(eps: 1e-5), .instancenorm(eps: 1e-5), .rmsnorm(eps: 1e-6),
-            .residual(body: [.relu], shortcut: []), .linear(out: 1, bias: true, init: .normal(std: 0.01)),
+            .residual(body: [.activation(.relu)], shortcut: []), .linear(out: 1, bias: true, init: .normal(std: 0.01)),
         ])
     }
 
@@ -240,7 +239,7 @@ enum ConfigFixtures {
         let error = F.error(F.config(layers: #"[{"type": "linear", "out": 4}, {"type": "dense", "out": 3}]"#))
         #expect(error?.location == "model.layers[1].type")
         #expect(error?.message == "unknown layer type \"dense\"; known types: linear, conv2d, maxpool2d, avgpool2d, "
-                + "flatten, relu, sigmoid, tanh, gelu, leaky_relu, dropout, dropout2d, batchnorm, layernorm, "
+                + "flatten, relu, sigmoid, tanh, gelu, silu, leaky_relu, dropout, dropout2d, batchnorm, layernorm, "
                 + "instancenorm, rmsnorm, residual")
         #expect(error?.hint == nil)
         let typo = F.error(F.config(layers: #"[{"type": "leakyrelu"}]"#))
@@ -404,7 +403,8 @@ enum ConfigFixtures {
         let json = config.resolvedJSON
         #expect(json.object?.map(\.key) == ["name", "seed", "data", "model", "loss", "solver"])
         #expect(json["solver"]?.object?.map(\.key) == ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg",
-                                                      "print_every", "init_from", "early_stopping", "optimizer"])
+                                                      "print_every", "checkpoint_every", "init_from", "early_stopping",
+                                                      "optimizer"])
         #expect(json["solver"]?["optimizer"] == ["type": "sgd", "lr": 0.001, "momentum": 0.0, "nesterov": false,
                                                 "weight_decay": 0.0])
         #expect(json["data"]?["validation"] == .null)

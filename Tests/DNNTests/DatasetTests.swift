@@ -11,7 +11,7 @@ import Testing
 
     @Test func splitTakesTheLastRoundedRows() throws {
         // 0.3 * 5 = 1.5 rounds away from zero to 2.
-        let (train, validation) = try Self.table.splitLast(fraction: 0.3)
+        let (train, validation) = try Self.table.split(fraction: 0.3, shuffle: false, seed: 0).parts
         #expect(train.rows == 3)
         #expect(train.features == [0, 1, 10, 11, 20, 21])
         #expect(train.labels == ["a", "b", "a"])
@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: [0.05, 0.95, 0, 1, -0.5, Double.nan])
     func splitRefusesAnEmptyPart(fraction: Double) throws {
-        let error = try #require(dataTestError { try Self.table.splitLast(fraction: fraction) })
+        let error = try #require(dataTestError { try Self.table.split(fraction: fraction, shuffle: false, seed: 0) })
         #expect(error.kind == .config)
         #expect(error.location == "data.validation.split")
     }
@@ -46,4 +46,8 @@ import Testing
         #expect(dataset.count == 5)
         #expect(dataset.sampleSize == 2)
     }
+}
+
+extension LabelledTable.Split {
+    var parts: (LabelledTable, LabelledTable) { (train, validation) }
 }

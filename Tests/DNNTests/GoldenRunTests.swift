@@ -28,9 +28,8 @@ import Testing
         }
         try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "training.json")
         let solver = fixture["solver"]!
-        let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer")
+        let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer").0
         let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
-        optimizer.learningRate = optimizerConfig.learningRate
         let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0)
         let features = Fixtures.tensor(fixture["features"])
         let labels = (fixture["labels"]?.array ?? []).compactMap(\.int).map(Int32.init)

@@ -16,12 +16,11 @@ import Testing
     @Test("1 and 10 steps match torch.optim", arguments: names)
     func trajectory(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
-        let optimizerConfig = try ConfigDecoder(baseDirectory: "/").optimizer(fixture["optimizer"]!, at: "optimizer")
+        let optimizerConfig = try ConfigDecoder(baseDirectory: "/").optimizer(fixture["optimizer"]!, at: "optimizer").0
         let parameters = (fixture["initial"]?.array ?? []).enumerated().map { index, json in
             (name: "p\(index)", parameter: Parameter(Fixtures.doubleTensor(json), regularized: true))
         }
         let optimizer: any Optimizer<Double> = optimizerConfig.makeOptimizer(for: parameters)
-        optimizer.learningRate = optimizerConfig.learningRate
         let decay = fixture["lr_decay"]?.double ?? 1
         let stepsPerEpoch = fixture["steps_per_epoch"]?.int ?? Int.max
         let gradients = fixture["gradients"]?.array ?? []

@@ -2,8 +2,8 @@
 /// network to build, and how to train it.
 ///
 /// Plain values only; building layers and reading data happen elsewhere. Decode one with
-/// `Config.load(path:overrides:)`; `resolvedJSON` writes it back with every default
-/// filled in, the form stored in a run directory and a checkpoint.
+/// `Config.load(path:overrides:)`; `resolvedJSON` is the decoder's record of it with every
+/// default filled in, the form stored in a run directory and a checkpoint.
 public struct Config: Equatable, Sendable {
     /// The run's name; defaults to the config file's name without its extension.
     public var name: String
@@ -17,16 +17,35 @@ public struct Config: Equatable, Sendable {
     public var loss: LossConfig
     /// The training loop and optimizer.
     public var solver: SolverConfig
+    /// Every key with its resolved value (defaults filled in, paths absolute, absent
+    /// options `null`), in a fixed order, as the decoder read them; decoding it again
+    /// (from any folder) gives the same `Config`.
+    public private(set) var resolvedJSON: JSON
 
-    /// A config from its parts; `loss` defaults to cross-entropy, the only loss.
-    public init(name: String, seed: UInt64 = 0, data: DataConfig, model: ModelConfig,
-                loss: LossConfig = .crossEntropy, solver: SolverConfig) {
+    init(name: String, seed: UInt64, data: DataConfig, model: ModelConfig, loss: LossConfig,
+         solver: SolverConfig, resolvedJSON: JSON) {
         self.name = name
         self.seed = seed
         self.data = data
         self.model = model
         self.loss = loss
         self.solver = solver
+        self.resolvedJSON = resolvedJSON
+    }
+
+    /// This config with `model.input_shape` set (in the resolved JSON too): what a run
+    /// records once the data has told the shape.
+    public func withInputShape(_ shape: [Int]) -> Config {
+        var config = self
+        config.model.inputShape = shape
+        if case .object(var members) = resolvedJSON, let modelIndex = members.firstIndex(where: { $0.key == "model" }),
+           case .object(var model) = members[modelIndex].value,
+           let shapeIndex = model.firstIndex(where: { $0.key == "input_shape" }) {
+            model[shapeIndex].value = .array(shape.map { .integer($0) })
+            members[modelIndex].value = .object(model)
+            config.resolvedJSON = .object(members)
+        }
+        return config
     }
 
     /// The top-level keys of a config file, in the order a resolved config lists them.

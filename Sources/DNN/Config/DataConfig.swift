@@ -41,13 +41,15 @@ public enum DataSource: Equatable, Sendable {
     public static let formats = ["csv", "idx"]
 }
 
-/// `data.validation`: a dataset of its own, or the tail of the training set.
+/// `data.validation`: a dataset of its own, or a part of the training set.
 public enum ValidationSource: Equatable, Sendable {
     /// A separate dataset.
     case source(DataSource)
-    /// `{"split": fraction}` with fraction in (0, 1): the LAST round(fraction * N)
-    /// training rows in file order, as Keras' `validation_split`.
-    case split(Double)
+    /// `{"split": fraction, "shuffle": true}` with fraction in (0, 1): round(fraction * N)
+    /// training rows, a seeded stratified random subset (scikit-learn's
+    /// `train_test_split(stratify=y)`), or with `shuffle: false` the LAST rows in file
+    /// order (Keras' `validation_split`).
+    case split(Double, shuffle: Bool)
 }
 
 /// `data.normalize`: how features are scaled before the first layer.

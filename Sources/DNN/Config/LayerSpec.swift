@@ -1,8 +1,36 @@
+/// Every layer `type` a config may name: the one description of the layer types. The
+/// decoder's `switch` over it is exhaustive, so a new case fails to compile until it is
+/// decoded, and the known-types list and each type's valid keys come from here.
+public enum LayerType: String, CaseIterable, Sendable {
+    case linear, conv2d, maxpool2d, avgpool2d, flatten
+    case relu, sigmoid, tanh, gelu, silu
+    case leakyReLU = "leaky_relu"
+    case dropout, dropout2d, batchnorm, layernorm, instancenorm, rmsnorm, residual
+
+    /// The keys a layer of this type may have besides `type`, in the order a resolved
+    /// config lists them.
+    public var keys: [String] {
+        switch self {
+        case .linear: ["out", "bias", "init", "weight_scale"]
+        case .conv2d: ["out", "kernel", "stride", "padding", "bias", "init", "weight_scale"]
+        case .maxpool2d, .avgpool2d: ["kernel", "stride", "padding"]
+        case .flatten, .relu, .sigmoid, .tanh, .gelu, .silu: []
+        case .leakyReLU: ["slope"]
+        case .dropout, .dropout2d: ["p"]
+        case .batchnorm: ["momentum", "eps"]
+        case .layernorm, .instancenorm, .rmsnorm: ["eps"]
+        case .residual: ["body", "shortcut"]
+        }
+    }
+
+    /// Every type name, in the order error messages list them.
+    public static var names: [String] { allCases.map(\.rawValue) }
+}
+
 /// One entry of `model.layers`: which layer, with its hyperparameters decoded and checked.
 ///
 /// A closed enum, so the network builder's exhaustive `switch` turns a forgotten layer
-/// into a compile error. Names and defaults are PyTorch's; the JSON spelling of each
-/// case is its `typeName` (`{"type": "leaky_relu", "slope": 0.2}`).
+/// into a compile error. Names and defaults are PyTorch's.
 public indirect enum LayerSpec: Equatable, Sendable {
     /// `nn.Linear(in, out, bias)`; `in` comes from the previous layer.
     case linear(out: Int, bias: Bool, init: InitScheme)
@@ -14,16 +42,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case avgpool2d(PoolSpec)
     /// `nn.Flatten()`: [C, H, W] to [C * H * W] in C, H, W order.
     case flatten
-    /// `nn.ReLU()`: max(0, x).
-    case relu
-    /// `nn.Sigmoid()`: 1 / (1 + e^-x).
-    case sigmoid
-    /// `nn.Tanh()`.
-    case tanh
-    /// The exact GELU, x * Φ(x) with the erf form.
-    case gelu
-    /// `nn.LeakyReLU(negative_slope)`; JSON key `slope` (0.01).
-    case leakyReLU(slope: Double)
+    /// A pointwise activation: `relu`, `sigmoid`, `tanh`, `gelu`, `silu`, `leaky_relu`.
+    case activation(Activation)
     /// `nn.Dropout(p)`: `p` is the probability of dropping a unit, in [0, 1).
     case dropout(p: Double)
     /// `nn.Dropout2d(p)`: drops whole channels.
@@ -39,143 +59,142 @@ public indirect enum LayerSpec: Equatable, Sendable {
     /// body(x) + shortcut(x); an empty shortcut is the identity.
     case residual(body: [LayerSpec], shortcut: [LayerSpec])
 
+    /// The layer's `type`.
+    public var type: LayerType {
+        switch self {
+        case .linear: .linear
+        case .conv2d: .conv2d
+        case .maxpool2d: .maxpool2d
+        case .avgpool2d: .avgpool2d
+        case .flatten: .flatten
+        case .activation(let function): function.layerType
+        case .dropout: .dropout
+        case .dropout2d: .dropout2d
+        case .batchnorm: .batchnorm
+        case .layernorm: .layernorm
+        case .instancenorm: .instancenorm
+        case .rmsnorm: .rmsnorm
+        case .residual: .residual
+        }
+    }
+
     /// The JSON `type` of this layer: "linear", "leaky_relu", ...
-    public var typeName: String {
+    public var typeName: String { type.rawValue }
+
+    /// This layer and every layer inside it, depth first.
+    public var allSpecs: [LayerSpec] {
+        guard case let .residual(body, shortcut) = self else { return [self] }
+        return [self] + (body + shortcut).flatMap(\.allSpecs)
+    }
+
+    /// Decodes one layer object at `path` (`model.layers[3]`).
+    ///
+    /// - Returns: the spec and its resolved JSON (every key with its value after defaults).
+    /// - Parameter warnings: suspicious but legal values are appended here.
+    static func decode(_ json: JSON, at path: String, warnings: inout [String]) throws -> (LayerSpec, JSON) {
+        let type = try LayerType.decode(json, at: path)
+        let object = try ConfigObject(json, at: path, keys: ["type"] + type.keys, what: "\(article(type.rawValue)) \(type.rawValue) layer")
+        object.record("type", .string(type.rawValue))
+        let spec: LayerSpec
+        switch type {
+        case .linear:
+            spec = .linear(out: try object.int("out", minimum: 1), bias: try object.bool("bias", default: true),
+                           init: try InitScheme.decode(object))
+        case .conv2d: spec = .conv2d(try Conv2DSpec.decode(object))
+        case .maxpool2d: spec = .maxpool2d(try PoolSpec.decode(object))
+        case .avgpool2d: spec = .avgpool2d(try PoolSpec.decode(object))
+        case .flatten: spec = .flatten
+        case .relu: spec = .activation(.relu)
+        case .sigmoid: spec = .activation(.sigmoid)
+        case .tanh: spec = .activation(.tanh)
+        case .gelu: spec = .activation(.gelu)
+        case .silu: spec = .activation(.silu)
+        case .leakyReLU: spec = .activation(.leakyReLU(slope: try object.double("slope", default: 0.01, .any)))
+        case .dropout: spec = .dropout(p: try object.double("p", default: 0.5, .halfOpen(0, 1)))
+        case .dropout2d: spec = .dropout2d(p: try object.double("p", default: 0.5, .halfOpen(0, 1)))
+        case .batchnorm:
+            let momentum = try object.double("momentum", default: 0.1, .closed(0, 1))
+            if momentum > 0.5 { warnings.append(momentumWarning(momentum, at: object.path("momentum"))) }
+            spec = .batchnorm(momentum: momentum, eps: try object.double("eps", default: 1e-5, .greaterThan(0)))
+        case .layernorm: spec = .layernorm(eps: try object.double("eps", default: 1e-5, .greaterThan(0)))
+        case .instancenorm: spec = .instancenorm(eps: try object.double("eps", default: 1e-5, .greaterThan(0)))
+        case .rmsnorm: spec = .rmsnorm(eps: try object.double("eps", default: 1e-6, .greaterThan(0)))
+        case .residual:
+            let body = try decodeList(try object.required("body", hint: "the layers of the residual branch"),
+                                      at: object.path("body"), allowEmpty: false, warnings: &warnings)
+            object.record("body", body.json)
+            let shortcut = try object["shortcut"].map {
+                try decodeList($0, at: object.path("shortcut"), allowEmpty: true, warnings: &warnings)
+            } ?? (specs: [], json: [])
+            object.record("shortcut", shortcut.json)
+            spec = .residual(body: body.specs, shortcut: shortcut.specs)
+        }
+        return (spec, object.resolvedJSON)
+    }
+
+    /// Decodes an array of layers (`model.layers`, a residual's `body`).
+    static func decodeList(_ json: JSON, at path: String, allowEmpty: Bool,
+                           warnings: inout [String]) throws -> (specs: [LayerSpec], json: JSON) {
+        guard case .array(let elements) = json else {
+            throw DNNError.config(path, "expected an array of layers, got \(json.quotedForMessage)")
+        }
+        guard allowEmpty || !elements.isEmpty else {
+            throw DNNError.config(path, "must not be empty", hint: "add at least one layer, e.g. {\"type\": \"linear\", \"out\": 10}")
+        }
+        var specs: [LayerSpec] = [], resolved: [JSON] = []
+        for (index, element) in elements.enumerated() {
+            let (spec, json) = try decode(element, at: "\(path)[\(index)]", warnings: &warnings)
+            specs.append(spec)
+            resolved.append(json)
+        }
+        return (specs, .array(resolved))
+    }
+
+    /// Keras' momentum is the weight of the OLD statistics; ours (PyTorch's) of the new.
+    private static func momentumWarning(_ momentum: Double, at path: String) -> String {
+        let complement = String(format: "%g", 1 - momentum)
+        return "\(path): \(ConfigRange.format(momentum)) is the weight of the NEW batch statistics here (PyTorch's "
+            + "convention: running = (1 - momentum) * running + momentum * batch); Keras/TensorFlow's "
+            + "\(ConfigRange.format(momentum)) corresponds to \(complement)"
+    }
+}
+
+extension LayerType {
+    /// The `type` of a layer object, with a list of the known types when it is missing or unknown.
+    static func decode(_ json: JSON, at path: String) throws -> LayerType {
+        let known = names.joined(separator: ", ")
+        guard case .object = json else {
+            var hint: String?
+            if case .string(let name) = json, LayerType(rawValue: name) != nil { hint = "write {\"type\": \"\(name)\"}" }
+            throw DNNError.config(path, "expected a layer object with a \"type\" key, got \(json.quotedForMessage)", hint: hint)
+        }
+        guard let typeValue = json["type"], !typeValue.isNull else {
+            throw DNNError.config(path, "missing required key \"type\"", hint: "known layer types: \(known)")
+        }
+        guard case .string(let name) = typeValue, let type = LayerType(rawValue: name) else {
+            throw DNNError.config(ConfigObject.join(path, "type"),
+                                  "unknown layer type \(typeValue.quotedForMessage); known types: \(known)",
+                                  hint: typeValue.stringValue.flatMap { didYouMeanHint($0, in: names) })
+        }
+        return type
+    }
+}
+
+extension Activation {
+    /// The layer type a config names this function by.
+    var layerType: LayerType {
         switch self {
-        case .linear: "linear"
-        case .conv2d: "conv2d"
-        case .maxpool2d: "maxpool2d"
-        case .avgpool2d: "avgpool2d"
-        case .flatten: "flatten"
-        case .relu: "relu"
-        case .sigmoid: "sigmoid"
-        case .tanh: "tanh"
-        case .gelu: "gelu"
-        case .leakyReLU: "leaky_relu"
-        case .dropout: "dropout"
-        case .dropout2d: "dropout2d"
-        case .batchnorm: "batchnorm"
-        case .layernorm: "layernorm"
-        case .instancenorm: "instancenorm"
-        case .rmsnorm: "rmsnorm"
-        case .residual: "residual"
+        case .relu: .relu
+        case .sigmoid: .sigmoid
+        case .tanh: .tanh
+        case .gelu: .gelu
+        case .silu: .silu
+        case .leakyReLU: .leakyReLU
         }
     }
-
-    /// Every layer `type` a config may use, in the order error messages list them.
-    public static let typeNames = [
-        "linear", "conv2d", "maxpool2d", "avgpool2d", "flatten", "relu", "sigmoid", "tanh", "gelu",
-        "leaky_relu", "dropout", "dropout2d", "batchnorm", "layernorm", "instancenorm", "rmsnorm", "residual",
-    ]
 }
 
-/// How a linear or conv layer's weights are drawn before training; JSON `init`.
-public enum InitScheme: Equatable, Sendable {
-    /// He (Kaiming) initialisation, scaled by fan-in for ReLU networks; the default.
-    case he
-    /// Glorot (Xavier) initialisation, scaled by fan-in and fan-out.
-    case xavier
-    /// N(0, std²), the course Solver's `weight_scale`; JSON `"init": "normal"` with the
-    /// layer key `weight_scale` (0.01).
-    case normal(std: Double)
-    /// PyTorch's own default for `nn.Linear` / `nn.Conv2d`, to match a freshly built
-    /// torch module's distribution.
-    case torch
-
-    /// The JSON `init` value: "he", "xavier", "normal", "torch".
-    public var name: String {
-        switch self {
-        case .he: "he"
-        case .xavier: "xavier"
-        case .normal: "normal"
-        case .torch: "torch"
-        }
-    }
-
-    /// Every `init` a config may use.
-    public static let names = ["he", "xavier", "normal", "torch"]
-}
-
-/// The hyperparameters of `nn.Conv2d` (dilation 1, groups 1).
-public struct Conv2DSpec: Equatable, Sendable {
-    /// Output channels.
-    public var out: Int
-    /// The kernel's height (JSON `kernel`: an int or [h, w]).
-    public var kernelHeight: Int
-    /// The kernel's width.
-    public var kernelWidth: Int
-    /// The vertical step (JSON `stride`: an int or [h, w]; 1).
-    public var strideHeight: Int
-    /// The horizontal step.
-    public var strideWidth: Int
-    /// Zeros around the input (JSON `padding`: an int, [h, w] or "same"; 0).
-    public var padding: Padding
-    /// Whether the layer has a bias (true).
-    public var bias: Bool
-    /// How the weights start (JSON `init`, "he").
-    public var initScheme: InitScheme
-
-    /// A convolution with PyTorch's defaults: stride 1, no padding, a bias, He init.
-    public init(out: Int, kernelHeight: Int, kernelWidth: Int, strideHeight: Int = 1, strideWidth: Int = 1,
-                padding: Padding = .explicit(height: 0, width: 0), bias: Bool = true, initScheme: InitScheme = .he) {
-        self.out = out
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.padding = padding
-        self.bias = bias
-        self.initScheme = initScheme
-    }
-
-    /// A square kernel and stride: `Conv2DSpec(out: 16, kernel: 3, padding: .same)`.
-    public init(out: Int, kernel: Int, stride: Int = 1, padding: Padding = .explicit(height: 0, width: 0),
-                bias: Bool = true, initScheme: InitScheme = .he) {
-        self.init(out: out, kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
-                  padding: padding, bias: bias, initScheme: initScheme)
-    }
-}
-
-/// A convolution's zero padding.
-public enum Padding: Equatable, Sendable {
-    /// The same padding on both sides of each dimension.
-    case explicit(height: Int, width: Int)
-    /// Output size = input size (stride 1 only). The total `kernel - 1` is split as
-    /// PyTorch does: `total / 2` before, the rest (one more when odd) after.
-    case same
-}
-
-/// The hyperparameters of `nn.MaxPool2d` / `nn.AvgPool2d` (floor mode; padding at most
-/// half the kernel, PyTorch's rule).
-public struct PoolSpec: Equatable, Sendable {
-    /// The window's height (JSON `kernel`: an int or [h, w]).
-    public var kernelHeight: Int
-    /// The window's width.
-    public var kernelWidth: Int
-    /// The vertical step (JSON `stride`, default the kernel).
-    public var strideHeight: Int
-    /// The horizontal step.
-    public var strideWidth: Int
-    /// Rows added above and below (JSON `padding`, 0); at most kernelHeight / 2.
-    public var paddingHeight: Int
-    /// Columns added left and right; at most kernelWidth / 2.
-    public var paddingWidth: Int
-
-    /// A pooling window; every field explicit.
-    public init(kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-                paddingHeight: Int = 0, paddingWidth: Int = 0) {
-        self.kernelHeight = kernelHeight
-        self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight
-        self.strideWidth = strideWidth
-        self.paddingHeight = paddingHeight
-        self.paddingWidth = paddingWidth
-    }
-
-    /// A square window whose stride defaults to the kernel, as in PyTorch:
-    /// `PoolSpec(kernel: 2)`.
-    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
-        self.init(kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride ?? kernel,
-                  strideWidth: stride ?? kernel, paddingHeight: padding, paddingWidth: padding)
-    }
+/// "an" before a vowel sound (avgpool2d, instancenorm, rmsnorm, sgd), else "a".
+func article(_ word: String) -> String {
+    word.hasPrefix("rms") || word == "sgd" || word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
 }

@@ -15,6 +15,9 @@ public struct SolverConfig: Equatable, Sendable {
     public var reg: Double
     /// Log a line every this many iterations; 0 logs epochs only (100).
     public var printEvery: Int
+    /// Also write `last.safetensors` every this many iterations inside an epoch; 0 only
+    /// at epoch ends (0).
+    public var checkpointEvery: Int
     /// A safetensors file whose tensors replace the same-named initial ones; absolute.
     public var initFrom: String?
     /// Stop when validation accuracy has not improved for `patience` epochs.
@@ -24,7 +27,8 @@ public struct SolverConfig: Equatable, Sendable {
 
     /// A solver with the config file's defaults for everything but `epochs`.
     public init(epochs: Int, batchSize: Int = 32, shuffle: Bool = true, dropLast: Bool = false,
-                lrDecay: Double = 1.0, reg: Double = 0, printEvery: Int = 100, initFrom: String? = nil,
+                lrDecay: Double = 1.0, reg: Double = 0, printEvery: Int = 100, checkpointEvery: Int = 0,
+                initFrom: String? = nil,
                 earlyStopping: EarlyStopping? = nil, optimizer: OptimizerConfig) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -33,6 +37,7 @@ public struct SolverConfig: Equatable, Sendable {
         self.lrDecay = lrDecay
         self.reg = reg
         self.printEvery = printEvery
+        self.checkpointEvery = checkpointEvery
         self.initFrom = initFrom
         self.earlyStopping = earlyStopping
         self.optimizer = optimizer

@@ -37,29 +37,6 @@ public struct Dataset: Sendable {
 }
 
 extension LabelledTable {
-    /// Splits off the LAST `round(fraction * rows)` rows, in file order, as validation
-    /// data, as Keras' `validation_split` does (rounding half away from zero).
-    ///
-    /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
-    ///   in (0, 1) or either part would be empty.
-    public func splitLast(fraction: Double) throws -> (train: LabelledTable, validation: LabelledTable) {
-        let path = "data.validation.split"
-        guard fraction.isFinite, fraction > 0, fraction < 1 else {
-            throw DNNError.config(path, "must be a fraction between 0 and 1 (exclusive), got \(fraction)")
-        }
-        let validationRows = Int((fraction * Double(rows)).rounded())
-        let trainRows = rows - validationRows
-        guard validationRows > 0 else {
-            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no validation rows",
-                                  hint: "use a larger fraction")
-        }
-        guard trainRows > 0 else {
-            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no training rows",
-                                  hint: "use a smaller fraction")
-        }
-        return (rowRange(0..<trainRows), rowRange(trainRows..<rows))
-    }
-
     /// Gives each sample the model's input shape (row-major, so the values stay in order).
     ///
     /// - Parameter file: the data file, named in the error.
@@ -84,13 +61,5 @@ extension LabelledTable {
         var table = self
         table.sampleShape = shape
         return table
-    }
-
-    /// The rows in `range`, with their labels and line numbers.
-    func rowRange(_ range: Range<Int>) -> LabelledTable {
-        LabelledTable(features: Array(features[(range.lowerBound * featureCount)..<(range.upperBound * featureCount)]),
-                      featureCount: featureCount, featureNames: featureNames,
-                      labels: labels.map { Array($0[range]) }, rows: range.count,
-                      lineNumbers: Array(lineNumbers[range]), sampleShape: sampleShape)
     }
 }

@@ -1,10 +1,10 @@
-/// A pointwise activation: `relu`, `leaky_relu`, `sigmoid`, `tanh` or `gelu`
-/// (`nn.ReLU`, `nn.LeakyReLU(slope)`, `nn.Sigmoid`, `nn.Tanh`, `nn.GELU()`).
+/// A pointwise activation: `relu`, `leaky_relu`, `sigmoid`, `tanh`, `gelu` or `silu`
+/// (`nn.ReLU`, `nn.LeakyReLU(slope)`, `nn.Sigmoid`, `nn.Tanh`, `nn.GELU()`, `nn.SiLU`).
 ///
 /// Forward `y = f(x)`; backward `dx = dy · f'(x)`, where the kernels use whichever of x
-/// and y is cheaper (σ' = y(1 - y), tanh' = 1 - y², GELU' = Φ(x) + x·φ(x)). ReLU's
-/// derivative at exactly 0 is 0, as in PyTorch.
-public final class ActivationLayer<T: Scalar>: Layer, PiecewiseLayer {
+/// and y is cheaper (σ' = y(1 - y), tanh' = 1 - y², GELU' = Φ(x) + x·φ(x),
+/// SiLU' = σ(x)(1 + x(1 - σ(x)))). ReLU's derivative at exactly 0 is 0, as in PyTorch.
+public final class ActivationLayer<T: Scalar>: Layer {
     public let function: Activation
     public let outputShape: [Int]
     /// Set when the batchnorm before this ReLU computes it in its own passes (see
@@ -39,14 +39,9 @@ public final class ActivationLayer<T: Scalar>: Layer, PiecewiseLayer {
 
     /// The signs of the latest inputs, for ReLU and leaky ReLU (smooth functions: 0).
     public var kinkPattern: UInt64 {
-        guard let x = input else { return 0 }
-        switch function {
-        case .relu, .leakyReLU:
-            var hasher = KinkHasher()
-            for i in 0..<x.count { hasher.add(x[i] > 0 ? 1 : 0) }
-            return hasher.value
-        case .sigmoid, .tanh, .gelu:
-            return 0
-        }
+        guard let x = input, function.hasKink else { return 0 }
+        var hasher = KinkHasher()
+        for i in 0..<x.count { hasher.add(x[i] > 0 ? 1 : 0) }
+        return hasher.value
     }
 }

@@ -35,6 +35,9 @@ public final class BatchNorm<T: Scalar>: Layer {
     private var usedBatchStatistics = false
     private var valuesPerChannel = 0
 
+    /// Five per element: centre, scale and shift, and the statistics.
+    public var forwardFLOPs: Int { 5 * outputShape.reduce(1, *) }
+
     public init(shape: [Int], momentum: Double = 0.1, eps: Double = 1e-5) {
         outputShape = shape
         channels = shape[0]

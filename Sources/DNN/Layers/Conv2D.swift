@@ -9,7 +9,7 @@
 /// kernel at stride 1 between enough channels, Winograd's F(2x2, 3x3)
 /// (`WinogradConvolution`), in 16/36 of the multiplications; and a stride-1 layer over
 /// very few input channels, direct loops (`DirectConvolutionKernels`).
-public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
+public final class Conv2D<T: Scalar>: Layer {
     public let geometry: WindowGeometry
     public let outChannels: Int
     /// [O, C, kh, kw].
@@ -17,7 +17,8 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
     /// [O], or nil without bias.
     public let bias: Parameter<T>?
     public var outputShape: [Int] { [outChannels, geometry.outputHeight, geometry.outputWidth] }
-    public var computesInputGradient = true
+    /// False for the network's first layer, whose input is data (`skipInputGradient()`).
+    public private(set) var computesInputGradient = true
     /// How the products are computed: by default chosen per batch (see `ConvolutionAlgorithm`).
     public var algorithm = ConvolutionAlgorithm.automatic {
         didSet {
@@ -27,6 +28,15 @@ public final class Conv2D<T: Scalar>: Layer, InputGradientOptional {
                          "direct convolution needs stride 1")
         }
     }
+    /// 2·C·kh·kw per output, plus one per output for the bias.
+    public var forwardFLOPs: Int {
+        let outputs = outputShape.reduce(1, *)
+        return 2 * geometry.channels * geometry.kernelHeight * geometry.kernelWidth * outputs
+            + (bias == nil ? 0 : outputs)
+    }
+
+    public func skipInputGradient() { computesInputGradient = false }
+
     /// The algorithm of the last forward pass, which backward follows.
     private var lastAlgorithm = ConvolutionAlgorithm.im2col
     /// The Winograd path's buffers, made on its first use.

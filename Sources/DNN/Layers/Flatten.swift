@@ -8,6 +8,9 @@ public final class Flatten<T: Scalar>: Layer {
     private let output = Tensor<T>(shape: [0])
     private let inputGradient = Tensor<T>(shape: [0])
 
+    /// A relabelling: no arithmetic.
+    public var forwardFLOPs: Int { 0 }
+
     public init(inputShape: [Int]) {
         self.inputShape = inputShape
     }

@@ -22,6 +22,9 @@ public class GroupNormalization<T: Scalar>: Layer {
     private let sumDy: Tensor<T>
     private let sumDyXhat: Tensor<T>
 
+    /// Five per element: centre, scale and shift, and the statistics.
+    public var forwardFLOPs: Int { 5 * outputShape.reduce(1, *) }
+
     init(shape: [Int], channelsPerBlock: Int, eps: Double) {
         outputShape = shape
         channels = shape[0]

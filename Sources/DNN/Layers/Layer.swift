@@ -60,10 +60,38 @@ public protocol Layer<Element>: AnyObject {
 
     /// dx from dy (shape of the last output); adds parameter gradients.
     func backward(_ dy: Tensor<Element>, _ context: Context) -> Tensor<Element>
+
+    /// The layers this one is made of (a `Sequential`'s layers, a residual block's two
+    /// branches), so the trainer, the gradient checker and the summary walk a network
+    /// without knowing its layer types. Empty for a plain layer.
+    var sublayers: [any Layer<Element>] { get }
+
+    /// Forward FLOPs of one sample, as `dnn inspect` counts them: a multiply-add counts
+    /// two, plus one per output for a bias; an elementwise layer one per element.
+    var forwardFLOPs: Int { get }
+
+    /// A fingerprint of which side of every kink (ReLU at 0, a max-pool tie) the latest
+    /// forward's inputs fell on, or 0 for a smooth layer. The gradient checker skips an
+    /// entry when a perturbation of ±h changes it, as Caffe's checker does: across a kink
+    /// the central difference averages two different one-sided slopes and means nothing.
+    var kinkPattern: UInt64 { get }
+
+    /// Stops computing the gradient of the input, for the network's first layer with
+    /// parameters, whose input is data; `backward` then returns an unspecified tensor.
+    func skipInputGradient()
 }
 
 extension Layer {
     public var state: [(name: String, entry: StateEntry<Element>)] { [] }
+    public var sublayers: [any Layer<Element>] { [] }
+    public var forwardFLOPs: Int { outputShape.reduce(1, *) }
+    public var kinkPattern: UInt64 { 0 }
+    public func skipInputGradient() {}
+
+    /// This layer and every layer inside it, depth first.
+    public var allLayers: [any Layer<Element>] {
+        [self] + sublayers.flatMap { $0.allLayers }
+    }
 
     /// The trainable parameters with their local names.
     public var parameters: [(name: String, parameter: Parameter<Element>)] {
@@ -72,15 +100,6 @@ extension Layer {
             return nil
         }
     }
-}
-
-/// A layer whose output is not differentiable everywhere (ReLU at 0, max pooling on
-/// ties). The gradient checker skips an entry when a perturbation of ±h moves any
-/// input of such a layer across a kink, as Caffe's checker does: there the central
-/// difference averages two different one-sided slopes and means nothing.
-public protocol PiecewiseLayer: AnyObject {
-    /// A fingerprint of which side of every kink the latest forward's inputs fell on.
-    var kinkPattern: UInt64 { get }
 }
 
 /// Combines a sequence of booleans or small integers into a 64-bit fingerprint (FNV-1a).

@@ -2,7 +2,7 @@
 ///
 /// Forward: `y = x · Wᵀ + b` with x [N, in], W [out, in], b [out], y [N, out].
 /// Backward: `dW += dyᵀ · x`, `db += Σₙ dy`, `dx = dy · W`.
-public final class Linear<T: Scalar>: Layer, InputGradientOptional {
+public final class Linear<T: Scalar>: Layer {
     public let inFeatures: Int
     public let outFeatures: Int
     /// [out, in], as PyTorch stores it.
@@ -10,7 +10,13 @@ public final class Linear<T: Scalar>: Layer, InputGradientOptional {
     /// [out], or nil without bias.
     public let bias: Parameter<T>?
     public var outputShape: [Int] { [outFeatures] }
-    public var computesInputGradient = true
+    /// False for the network's first layer, whose input is data (`skipInputGradient()`).
+    public private(set) var computesInputGradient = true
+
+    /// 2·in·out, plus out for the bias.
+    public var forwardFLOPs: Int { 2 * inFeatures * outFeatures + (bias == nil ? 0 : outFeatures) }
+
+    public func skipInputGradient() { computesInputGradient = false }
 
     private var input: Tensor<T>?      // [N, in], the latest forward's x
     private let output = Tensor<T>(shape: [0])  // [N, out]
@@ -60,10 +66,4 @@ public final class Linear<T: Scalar>: Layer, InputGradientOptional {
         }
         return inputGradient
     }
-}
-
-/// A layer whose input gradient can be skipped: the network's first layer, whose input
-/// is the data, saves a whole matrix product per step.
-public protocol InputGradientOptional: AnyObject {
-    var computesInputGradient: Bool { get set }
 }

@@ -3,14 +3,22 @@
 public enum NetworkBuilder {
     /// The network for per-sample inputs of `inputShape` ([D] or [C, H, W]); weights are
     /// drawn from `random` in layer order.
+    ///
+    /// - Parameter memory: the estimate each layer adds to before its weights are
+    ///   allocated; a layer whose weights or output cannot fit in memory is a config error
+    ///   at its path (by default, for batches of one).
     public static func build<T: Scalar>(_ specs: [LayerSpec], inputShape: [Int], random: inout RandomGenerator,
-                                        path: String = "model.layers") throws -> Sequential<T> {
+                                        path: String = "model.layers",
+                                        memory: MemoryPlan = MemoryPlan(batchSize: 1)) throws -> Sequential<T> {
         var shape = inputShape
         var layers: [any Layer<T>] = []
         for (index, spec) in specs.enumerated() {
-            let layer: any Layer<T> = try build(spec, inputShape: shape, random: &random, path: "\(path)[\(index)]")
+            let layerPath = "\(path)[\(index)]"
+            let layer: any Layer<T> = try build(spec, inputShape: shape, random: &random, path: layerPath,
+                                                memory: memory)
             layers.append(layer)
             shape = layer.outputShape
+            try memory.addOutput(shape, at: layerPath)
         }
         fuseBatchNormReLU(layers)
         return Sequential(layers, inputShape: inputShape)
@@ -36,17 +44,20 @@ public enum NetworkBuilder {
     }
 
     private static func build<T: Scalar>(_ spec: LayerSpec, inputShape shape: [Int], random: inout RandomGenerator,
-                                         path: String) throws -> any Layer<T> {
+                                         path: String, memory: MemoryPlan) throws -> any Layer<T> {
         switch spec {
         case let .linear(out, bias, initScheme):
             guard shape.count == 1 else {
                 throw DNNError.config(path, "linear needs a flat input, but its input has shape \(describe(shape))",
                                       hint: "add {\"type\": \"flatten\"} before it")
             }
+            try memory.addParameters([out, shape[0] + (bias ? 1 : 0)], at: path)
             return Linear<T>(inFeatures: shape[0], outFeatures: out, bias: bias, initializer: initScheme,
                              random: &random)
         case .conv2d(let conv):
             let geometry = try convolutionGeometry(conv, shape: shape, path: path)
+            try memory.addParameters([conv.out, shape[0] * conv.kernelHeight * conv.kernelWidth + (conv.bias ? 1 : 0)],
+                                     at: path)
             return Conv2D<T>(geometry: geometry, outChannels: conv.out, bias: conv.bias,
                              initializer: conv.initScheme, random: &random)
         case .maxpool2d(let pool):
@@ -55,16 +66,8 @@ public enum NetworkBuilder {
             return Pooling<T>(.average, geometry: try poolingGeometry(pool, type: "avgpool2d", shape: shape, path: path))
         case .flatten:
             return Flatten<T>(inputShape: shape)
-        case .relu:
-            return ActivationLayer<T>(.relu, shape: shape)
-        case .sigmoid:
-            return ActivationLayer<T>(.sigmoid, shape: shape)
-        case .tanh:
-            return ActivationLayer<T>(.tanh, shape: shape)
-        case .gelu:
-            return ActivationLayer<T>(.gelu, shape: shape)
-        case .leakyReLU(let slope):
-            return ActivationLayer<T>(.leakyReLU(slope: slope), shape: shape)
+        case .activation(let function):
+            return ActivationLayer<T>(function, shape: shape)
         case .dropout(let p):
             return Dropout<T>(p: p, shape: shape)
         case .dropout2d(let p):
@@ -82,9 +85,10 @@ public enum NetworkBuilder {
         case .rmsnorm(let eps):
             return RMSNorm<T>(shape: shape, eps: eps)
         case let .residual(bodySpecs, shortcutSpecs):
-            let body: Sequential<T> = try build(bodySpecs, inputShape: shape, random: &random, path: "\(path).body")
+            let body: Sequential<T> = try build(bodySpecs, inputShape: shape, random: &random, path: "\(path).body",
+                                                memory: memory)
             let shortcut: Sequential<T> = try build(shortcutSpecs, inputShape: shape, random: &random,
-                                                    path: "\(path).shortcut")
+                                                    path: "\(path).shortcut", memory: memory)
             guard body.outputShape == shortcut.outputShape else {
                 let what = shortcutSpecs.isEmpty ? "the identity shortcut passes" : "the shortcut outputs"
                 throw DNNError.config(
@@ -127,6 +131,12 @@ public enum NetworkBuilder {
     }
 
     private static func checkFits(_ g: WindowGeometry, type: String, shape: [Int], path: String) throws {
+        // Sizes from a config can be anything up to Int.max: add them without overflow first.
+        let padded = [g.height, g.padTop, g.padBottom, g.width, g.padLeft, g.padRight]
+        guard MemoryPlan.sum(padded) < Int.max / 2 else {
+            throw DNNError.config(path, "the padding of \(type) is too large for any input",
+                                  hint: "padding adds zeros on each side; use a size below the input's")
+        }
         guard g.fits else {
             throw DNNError.config(
                 path, "the \(g.kernelHeight)x\(g.kernelWidth) kernel of \(type) is larger than its padded input "

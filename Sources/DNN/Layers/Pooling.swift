@@ -4,7 +4,7 @@
 /// Max: each output is its window's maximum; backward routes dy to that one input
 /// (the first maximum on ties, as PyTorch). Average: the window's sum over kh·kw,
 /// padded zeros included; backward spreads dy / (kh·kw) over the window.
-public final class Pooling<T: Scalar>: Layer, PiecewiseLayer {
+public final class Pooling<T: Scalar>: Layer {
     public enum Kind: Sendable { case max, average }
     public let kind: Kind
     public let geometry: WindowGeometry
@@ -55,6 +55,9 @@ public final class Pooling<T: Scalar>: Layer, PiecewiseLayer {
         }
         return inputGradient
     }
+
+    /// One per window element.
+    public var forwardFLOPs: Int { geometry.kernelHeight * geometry.kernelWidth * outputShape.reduce(1, *) }
 
     /// Which input each max-pooling window chose (average pooling is smooth: 0).
     public var kinkPattern: UInt64 {

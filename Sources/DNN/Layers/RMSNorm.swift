@@ -13,6 +13,9 @@ public final class RMSNorm<T: Scalar>: Layer {
     private let output = Tensor<T>(shape: [0])
     private let inputGradient = Tensor<T>(shape: [0])
 
+    /// Five per element: centre, scale and shift, and the statistics.
+    public var forwardFLOPs: Int { 5 * outputShape.reduce(1, *) }
+
     public init(shape: [Int], eps: Double = 1e-6) {
         outputShape = shape
         self.eps = eps

@@ -17,6 +17,11 @@ public final class Residual<T: Scalar>: Layer {
         self.shortcut = shortcut
     }
 
+    public var sublayers: [any Layer<T>] { [body, shortcut] }
+
+    /// The branches and the addition, one per element.
+    public var forwardFLOPs: Int { body.forwardFLOPs + shortcut.forwardFLOPs + outputShape.reduce(1, *) }
+
     public var state: [(name: String, entry: StateEntry<T>)] {
         body.state.map { (name: "body.\($0.name)", entry: $0.entry) }
             + shortcut.state.map { (name: "shortcut.\($0.name)", entry: $0.entry) }

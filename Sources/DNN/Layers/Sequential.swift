@@ -16,6 +16,10 @@ public final class Sequential<T: Scalar>: Layer {
         self.inputShape = inputShape
     }
 
+    public var sublayers: [any Layer<T>] { layers }
+
+    public var forwardFLOPs: Int { layers.reduce(0) { $0 + $1.forwardFLOPs } }
+
     /// For a whole network, whose input is data: backward stops at the first layer with
     /// parameters and that layer skips its input gradient (for the first linear layer of
     /// an MNIST MLP, a 784 x 512 matrix product per step). `backward` then returns a
@@ -26,7 +30,7 @@ public final class Sequential<T: Scalar>: Layer {
             return
         }
         backwardStart = first
-        (layers[first] as? InputGradientOptional)?.computesInputGradient = false
+        layers[first].skipInputGradient()
     }
 
     public var state: [(name: String, entry: StateEntry<T>)] {

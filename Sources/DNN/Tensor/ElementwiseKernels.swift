@@ -6,6 +6,17 @@ public enum Activation: Sendable, Equatable {
     case tanh
     /// The exact GELU, x·Φ(x) with Φ from erf.
     case gelu
+    /// SiLU (swish), x·σ(x).
+    case silu
+
+    /// Whether the function has a kink (a point where it is not differentiable), which
+    /// the gradient checker must not step across.
+    public var hasKink: Bool {
+        switch self {
+        case .relu, .leakyReLU: true
+        case .sigmoid, .tanh, .gelu, .silu: false
+        }
+    }
 }
 
 /// Pointwise and row-wise kernels: activations, bias, sums, scaled additions.
@@ -62,6 +73,8 @@ extension ElementwiseKernels {
             case .gelu:
                 let invSqrt2 = 1 / Self(2).squareRoot()
                 for i in range { y[i] = x[i] * (1 + erf(x[i] * invSqrt2)) / 2 }
+            case .silu:
+                for i in range { y[i] = x[i] / (1 + exp(-x[i])) }
             }
         }
     }
@@ -88,6 +101,12 @@ extension ElementwiseKernels {
                     let cdf = (1 + erf(x[i] * invSqrt2)) / 2
                     let pdf = exp(-x[i] * x[i] / 2) * invSqrt2Pi
                     dx[i] = dy[i] * (cdf + x[i] * pdf)
+                }
+            case .silu:
+                // d/dx x·σ(x) = σ(x) + x·σ(x)(1 - σ(x)) = σ(x)(1 + x(1 - σ(x)))
+                for i in range {
+                    let s = 1 / (1 + exp(-x[i]))
+                    dx[i] = dy[i] * s * (1 + x[i] * (1 - s))
                 }
             }
         }

@@ -6,7 +6,8 @@ public final class Batch {
     /// [N] class indices.
     public private(set) var labels: UnsafeMutablePointer<Int32>
     private let sampleShape: [Int]
-    private let capacity: Int
+    /// The most samples it holds.
+    public let capacity: Int
 
     public init(sampleShape: [Int], capacity: Int) {
         self.sampleShape = sampleShape

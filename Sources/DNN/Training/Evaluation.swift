@@ -23,12 +23,12 @@ public struct Evaluation: Sendable {
         context.mode = .evaluation
         defer { context.mode = savedMode }
         let loss = SoftmaxCrossEntropy<Float>()
-        let batch = Batch(sampleShape: dataset.sampleShape, capacity: batchSize)
+        let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, dataset.count))
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         var lossSum = 0.0
         var start = 0
         while start < dataset.count {
-            let count = Swift.min(batchSize, dataset.count - start)
+            let count = Swift.min(batchSize, dataset.count - start, batch.capacity)
             batch.fill(from: dataset, indices: start..<(start + count))
             let logits = network.forward(batch.input, context)
             lossSum += loss.forward(logits, labels: batch.labels, computeGradient: false).loss * Double(count)

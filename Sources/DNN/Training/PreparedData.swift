@@ -20,22 +20,26 @@ public struct RawData: Sendable {
     public var testFile: String?
     /// Per-sample input shape after `model.input_shape`.
     public var inputShape: [Int]
+    /// What the user should know about the split: a class absent from one side.
+    public var warnings: [String] = []
 
-    /// Reads `data.train`, `data.validation` (a source or the last fraction of train) and
+    /// Reads `data.train`, `data.validation` (a source or a split of train) and
     /// `data.test`, and applies `model.input_shape`.
     public static func load(_ config: Config) throws -> RawData {
         var train = try read(config.data.train)
         let trainFile = config.data.train.displayName
         var validation: LabelledTable?
         var validationFile: String?
+        var warnings: [String] = []
         switch config.data.validation {
         case .none:
             break
         case .source(let source)?:
             validation = try read(source)
             validationFile = source.displayName
-        case .split(let fraction)?:
-            (train, validation) = try train.splitLast(fraction: fraction)
+        case let .split(fraction, shuffle)?:
+            let split = try train.split(fraction: fraction, shuffle: shuffle, seed: config.seed)
+            (train, validation, warnings) = (split.train, split.validation, split.warnings)
             validationFile = trainFile
         }
         let test = try config.data.test.map(read)
@@ -45,7 +49,12 @@ public struct RawData: Sendable {
         let testFile = config.data.test?.displayName
         let reshapedTest = try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) }
         return RawData(train: train, validation: validation, test: reshapedTest, trainFile: trainFile,
-                       validationFile: validationFile, testFile: testFile, inputShape: shape)
+                       validationFile: validationFile, testFile: testFile, inputShape: shape, warnings: warnings)
+    }
+
+    /// Bytes of the features held in memory.
+    public var bytes: Int {
+        4 * (train.features.count + (validation?.features.count ?? 0) + (test?.features.count ?? 0))
     }
 
     /// One data source as a table.

@@ -14,9 +14,11 @@ public struct RunDirectory: Sendable {
     public var bestCheckpoint: String { path + "/best.safetensors" }
     public var lastState: String { TrainingState.path(besides: lastCheckpoint) }
 
-    /// Opens `requested` (or a new `runs/<name>-<time>` folder), creating it if needed.
+    /// Checks `requested` (or names a new `runs/<name>-<time>` folder) without creating
+    /// anything: a refused command must leave the file system as it was. `create()` then
+    /// makes the folder once every input of the command has been validated.
     /// - Parameter reuse: whether existing checkpoints in it may be replaced (`--resume`, `--force`).
-    public static func open(_ requested: String?, name: String, reuse: Bool) throws -> RunDirectory {
+    public static func plan(_ requested: String?, name: String, reuse: Bool) throws -> RunDirectory {
         let manager = FileManager.default
         let path: String
         if let requested {
@@ -47,12 +49,16 @@ public struct RunDirectory: Sendable {
             }
             path = candidate
         }
+        return RunDirectory(path: path)
+    }
+
+    /// Creates the folder (and its parents) if it does not exist yet.
+    public func create() throws {
         do {
-            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw DNNError(.io, at: path, "cannot create the run directory: \(error.localizedDescription)")
         }
-        return RunDirectory(path: path)
     }
 
     /// Metrics rows already recorded, up to and including `epoch` (for `--resume`).

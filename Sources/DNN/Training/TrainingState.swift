@@ -1,12 +1,77 @@
+/// Where a run stands, besides its weights and optimizer tensors: epochs done, the
+/// position inside the current epoch, the generator, the learning rate and the
+/// bookkeeping of the best epoch and early stopping.
+public struct TrainingProgress: Sendable, Equatable {
+    /// Epochs completed.
+    public var epoch = 0
+    /// Iterations (batches) done in epoch `epoch + 1`; 0 at an epoch's boundary.
+    public var iteration = 0
+    /// The learning rate of the current (or next) epoch.
+    public var learningRate: Double
+    /// The run's generator now: dropout masks, the next epoch's shuffle.
+    public var random: RandomGenerator
+    /// The generator as the current epoch began, before its shuffle: the epoch's
+    /// permutation is drawn from it again on a mid-epoch resume.
+    public var epochRandom: RandomGenerator
+    /// Sums over the current epoch's batches so far: loss · rows, correct rows, rows.
+    public var lossSum = 0.0
+    public var correct = 0
+    public var seen = 0
+    /// The best validation accuracy so far and its epoch (-1 and 0 when none yet).
+    public var bestAccuracy = -1.0
+    public var bestEpoch = 0
+    public var epochsWithoutImprovement = 0
+
+    public init(learningRate: Double, random: RandomGenerator) {
+        self.learningRate = learningRate
+        self.random = random
+        self.epochRandom = random
+    }
+
+    /// Adds one batch to the epoch's running sums.
+    mutating func record(loss: Double, correct: Int, rows: Int) {
+        lossSum += loss * Double(rows)
+        self.correct += correct
+        seen += rows
+        iteration += 1
+    }
+
+    /// Starts epoch `epoch + 1`: its sums at zero, its generator state remembered.
+    mutating func beginEpoch(random: RandomGenerator) {
+        iteration = 0
+        lossSum = 0
+        correct = 0
+        seen = 0
+        epochRandom = random
+    }
+
+    /// Records the validation accuracy of the epoch just finished (nil without
+    /// validation: every epoch then counts as the best); returns whether it is the new best.
+    mutating func recordValidation(_ accuracy: Double?, epoch: Int) -> Bool {
+        let improved = accuracy.map { $0 > bestAccuracy } ?? true
+        if improved {
+            bestAccuracy = accuracy ?? bestAccuracy
+            bestEpoch = epoch
+            epochsWithoutImprovement = 0
+        } else {
+            epochsWithoutImprovement += 1
+        }
+        return improved
+    }
+}
+
 /// Everything besides the weights that `--resume` needs to continue a run exactly: the
-/// optimizer's tensors and step count, the learning rate of the next epoch, the random
-/// generator, and the early-stopping bookkeeping.
+/// progress (including the position inside an epoch) and the optimizer's tensors and
+/// step count.
 ///
 /// Saved next to `last.safetensors` as `last.state.safetensors` (the optimizer tensors,
 /// named like `0.weight.exp_avg`, and the rest in metadata). Doubles are stored as
 /// their bit patterns so that a resumed run is bit-identical.
 public struct TrainingState: Sendable {
-    public static let format = "dnn-training-state/1"
+    public static let format = "dnn-training-state/2"
+    /// Files of the first format (no position inside an epoch) still resume.
+    static let formats = ["dnn-training-state/1", format]
+
     /// The file name next to a checkpoint named `last.safetensors`.
     public static func path(besides checkpoint: String) -> String {
         let suffix = ".safetensors"
@@ -14,63 +79,92 @@ public struct TrainingState: Sendable {
         return stem + ".state.safetensors"
     }
 
-    /// Epochs completed.
-    public var epoch: Int
+    public var progress: TrainingProgress
     public var stepCount: Int
-    /// The learning rate of the next epoch.
-    public var learningRate: Double
-    public var random: RandomGenerator
-    /// The best validation accuracy so far and its epoch (0 when none yet).
-    public var bestAccuracy: Double
-    public var bestEpoch: Int
-    public var epochsWithoutImprovement: Int
     public var optimizerTensors: [(name: String, tensor: SafeTensors.Tensor)]
 
     public func write(to path: String) throws {
+        let p = progress
         let metadata: [String: String] = [
             "format": Self.format,
-            "epoch": String(epoch),
+            "epoch": String(p.epoch),
+            "iteration": String(p.iteration),
             "step_count": String(stepCount),
-            "learning_rate_bits": String(learningRate.bitPattern, radix: 16),
-            "random": random.stateWords.map { String($0, radix: 16) }.joined(separator: ","),
-            "best_accuracy_bits": String(bestAccuracy.bitPattern, radix: 16),
-            "best_epoch": String(bestEpoch),
-            "epochs_without_improvement": String(epochsWithoutImprovement),
+            "learning_rate_bits": String(p.learningRate.bitPattern, radix: 16),
+            "random": Self.words(p.random),
+            "epoch_random": Self.words(p.epochRandom),
+            "loss_sum_bits": String(p.lossSum.bitPattern, radix: 16),
+            "correct": String(p.correct),
+            "seen": String(p.seen),
+            "best_accuracy_bits": String(p.bestAccuracy.bitPattern, radix: 16),
+            "best_epoch": String(p.bestEpoch),
+            "epochs_without_improvement": String(p.epochsWithoutImprovement),
         ]
         try SafeTensors(tensors: optimizerTensors, metadata: metadata).write(to: path)
     }
 
+    private static func words(_ random: RandomGenerator) -> String {
+        random.stateWords.map { String($0, radix: 16) }.joined(separator: ",")
+    }
+
+    /// Reads a state file; every problem is a `.checkpoint` error naming the key.
     public static func read(path: String) throws -> TrainingState {
         let file = try SafeTensors.read(path: path)
-        func field(_ key: String) throws -> String {
-            guard let value = file.metadata[key] else {
-                throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is missing")
-            }
-            return value
+        let fields = StateFields(metadata: file.metadata, path: path)
+        guard let format = file.metadata["format"], formats.contains(format) else {
+            throw DNNError(.checkpoint, at: "\(path): metadata 'format'", "is not '\(Self.format)'")
         }
-        func integer(_ key: String) throws -> Int {
-            guard let value = Int(try field(key)), value >= 0 else {
-                throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a non-negative integer")
-            }
-            return value
+        var progress = TrainingProgress(learningRate: try fields.bits("learning_rate_bits"),
+                                        random: try fields.random("random"))
+        progress.epoch = try fields.integer("epoch")
+        progress.bestAccuracy = try fields.bits("best_accuracy_bits")
+        progress.bestEpoch = try fields.integer("best_epoch")
+        progress.epochsWithoutImprovement = try fields.integer("epochs_without_improvement")
+        if format == Self.format {
+            progress.iteration = try fields.integer("iteration")
+            progress.epochRandom = try fields.random("epoch_random")
+            progress.lossSum = try fields.bits("loss_sum_bits")
+            progress.correct = try fields.integer("correct")
+            progress.seen = try fields.integer("seen")
+        } else {
+            progress.epochRandom = progress.random
         }
-        func bits(_ key: String) throws -> Double {
-            guard let value = UInt64(try field(key), radix: 16) else {
-                throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a hexadecimal bit pattern")
-            }
-            return Double(bitPattern: value)
-        }
-        guard try field("format") == format else {
-            throw DNNError(.checkpoint, at: "\(path): metadata 'format'", "is not '\(format)'")
-        }
-        let words = try field("random").split(separator: ",").compactMap { UInt64($0, radix: 16) }
-        guard let random = RandomGenerator(state: words) else {
-            throw DNNError(.checkpoint, at: "\(path): metadata 'random'", "is not a generator state of four words")
-        }
-        return TrainingState(epoch: try integer("epoch"), stepCount: try integer("step_count"),
-                             learningRate: try bits("learning_rate_bits"), random: random,
-                             bestAccuracy: try bits("best_accuracy_bits"), bestEpoch: try integer("best_epoch"),
-                             epochsWithoutImprovement: try integer("epochs_without_improvement"),
+        return TrainingState(progress: progress, stepCount: try fields.integer("step_count"),
                              optimizerTensors: file.tensors)
+    }
+}
+
+/// Typed reads of a state file's metadata strings.
+private struct StateFields {
+    let metadata: [String: String]
+    let path: String
+
+    func field(_ key: String) throws -> String {
+        guard let value = metadata[key] else {
+            throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is missing")
+        }
+        return value
+    }
+
+    func integer(_ key: String) throws -> Int {
+        guard let value = Int(try field(key)), value >= 0 else {
+            throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a non-negative integer")
+        }
+        return value
+    }
+
+    func bits(_ key: String) throws -> Double {
+        guard let value = UInt64(try field(key), radix: 16) else {
+            throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a hexadecimal bit pattern")
+        }
+        return Double(bitPattern: value)
+    }
+
+    func random(_ key: String) throws -> RandomGenerator {
+        let words = try field(key).split(separator: ",").compactMap { UInt64($0, radix: 16) }
+        guard let random = RandomGenerator(state: words) else {
+            throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a generator state of four words")
+        }
+        return random
     }
 }

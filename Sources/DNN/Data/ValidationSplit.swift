@@ -1,0 +1,99 @@
+/// `data.validation: {"split": f}`: which training rows validate.
+///
+/// By default a seeded, stratified random subset of `round(f · N)` rows, as
+/// scikit-learn's `train_test_split(stratify=y)`: every class keeps its share of the
+/// validation rows (the largest-remainder rounding of `f · count` per class), drawn at
+/// random within the class from a generator seeded by the config's `seed`, so the same
+/// seed picks the same rows and `dnn eval` scores exactly the rows training validated
+/// on. A class-sorted file (scikit-learn's wine as it ships) then validates on every
+/// class, not on the last one only. With `shuffle: false` the LAST rows in file order
+/// validate, as Keras' `validation_split`, for ordered data.
+extension LabelledTable {
+    /// The two parts of a split, each in file order, and warnings for classes missing from one.
+    public struct Split: Sendable {
+        public var train: LabelledTable
+        public var validation: LabelledTable
+        public var warnings: [String]
+    }
+
+    /// Splits `round(fraction · rows)` rows off as validation data (see the extension's summary).
+    ///
+    /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
+    ///   in (0, 1) or either part would be empty.
+    public func split(fraction: Double, shuffle: Bool, seed: UInt64) throws -> Split {
+        let path = "data.validation.split"
+        guard fraction.isFinite, fraction > 0, fraction < 1 else {
+            throw DNNError.config(path, "must be a fraction between 0 and 1 (exclusive), got \(fraction)")
+        }
+        let validationRows = Int((fraction * Double(rows)).rounded())
+        guard validationRows > 0 else {
+            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no validation rows", hint: "use a larger fraction")
+        }
+        guard validationRows < rows else {
+            throw DNNError.config(path, "\(fraction) of \(rows) rows leaves no training rows", hint: "use a smaller fraction")
+        }
+        var isValidation = [Bool](repeating: false, count: rows)
+        if shuffle {
+            var random = RandomGenerator(seed: seed ^ 0x5EED_5917_7A11_DA7E)
+            for row in Self.stratifiedSample(labels ?? [String](repeating: "", count: rows), count: validationRows,
+                                             random: &random) {
+                isValidation[row] = true
+            }
+        } else {
+            for row in (rows - validationRows)..<rows { isValidation[row] = true }
+        }
+        let train = select(isValidation.indices.filter { !isValidation[$0] })
+        let validation = select(isValidation.indices.filter { isValidation[$0] })
+        return Split(train: train, validation: validation, warnings: Self.missingClasses(train: train, validation: validation))
+    }
+
+    /// `count` row indices: per class (rows sharing a label) its share of `count`, the
+    /// fractional parts settled largest first (ties in order of first appearance), then
+    /// that many of the class's rows at random.
+    static func stratifiedSample(_ labels: [String], count: Int, random: inout RandomGenerator) -> [Int] {
+        var rowsOf: [String: [Int]] = [:]
+        var classes: [String] = []
+        for (row, label) in labels.enumerated() {
+            if rowsOf[label] == nil { classes.append(label) }
+            rowsOf[label, default: []].append(row)
+        }
+        let total = labels.count
+        var quota = classes.map { rowsOf[$0]!.count * count / total }
+        let byRemainder = classes.indices.sorted {
+            let a = rowsOf[classes[$0]]!.count * count % total, b = rowsOf[classes[$1]]!.count * count % total
+            return a != b ? a > b : $0 < $1
+        }
+        for index in byRemainder.prefix(count - quota.reduce(0, +)) { quota[index] += 1 }
+        var chosen: [Int] = []
+        for (index, label) in classes.enumerated() {
+            let members = rowsOf[label]!
+            chosen += random.permutation(members.count).prefix(quota[index]).map { members[$0] }
+        }
+        return chosen
+    }
+
+    /// Warnings for each class present in one part but not the other.
+    static func missingClasses(train: LabelledTable, validation: LabelledTable) -> [String] {
+        guard let trainLabels = train.labels, let validationLabels = validation.labels else { return [] }
+        let inTrain = Set(trainLabels), inValidation = Set(validationLabels)
+        var warnings: [String] = []
+        for label in inTrain.union(inValidation).sorted() {
+            if !inValidation.contains(label) {
+                warnings.append("data.validation.split: class '\(label)' has no validation rows; its accuracy is not measured")
+            } else if !inTrain.contains(label) {
+                warnings.append("data.validation.split: class '\(label)' has no training rows; the model never sees it")
+            }
+        }
+        return warnings
+    }
+
+    /// The rows at `indices`, in that order, with their labels and line numbers.
+    func select(_ indices: [Int]) -> LabelledTable {
+        var selected = [Float]()
+        selected.reserveCapacity(indices.count * featureCount)
+        for row in indices { selected += features[(row * featureCount)..<((row + 1) * featureCount)] }
+        return LabelledTable(features: selected, featureCount: featureCount, featureNames: featureNames,
+                             labels: labels.map { labels in indices.map { labels[$0] } }, rows: indices.count,
+                             lineNumbers: indices.map { lineNumbers[$0] }, sampleShape: sampleShape)
+    }
+}

@@ -1,0 +1,43 @@
+/// One row of `metrics.jsonl`.
+public struct EpochMetrics: Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var samplesPerSecond: Double
+
+    public var json: JSON {
+        [
+            "epoch": .integer(epoch),
+            "train_loss": .number(trainLoss),
+            "train_accuracy": .number(trainAccuracy),
+            "val_loss": validationLoss.map(JSON.number) ?? .null,
+            "val_accuracy": validationAccuracy.map(JSON.number) ?? .null,
+            "lr": .number(learningRate),
+            "seconds": .number(seconds),
+            "samples_per_second": .number(samplesPerSecond),
+        ]
+    }
+}
+
+/// The outcome of a run that ended without an error: finished, stopped early, or
+/// stopped by a signal with its state saved.
+public struct TrainingSummary: Sendable {
+    public var runDirectory: String
+    public var epochsCompleted: Int
+    /// The epoch saved as `best.safetensors` and its validation accuracy (nil without validation).
+    public var bestEpoch: Int
+    public var bestValidationAccuracy: Double?
+    public var stoppedEarly: Bool
+    public var seconds: Double
+    public var lastMetrics: EpochMetrics?
+    /// The signal (SIGINT, SIGTERM) that stopped the run, nil when it ran to its end.
+    public var interruptedBy: Int32?
+    /// Iterations done in the epoch after `epochsCompleted` when the run stopped (0 at an epoch's end).
+    public var iterationsIntoEpoch = 0
+    /// `last.safetensors` of the run, what `--resume` continues from.
+    public var lastCheckpoint: String { runDirectory + "/last.safetensors" }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Everything a run needs before its first step, made and checked without writing a
+/// byte: the data, the network (with `init_from` or a resumed checkpoint loaded), the
+/// optimizer and the progress to start from. A bad input throws here, so a refused
+/// command leaves the run directory as it was.
+struct TrainingSetup {
+    /// The config with `model.input_shape` filled in from the data.
+    var config: Config
+    var data: PreparedData
+    var classCount: Int
+    var network: Sequential<Float>
+    var optimizer: any Optimizer<Float>
+    var progress: TrainingProgress
+    /// `metrics.jsonl` rows of the epochs a resumed run already completed.
+    var metricsRows: [JSON]
+    /// Notes for the user (data warnings, where a resumed run continues).
+    var notes: [String]
+
+    init(config: Config, options: TrainOptions) throws {
+        var random = RandomGenerator(seed: config.seed)
+        // The raw tables go out of scope once encoded: only the datasets stay in memory.
+        let raw = try RawData.load(config)
+        let memory = MemoryPlan(batchSize: Swift.min(config.solver.batchSize, raw.train.rows))
+        memory.dataBytes = raw.bytes
+        let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
+                                                                   random: &random, memory: memory)
+        let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
+        data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
+        notes = raw.warnings
+        self.config = config.withInputShape(data.inputShape)
+        self.classCount = classCount
+        self.network = network
+        try Self.checkBatchNormBatches(config, trainCount: data.train.count)
+        if let initFrom = config.solver.initFrom {
+            try Checkpoint.load(try SafeTensors.read(path: initFrom), into: network, strict: false, path: initFrom)
+        }
+        optimizer = config.solver.optimizer.makeOptimizer(for: network.parameters)
+        progress = TrainingProgress(learningRate: config.solver.optimizer.learningRate, random: random)
+        metricsRows = []
+        if let resume = options.resume { try restore(from: resume) }
+    }
+
+    /// The number of classes the network's last layer scores, and that layer's config path.
+    static func classCount(of network: Sequential<Float>, config: Config) throws -> (Int, String) {
+        let lastIndex = config.model.layers.count - 1
+        let path = "model.layers[\(lastIndex)]"
+        guard network.outputShape.count == 1 else {
+            throw DNNError.config(path, "the network outputs \(NetworkBuilder.describe(network.outputShape)) per sample, but the loss needs one score per class",
+                                  hint: "end the model with flatten and a linear layer whose out is the number of classes")
+        }
+        if case .linear = config.model.layers[lastIndex] { return (network.outputShape[0], path + ".out") }
+        return (network.outputShape[0], path)
+    }
+
+    /// A training batch of one sample cannot be batch-normalised (PyTorch refuses it too).
+    private static func checkBatchNormBatches(_ config: Config, trainCount: Int) throws {
+        guard config.model.layers.flatMap(\.allSpecs).contains(where: { $0.type == .batchnorm }) else { return }
+        let size = config.solver.batchSize
+        if size == 1 || trainCount == 1 {
+            throw DNNError.config("solver.batch_size", "a training batch of one sample cannot go through batchnorm",
+                                  hint: "use a batch_size of at least 2")
+        }
+        if trainCount % size == 1 && !config.solver.dropLast {
+            throw DNNError.config("solver.drop_last",
+                                  "the last training batch of each epoch would hold one sample (\(trainCount) samples, batch_size \(size)), which batchnorm cannot normalise",
+                                  hint: "set solver.drop_last to true, or change batch_size")
+        }
+    }
+
+    /// The folder of a checkpoint file.
+    static func directory(of checkpoint: String) -> String {
+        let directory = (checkpoint as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
+    }
+
+    /// Loads the weights, optimizer tensors, progress and metrics of `checkpoint` for `--resume`.
+    private mutating func restore(from checkpoint: String) throws {
+        let saved = try Checkpoint.read(path: checkpoint)
+        guard saved.config.model.layers == config.model.layers else {
+            throw DNNError(.usage, at: "--resume \(checkpoint)", "was trained with different model.layers than this config",
+                           hint: "resume with the config of that run: \(Self.directory(of: checkpoint))/config.json")
+        }
+        try Checkpoint.load(saved.tensors, into: network, strict: true, path: checkpoint)
+        let statePath = TrainingState.path(besides: checkpoint)
+        guard FileManager.default.fileExists(atPath: statePath) else {
+            throw DNNError(.usage, at: "--resume \(checkpoint)", "has no training state next to it (\(statePath))",
+                           hint: "resume from the run's last.safetensors")
+        }
+        let state = try TrainingState.read(path: statePath)
+        guard state.progress.epoch == saved.epoch else {
+            throw DNNError(.usage, at: "--resume \(checkpoint)",
+                           "is epoch \(saved.epoch) but the training state next to it is epoch \(state.progress.epoch)",
+                           hint: "resume from the run's last.safetensors")
+        }
+        guard state.progress.epoch < config.solver.epochs else {
+            throw DNNError(.usage, at: "--resume \(checkpoint)",
+                           "already completed \(state.progress.epoch) epochs, and the run is set to \(config.solver.epochs)",
+                           hint: "pass --epochs with a larger total")
+        }
+        try Self.restoreOptimizer(optimizer, from: state, statePath: statePath)
+        progress = state.progress
+        metricsRows = try RunDirectory(path: Self.directory(of: checkpoint)).metricsRows(through: progress.epoch)
+        let position = progress.iteration > 0 ? ", \(progress.iteration) iterations into epoch \(progress.epoch + 1)" : ""
+        notes.append("resuming after epoch \(progress.epoch)\(position) of \(config.solver.epochs)")
+    }
+
+    private static func restoreOptimizer(_ optimizer: any Optimizer<Float>, from state: TrainingState,
+                                         statePath: String) throws {
+        let tensors = Dictionary(state.optimizerTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        for (name, tensor) in optimizer.state {
+            guard let saved = tensors[name], saved.shape == tensor.shape else {
+                throw DNNError(.checkpoint, at: "\(statePath): tensor '\(name)'", "is missing or has the wrong shape",
+                               hint: "the training state belongs to a different optimizer")
+            }
+            let values: [Float] = try saved.values(as: Float.self, name: name, file: statePath)
+            for (index, value) in values.enumerated() { tensor.data[index] = value }
+        }
+        optimizer.stepCount = state.stepCount
+        optimizer.learningRate = state.progress.learningRate
+    }
+}
