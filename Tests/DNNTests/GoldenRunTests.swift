@@ -59,7 +59,9 @@ import Testing
     static func compare<T: Scalar>(_ run: Run<T>, _ fixture: JSON, tolerance: Double) {
         let name = fixture["name"]?.stringValue ?? "?"
         let expectedLosses = (fixture["losses"]?.array ?? []).compactMap(\.double)
-        #expect(run.losses.count == expectedLosses.count)
+        #expect(!expectedLosses.isEmpty && run.losses.count == expectedLosses.count, "\(name): losses")
+        // Every tensor of the network is in the fixture and compared: none passes by absence.
+        #expect(fixture["final_state"]?.object?.map(\.key).sorted() == run.state.keys.sorted(), "\(name): final_state")
         #expect(maxRelativeDifference(run.losses, expectedLosses) < tolerance, "\(name): losses \(run.losses) vs \(expectedLosses)")
         for (tensorName, expected) in fixture["final_state"]?.object ?? [] {
             let difference = maxRelativeDifference(run.state[tensorName] ?? [], Fixtures.tensor(expected).data)
@@ -79,6 +81,11 @@ import Testing
         #expect((network.layers[1] as? BatchNorm<Double>)?.fusedReLU == true)
         #expect((network.layers[2] as? ActivationLayer<Double>)?.passThrough == true)
         #expect((network.layers[3] as? ActivationLayer<Double>)?.passThrough == false)
+    }
+
+    /// The parameterised runs below pass vacuously without cases: guard their count.
+    @Test func fixturesArePresent() {
+        #expect(Self.names.count == 2, "training.json: \(Self.names)")
     }
 
     @Test("Double run matches PyTorch to rounding", arguments: names)

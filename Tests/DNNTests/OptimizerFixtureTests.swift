@@ -31,8 +31,10 @@ import Testing
             }
             optimizer.step(Compute(threads: 2))
             if (step + 1) % stepsPerEpoch == 0 { optimizer.learningRate *= decay }
-            let expected = step == 0 ? fixture["after_1"] : step == 9 ? fixture["after_10"] : nil
-            for (index, tensor) in (expected?.array ?? []).enumerated() {
+            guard step == 0 || step == 9 else { continue }
+            let expected = try #require(fixture[step == 0 ? "after_1" : "after_10"]?.array, "\(name): after_\(step + 1)")
+            #expect(expected.count == parameters.count, "\(name): after_\(step + 1) holds every parameter")
+            for (index, tensor) in expected.enumerated() {
                 let difference = maxRelativeDifference(parameters[index].parameter.value.array,
                                                        Fixtures.tensor(tensor).data)
                 #expect(difference < 1e-12, "\(name): parameter \(index) after step \(step + 1) differs by \(difference)")

@@ -15,10 +15,17 @@ public enum Interruption {
     /// The first signal received, 0 for none.
     private static let received = Atomic<Int32>(0)
 
-    /// Installs the handlers for SIGINT and SIGTERM (once per process).
+    /// Installs the handlers for SIGINT and SIGTERM (once per process), and unblocks
+    /// both in the calling thread: a launcher may start us with them blocked (a child
+    /// inherits its parent thread's mask), and a blocked signal would never arrive.
     public static func install() {
         signal(SIGINT, interruptionHandler)
         signal(SIGTERM, interruptionHandler)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// The signal that asked to stop, if any.

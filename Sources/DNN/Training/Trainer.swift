@@ -10,6 +10,9 @@ public struct TrainOptions: Sendable {
     public var threads: Int = Compute.availableCores
     /// `--force`: replace checkpoints in an existing `--out`.
     public var force = false
+    /// Asked between steps: a signal number stops the run there with its state saved
+    /// (by default the process's SIGINT or SIGTERM; tests stop at a chosen step).
+    public var stopRequest: @Sendable () -> Int32? = { Interruption.requested }
 
     public init() {}
 }
@@ -83,7 +86,7 @@ public final class Trainer {
                 break
             }
             stoppedEarly = try finishEpoch()
-            interruption = Interruption.requested
+            interruption = options.stopRequest()
         }
         return TrainingSummary(runDirectory: runDirectory.path, epochsCompleted: progress.epoch, bestEpoch: progress.bestEpoch,
                                bestValidationAccuracy: data.validation == nil ? nil : progress.bestAccuracy,
@@ -116,7 +119,7 @@ public final class Trainer {
             progress.record(loss: result.loss, correct: result.correct, rows: batch.input.batchSize)
             report(epoch: epoch, iterations: iterations)
             guard progress.iteration < iterations else { break }
-            if let signal = Interruption.requested { return signal }
+            if let signal = options.stopRequest() { return signal }
             let every = config.solver.checkpointEvery
             if every > 0 && optimizer.stepCount % every == 0 { try snapshot(best: false) }
         }

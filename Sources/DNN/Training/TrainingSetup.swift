@@ -27,7 +27,7 @@ struct TrainingSetup {
                                                                    random: &random, memory: memory)
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
-        notes = raw.warnings
+        notes = raw.warnings.map { "dnn: warning: \($0)" }
         self.config = config.withInputShape(data.inputShape)
         self.classCount = classCount
         self.network = network
