@@ -6,7 +6,12 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot clean
+.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check clean
+
+# The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
+# names another interpreter that has them.
+ONNX_VENV   := .build/venv-onnx
+DNN_ONNX_PYTHON ?= $(ONNX_VENV)/bin/python
 
 help:
 	@echo "make demo        train the iris demo and evaluate its best checkpoint"
@@ -17,6 +22,7 @@ help:
 	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
+	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
 	@echo "make build       release build of .build/release/dnn"
 
 build:
@@ -81,6 +87,18 @@ plot: build
 	@last=$$(ls -td runs/sweep-*/ 2>/dev/null | head -1); \
 	if [ -n "$$last" ]; then $(DNN) plot $$(ls -d $${last}*/) -o $${last}plot.svg; \
 	else $(DNN) plot $$(ls -td runs/*/ | head -3) -o runs/plot.svg; fi
+
+# A venv with onnx, onnxruntime and numpy from PyPI, made once.
+onnx-venv:
+	@if [ ! -x "$(DNN_ONNX_PYTHON)" ]; then \
+	  python3 -m venv $(ONNX_VENV) && $(ONNX_VENV)/bin/pip install --quiet onnx onnxruntime numpy; \
+	fi
+
+# Short runs of every example config, exported with dnn export and checked by
+# tools/check_onnx.py: onnx.checker (full_check) and onnxruntime against dnn predict.
+# `make test` runs the same checks (ONNXRuntimeTests) whenever this venv exists.
+onnx-check: build onnx-venv
+	$(DNN_ONNX_PYTHON) tools/check_onnx_all.py
 
 clean:
 	rm -rf .build runs

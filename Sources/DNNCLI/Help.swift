@@ -2,7 +2,7 @@ import DNN
 
 /// The usage texts of `dnn --help` and `dnn help COMMAND`.
 enum Help {
-    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "plot", "bench", "help"]
+    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "export", "plot", "bench", "help"]
 
     static func text(for command: String) -> String? {
         switch command {
@@ -13,6 +13,7 @@ enum Help {
         case "inspect": inspect
         case "predict": predict
         case "plot": plot
+        case "export": export
         case "help": overview
         default: nil
         }
@@ -27,6 +28,7 @@ enum Help {
       dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
       dnn inspect CONFIG|CHECKPOINT       the layers: output shapes, parameters, FLOPs, memory
       dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class
+      dnn export CHECKPOINT [-o FILE]     the network as an ONNX model, for onnxruntime and others
       dnn plot RUN_DIR... [-o FILE.svg]   loss and accuracy curves as SVG
       dnn bench [options]                 GEMM GFLOP/s, training and inference samples/s
       dnn help COMMAND                    the options of one command
@@ -141,6 +143,27 @@ enum Help {
 
     EXAMPLE
       dnn predict runs/demo/best.safetensors data/iris.csv | awk -F, 'NR>1 && $2!=$3'
+    """
+
+    static let export = """
+    USAGE: dnn export CHECKPOINT [-o FILE.onnx] [--opset N]
+
+    Writes the checkpoint's network as an ONNX model, in inference form: batchnorm with
+    its running statistics, dropout removed, and the checkpoint's input normalisation
+    (x/255 or the standardisation) as the first nodes, so the model takes the raw
+    features that dnn predict reads. Input `input`: float32 [batch, *sample shape].
+    Outputs `logits` and `probabilities` (softmax over the classes). Metadata:
+    `classes` (a JSON list) and `dnn_config` (the resolved config). README's "ONNX
+    export" table lists the operator of each layer.
+
+    OPTIONS
+      -o, --output FILE    the model file (default: CHECKPOINT with .onnx for
+                           .safetensors); written atomically, never half-written
+      --opset N            the ONNX opset, \(ONNXExport.supportedOpsets.lowerBound) to \(ONNXExport.supportedOpsets.upperBound) (default \(ONNXExport.defaultOpset))
+
+    EXAMPLE
+      dnn export runs/demo/best.safetensors -o iris.onnx
+      python3 tools/check_onnx.py runs/demo/best.safetensors data/iris.csv
     """
 
     static let plot = """

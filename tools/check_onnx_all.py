@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""`make onnx-check`: trains a short run of every example config that can run here, exports
+each checkpoint with `dnn export` and checks it with tools/check_onnx.py (onnx.checker with
+full_check, onnxruntime's probabilities against `dnn predict --probabilities` within 1e-5,
+at batch 1 and over the whole data file).
+
+The cases: the iris configs on data/iris.csv; configs/every_layer.json and
+Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms, residual
+blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
+an input, the Gelu operator); the MNIST configs for one epoch on a tenth of
+../shared/data/mnist/t10k, skipped with a message when that folder is absent.
+
+Prints a table (or with --json one JSON object {"cases": [...], "skipped": [...]}) and exits
+1 when any case fails. Run it with the venv's python: .build/venv-onnx/bin/python.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+IRIS = os.path.join(ROOT, "data", "iris.csv")
+MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
+MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
+MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
+
+
+def cases():
+    """(name, config, data, train options, opsets) for every check; None is dnn's default opset."""
+    iris = [(name, f"configs/{name}.json", IRIS, [], [None]) for name in ("iris", "iris_bn", "two_layer")]
+    every = [(name, config, IRIS, ["--epochs", "10"], [None, 21])
+             for name, config in (("every_layer", "configs/every_layer.json"),
+                                  ("every_form", "Tests/onnx/every_form.json"))]
+    # One epoch on 1,000 of the 10,000 test images (validation split 0.9) keeps each run short;
+    # the check then covers all 10,000.
+    mnist_options = ["--epochs", "1", "--set", "data.validation.split=0.9",
+                     "--set", f"data.train.images={MNIST_IMAGES}", "--set", f"data.train.labels={MNIST_LABELS}"]
+    mnist = [(name, f"configs/{name}.json", MNIST_IMAGES, mnist_options, [None])
+             for name in ("mnist_mlp", "mnist_cnn", "mnist_resnet")]
+    return iris + every + mnist
+
+
+def check(case, dnn, folder, threads):
+    """Trains one case, then exports and checks it at each of its opsets; returns
+    check_onnx.py's JSON results with the case's name, "ok" and timings."""
+    name, config, data, options, opsets = case
+    start = time.monotonic()
+    run = os.path.join(folder, name)
+    train = subprocess.run([dnn, "train", os.path.join(ROOT, config), "--out", run, "--quiet", "--threads", threads]
+                           + options, capture_output=True, text=True)
+    if train.returncode != 0:
+        return [{"name": name, "ok": False, "error": f"dnn train failed: {train.stderr.strip()}"}]
+    results = []
+    for opset in opsets:
+        command = [sys.executable, os.path.join(ROOT, "tools", "check_onnx.py"), os.path.join(run, "best.safetensors"),
+                   data, "--dnn", dnn, "--json"] + ([] if opset is None else ["--opset", str(opset)])
+        checked = subprocess.run(command, capture_output=True, text=True)
+        try:
+            result = json.loads(checked.stdout)
+        except json.JSONDecodeError:
+            result = {"error": (checked.stdout + checked.stderr).strip()}
+        result.update(name=name, ok=checked.returncode == 0, seconds=round(time.monotonic() - start, 2))
+        results.append(result)
+        start = time.monotonic()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dnn", default=os.path.join(ROOT, ".build", "release", "dnn"))
+    parser.add_argument("--threads", default="2", help="dnn train --threads (2)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    results, skipped = [], []
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dnn-onnx-check-") as folder:
+        for case in cases():
+            if case[2] == MNIST_IMAGES and not os.path.exists(MNIST_IMAGES):
+                skipped.append(f"{case[0]}: {MNIST} is absent")
+                continue
+            for result in check(case, args.dnn, folder, args.threads):
+                results.append(result)
+                if not args.json:
+                    report(result)
+    total = round(time.monotonic() - start, 1)
+    if args.json:
+        print(json.dumps({"cases": results, "skipped": skipped, "seconds": total}))
+    else:
+        for note in skipped:
+            print(f"skipped {note}")
+        print(f"{sum(r['ok'] for r in results)}/{len(results)} ok in {total} s")
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def report(result):
+    """One table row, flushed as it comes."""
+    if "error" in result:
+        print(f"{result['name']:<22} FAILED: {result['error']}", flush=True)
+        return
+    print(f"{result['name']:<22} opset {result['opset']}  {result['samples']:>6} samples  "
+          f"max|diff| batch 1 {result['max_diff_batch1']:.2e}  all {result['max_diff_full']:.2e}  "
+          f"{result['seconds']:>5.1f} s  {'ok' if result['ok'] else 'FAILED'}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
