@@ -29,22 +29,8 @@ enum BenchCommand {
             }
         }
         if parsed.flag("--layers") {
-            for name in (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",") {
-                let config = try Config.load(path: "\(configDirectory)/\(name).json").config
-                let times = try Benchmark.layerTimes(
-                    layers: config.model.layers, optimizer: config.solver.optimizer,
-                    inputShape: config.model.inputShape ?? [1, 28, 28], classes: 10,
-                    batchSize: config.solver.batchSize, threads: threads, steps: 50)
-                Console.out("\(name), batch \(config.solver.batchSize), \(threads) threads: ms per step")
-                Console.out("layer".padding(toLength: 44, withPad: " ", startingAt: 0) + "  forward  backward")
-                for time in times {
-                    Console.out(time.name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                        + String(format: "%9.3f %9.3f", time.forward, time.backward))
-                }
-                let total = times.reduce(0) { $0 + $1.forward + $1.backward }
-                Console.out(String(format: "total %.3f ms per step: %.0f samples/s", total,
-                                   Double(config.solver.batchSize) / total * 1000))
-            }
+            try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn", configDirectory: configDirectory,
+                                threads: threads)
             return 0
         }
         if !json { Console.out("dnn \(DNNVersion.current) bench, \(threads) threads, best of ~\(seconds)s per row") }
@@ -73,5 +59,25 @@ enum BenchCommand {
         }
         if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
         return 0
+    }
+
+    /// `--layers`: where a training step's time goes, layer by layer (Caffe's `time`).
+    static func printLayerTimes(models: String, configDirectory: String, threads: Int) throws {
+        for name in models.split(separator: ",") {
+            let config = try Config.load(path: "\(configDirectory)/\(name).json").config
+            let times = try Benchmark.layerTimes(
+                layers: config.model.layers, optimizer: config.solver.optimizer,
+                inputShape: config.model.inputShape ?? [1, 28, 28], classes: 10,
+                batchSize: config.solver.batchSize, threads: threads, steps: 50)
+            Console.out("\(name), batch \(config.solver.batchSize), \(threads) threads: ms per step")
+            Console.out("layer".padding(toLength: 44, withPad: " ", startingAt: 0) + "  forward  backward")
+            for time in times {
+                Console.out(time.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                    + String(format: "%9.3f %9.3f", time.forward, time.backward))
+            }
+            let total = times.reduce(0) { $0 + $1.forward + $1.backward }
+            Console.out(String(format: "total %.3f ms per step: %.0f samples/s", total,
+                               Double(config.solver.batchSize) / total * 1000))
+        }
     }
 }

@@ -55,23 +55,30 @@ enum GradcheckCommand {
             Console.out(json.serialized(pretty: false))
         } else {
             for warning in loaded.warnings { Console.error("dnn: warning: \(warning)") }
-            Console.out("initial loss \(Console.format(initialLoss, 4))  (ln \(classCount) = \(Console.format(expected, 4)) "
-                + "for uniform scores; batch of \(batchSize), double precision)")
-            let width = max(12, (checks.map(\.name.count).max() ?? 0) + 2)
-            Console.out("param".padding(toLength: width, withPad: " ", startingAt: 0) + "reg       relative error   entries")
-            for check in checks {
-                Console.out(check.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "%-9g %-16.3e %d/%d", check.reg, check.relativeError, check.checkedEntries, check.size)
-                    + (check.skippedEntries > 0 ? " (\(check.skippedEntries) skipped at kinks)" : "")
-                    + (check.passed ? "" : "   FAIL"))
-            }
-            Console.out(failed.isEmpty
-                ? "passed: every relative error is below \(GradientCheck.tolerance)"
-                : "failed: \(failed.count) of \(checks.count) checks at or above \(GradientCheck.tolerance): "
-                    + Set(failed.map(\.name)).sorted().joined(separator: ", "))
+            printReport(checks, initialLoss: initialLoss, classCount: classCount, batchSize: batchSize)
         }
         return failed.isEmpty ? 0 : 1
     }
+
+    /// One line per checked tensor and a verdict.
+    static func printReport(_ checks: [GradientCheck.Check], initialLoss: Double, classCount: Int, batchSize: Int) {
+        let expected = Foundation.log(Double(classCount))
+        let failed = checks.filter { !$0.passed }
+        Console.out("initial loss \(Console.format(initialLoss, 4))  (ln \(classCount) = \(Console.format(expected, 4)) "
+            + "for uniform scores; batch of \(batchSize), double precision)")
+        let width = max(12, (checks.map(\.name.count).max() ?? 0) + 2)
+        Console.out("param".padding(toLength: width, withPad: " ", startingAt: 0) + "reg       relative error   entries")
+        for check in checks {
+            Console.out(check.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: "%-9g %-16.3e %d/%d", check.reg, check.relativeError, check.checkedEntries, check.size)
+                + (check.skippedEntries > 0 ? " (\(check.skippedEntries) skipped at kinks)" : "")
+                + (check.passed ? "" : "   FAIL"))
+        }
+        Console.out(failed.isEmpty
+            ? "passed: every relative error is below \(GradientCheck.tolerance)"
+            : "failed: \(failed.count) of \(checks.count) checks at or above \(GradientCheck.tolerance): "
+                + Set(failed.map(\.name)).sorted().joined(separator: ", "))
+        }
 
     static func parseRegs(_ text: String) throws -> [Double] {
         let values = text.split(separator: ",", omittingEmptySubsequences: false).map {

@@ -22,29 +22,42 @@ enum InspectCommand {
         let summary = try ModelSummary(config.model.layers, inputShape: inputShape, batchSize: batch,
                                        dataBytes: raw?.bytes ?? 0)
         if parsed.flag("--json") {
-            var json: [(key: String, value: JSON)] = [
-                ("name", .string(config.name)),
-                ("input_shape", .array(inputShape.map { .integer($0) })),
-                ("layers", .array(summary.rows.map { row in
-                    ["name": .string(row.name), "depth": .integer(row.depth),
-                     "output_shape": .array(row.outputShape.map { .integer($0) }),
-                     "parameters": .integer(row.parameters), "flops": .integer(row.flops),
-                     "activation_bytes": .integer(row.activationBytes)]
-                })),
-                ("parameters", .integer(summary.parameters)), ("flops", .integer(summary.flops)),
-                ("activation_bytes", .integer(summary.activationBytes)),
-                ("memory", ["batch_size": .integer(summary.batchSize), "training_bytes": .integer(summary.trainingBytes),
-                            "evaluation_bytes": .integer(summary.evaluationBytes),
-                            "physical_bytes": .integer(summary.memoryLimit)]),
-            ]
-            if let checkpoint {
-                json += [("epoch", .integer(checkpoint.epoch)), ("metrics", checkpoint.metrics ?? .null),
-                         ("classes", .array(checkpoint.classes.names.map { .string($0) })),
-                         ("normalization", try JSON.parse(checkpoint.normalization.jsonString, file: path))]
-            }
-            Console.out(JSON.object(json).serialized(pretty: false))
+            Console.out(try json(config, inputShape: inputShape, summary: summary, checkpoint: checkpoint, path: path))
             return 0
         }
+        printTable(config, inputShape: inputShape, summary: summary, batch: batch)
+        if let checkpoint { printCheckpoint(checkpoint) }
+        return 0
+    }
+
+    /// The summary as one JSON object (`--json`).
+    static func json(_ config: Config, inputShape: [Int], summary: ModelSummary, checkpoint: Checkpoint?,
+                     path: String) throws -> String {
+        var json: [(key: String, value: JSON)] = [
+            ("name", .string(config.name)),
+            ("input_shape", .array(inputShape.map { .integer($0) })),
+            ("layers", .array(summary.rows.map { row in
+                ["name": .string(row.name), "depth": .integer(row.depth),
+                 "output_shape": .array(row.outputShape.map { .integer($0) }),
+                 "parameters": .integer(row.parameters), "flops": .integer(row.flops),
+                 "activation_bytes": .integer(row.activationBytes)]
+            })),
+            ("parameters", .integer(summary.parameters)), ("flops", .integer(summary.flops)),
+            ("activation_bytes", .integer(summary.activationBytes)),
+            ("memory", ["batch_size": .integer(summary.batchSize), "training_bytes": .integer(summary.trainingBytes),
+                        "evaluation_bytes": .integer(summary.evaluationBytes),
+                        "physical_bytes": .integer(summary.memoryLimit)]),
+        ]
+        if let checkpoint {
+            json += [("epoch", .integer(checkpoint.epoch)), ("metrics", checkpoint.metrics ?? .null),
+                     ("classes", .array(checkpoint.classes.names.map { .string($0) })),
+                     ("normalization", try JSON.parse(checkpoint.normalization.jsonString, file: path))]
+        }
+        return JSON.object(json).serialized(pretty: false)
+    }
+
+    /// The layer table, its totals and the memory estimate.
+    static func printTable(_ config: Config, inputShape: [Int], summary: ModelSummary, batch: Int) {
         Console.out("model \(config.name): input \(describe(inputShape)), \(config.model.layers.count) layers")
         let header = pad("layer", 28, left: true) + pad("output shape", 16) + pad("params", 13) + pad("FLOPs", 15)
             + pad("activations", 14)
@@ -64,26 +77,27 @@ enum InspectCommand {
         Console.out("memory: training needs about \(MemoryPlan.bytes(summary.trainingBytes)) (weights, gradients and "
             + "optimizer state, activations for a batch of \(summary.batchSize), the data), evaluation about "
             + "\(MemoryPlan.bytes(summary.evaluationBytes)); this machine has \(MemoryPlan.bytes(summary.memoryLimit))")
-        if let checkpoint {
-            Console.out("")
-            Console.out("checkpoint: epoch \(checkpoint.epoch)")
-            if let metrics = checkpoint.metrics?.object {
-                let text = metrics.compactMap { key, value -> String? in
-                    guard let number = value.double, key != "seconds", key != "samples_per_second" else { return nil }
-                    return "\(key) \(key == "epoch" ? String(Int(number)) : String(format: "%.4g", number))"
-                }
-                Console.out("metrics: " + text.joined(separator: ", "))
-            }
-            Console.out("classes (\(checkpoint.classes.names.count)): " + checkpoint.classes.names.joined(separator: ", "))
-            switch checkpoint.normalization {
-            case .none: Console.out("normalization: none")
-            case .scale: Console.out("normalization: scale (x / 255)")
-            case .standardize(let mean, _):
-                Console.out("normalization: standardize (mean and std of \(mean.count) features, from the training set)")
-            }
-        }
-        return 0
     }
+
+    /// What a checkpoint adds: its epoch, metrics, classes and normalisation.
+    static func printCheckpoint(_ checkpoint: Checkpoint) {
+        Console.out("")
+        Console.out("checkpoint: epoch \(checkpoint.epoch)")
+        if let metrics = checkpoint.metrics?.object {
+            let text = metrics.compactMap { key, value -> String? in
+                guard let number = value.double, key != "seconds", key != "samples_per_second" else { return nil }
+                return "\(key) \(key == "epoch" ? String(Int(number)) : String(format: "%.4g", number))"
+            }
+            Console.out("metrics: " + text.joined(separator: ", "))
+        }
+        Console.out("classes (\(checkpoint.classes.names.count)): " + checkpoint.classes.names.joined(separator: ", "))
+        switch checkpoint.normalization {
+        case .none: Console.out("normalization: none")
+        case .scale: Console.out("normalization: scale (x / 255)")
+        case .standardize(let mean, _):
+            Console.out("normalization: standardize (mean and std of \(mean.count) features, from the training set)")
+        }
+        }
 
     static func describe(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
