@@ -8,6 +8,10 @@ public final class Sequential<T: Scalar>: Layer {
     public let inputShape: [Int]
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
 
+    /// Called with a layer's index right after its backward pass (data-parallel training
+    /// starts summing a bucket of gradients over the ranks as soon as it is complete).
+    public var onLayerBackward: ((Int) -> Void)?
+
     /// Backward visits layers down to this index; see `skipInputGradient()`.
     private var backwardStart = 0
 
@@ -47,7 +51,10 @@ public final class Sequential<T: Scalar>: Layer {
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         var gradient = dy
-        for layer in layers[backwardStart...].reversed() { gradient = layer.backward(gradient, context) }
+        for index in layers.indices[backwardStart...].reversed() {
+            gradient = layers[index].backward(gradient, context)
+            onLayerBackward?(index)
+        }
         return gradient
     }
 }

@@ -16,19 +16,20 @@ public struct Evaluation: Sendable {
         }
     }
 
-    /// Runs `network` over `dataset` in batches of `batchSize` in evaluation mode.
-    public static func run(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int = 256,
-                           context: Context) -> Evaluation {
+    /// Runs `network` over `dataset` (or its `rows`) in batches of `batchSize` in evaluation mode.
+    public static func run(_ network: Sequential<Float>, on dataset: Dataset, rows: Range<Int>? = nil,
+                           classCount: Int, batchSize: Int = 256, context: Context) -> Evaluation {
+        let rows = rows ?? 0..<dataset.count
         let savedMode = context.mode
         context.mode = .evaluation
         defer { context.mode = savedMode }
         let loss = SoftmaxCrossEntropy<Float>()
-        let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, dataset.count))
+        let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, rows.count))
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         var lossSum = 0.0
-        var start = 0
-        while start < dataset.count {
-            let count = Swift.min(batchSize, dataset.count - start, batch.capacity)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let count = Swift.min(batchSize, rows.upperBound - start, batch.capacity)
             batch.fill(from: dataset, indices: start..<(start + count))
             let logits = network.forward(batch.input, context)
             lossSum += loss.forward(logits, labels: batch.labels, computeGradient: false).loss * Double(count)
@@ -41,8 +42,8 @@ public struct Evaluation: Sendable {
             start += count
         }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
-        let n = Swift.max(dataset.count, 1)
-        return Evaluation(loss: lossSum / Double(n), accuracy: Double(correct) / Double(n), samples: dataset.count,
+        let n = Swift.max(rows.count, 1)
+        return Evaluation(loss: lossSum / Double(n), accuracy: Double(correct) / Double(n), samples: rows.count,
                           confusion: confusion)
     }
 }

@@ -9,6 +9,9 @@ public final class Objective<T: Scalar> {
     public let reg: Double
     private let regularized: [Parameter<T>]
     private let loss = SoftmaxCrossEntropy<T>()
+    /// Sums the gradients over the ranks of a data-parallel run between backward and the
+    /// reg term (which every rank would add alike); nil in one process.
+    var reducer: GradientReducer?
 
     public init(network: Sequential<T>, reg: Double) {
         self.network = network
@@ -45,12 +48,28 @@ public final class Objective<T: Scalar> {
         }
         if gradient && result.loss.isFinite {
             _ = network.backward(loss.gradient, context)
-            if reg > 0 {
-                for parameter in regularized {
-                    T.axpy(T(reg), parameter.value.data, parameter.gradient.data, count: parameter.value.count)
-                }
-            }
+            reducer?.finish()
+            addRegGradient()
+        } else if gradient {
+            contributeNothing()
         }
         return Result(loss: result.loss, penalty: penaltyValue, correct: result.correct)
+    }
+
+    /// For a rank of a data-parallel run that has no rows in this batch (or a non-finite
+    /// loss): no gradient of its own, but its part in the sum, and the reg term.
+    func contributeNothing() {
+        guard let reducer else { return }
+        reducer.contributeNothing()
+        reducer.finish()
+        addRegGradient()
+    }
+
+    /// `reg · W` added to each regularised weight's gradient.
+    private func addRegGradient() {
+        guard reg > 0 else { return }
+        for parameter in regularized {
+            T.axpy(T(reg), parameter.value.data, parameter.gradient.data, count: parameter.value.count)
+        }
     }
 }

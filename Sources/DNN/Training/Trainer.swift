@@ -13,6 +13,8 @@ public struct TrainOptions: Sendable {
     /// Asked between steps: a signal number stops the run there with its state saved
     /// (by default the process's SIGINT or SIGTERM; tests stop at a chosen step).
     public var stopRequest: @Sendable () -> Int32? = { Interruption.requested }
+    /// The ranks of a data-parallel run (`mpirun`); one process by default.
+    public var communicator: any Communicator = SingleProcess()
 
     public init() {}
 }
@@ -46,6 +48,10 @@ public final class Trainer {
     /// When the current epoch's training began, and how long its steps took.
     private var epochStart = Date()
     private var trainSeconds = 0.0
+    /// The data-parallel side of the run; nil in one process.
+    private let parallel: DataParallel?
+    /// Whether this process writes the run directory and reports (rank 0).
+    private var isPrimary: Bool { parallel?.communicator.isPrimary ?? true }
 
     /// Reads the data, builds the network and checks every input, including a
     /// `--resume` checkpoint and the run directory; writes nothing.
@@ -68,15 +74,32 @@ public final class Trainer {
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
+        let communicator = options.communicator
+        guard communicator.size > 1 else {
+            parallel = nil
+            return
+        }
+        parallel = DataParallel(communicator: communicator, network: network, objective: step.objective)
+        context.random = setup.rankRandom.count == communicator.size ? setup.rankRandom[communicator.rank]
+            : DataParallel.dropoutRandom(seed: config.seed, rank: communicator.rank)
+    }
+
+    /// For a data-parallel run, a collective that every rank calls once its own setup
+    /// succeeded: throws on every rank unless all run the same config and `dnn` version.
+    public func checkRanksAgree() throws {
+        try parallel?.checkSameConfig(config)
     }
 
     /// Trains up to `solver.epochs`, early stopping, or a signal; see the type's summary.
     public func run() throws -> TrainingSummary {
         let started = Date()
-        try runDirectory.create()
-        try AtomicFile.write(Array((config.resolvedJSON.serialized(pretty: true) + "\n").utf8), to: runDirectory.configPath)
-        observer?.note("run directory: \(runDirectory.path)")
-        notes.forEach { observer?.note($0) }
+        if isPrimary {
+            try runDirectory.create()
+            try AtomicFile.write(Array((config.resolvedJSON.serialized(pretty: true) + "\n").utf8),
+                                 to: runDirectory.configPath)
+            observer?.note("run directory: \(runDirectory.path)")
+            notes.forEach { observer?.note($0) }
+        }
         var stoppedEarly = false
         var interruption: Int32?
         while progress.epoch < config.solver.epochs && !stoppedEarly && interruption == nil {
@@ -100,30 +123,54 @@ public final class Trainer {
     /// - Returns: the signal that stopped the epoch before its end, or nil when it ran through.
     private func trainEpoch() throws -> Int32? {
         let epoch = progress.epoch + 1
-        if progress.iteration == 0 { progress.beginEpoch(random: context.random) }
+        // One process draws shuffles and dropout masks from one generator; the ranks of a
+        // data-parallel run share the shuffle (progress.random) and keep their own masks.
+        if progress.iteration == 0 { progress.beginEpoch(random: parallel == nil ? context.random : progress.random) }
         var shuffler = progress.epochRandom
         let count = data.train.count, size = config.solver.batchSize
         let order = config.solver.shuffle ? shuffler.permutation(count) : Array(0..<count)
-        if progress.iteration == 0 { context.random = shuffler }
+        if progress.iteration == 0 {
+            if parallel == nil { context.random = shuffler } else { progress.random = shuffler }
+        }
         let iterations = config.solver.dropLast ? count / size : (count + size - 1) / size
         epochStart = Date()
         defer { trainSeconds = Date().timeIntervalSince(epochStart) }
         while progress.iteration < iterations {
-            let start = progress.iteration * size
-            batch.fill(from: data.train, indices: order[start..<Swift.min(start + size, count)])
-            let result = step.run(batch.input, labels: batch.labels, context: context)
-            guard result.loss.isFinite else {
-                throw DNNError(.training, "the loss became \(result.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
+            let global = (progress.iteration * size)..<Swift.min((progress.iteration + 1) * size, count)
+            let mine = parallel?.communicator.share(of: global) ?? global
+            let totals = trainStep(order[mine], globalRows: global.count)
+            guard totals.lossSum.isFinite else {
+                let loss = totals.lossSum.isNaN ? "NaN" : "infinite"
+                throw DNNError(.training, "the loss became \(loss) at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
                                hint: "lower solver.optimizer.lr or check the data's normalize setting; checkpoints of earlier epochs in \(runDirectory.path) are untouched")
             }
-            progress.record(loss: result.loss, correct: result.correct, rows: batch.input.batchSize)
-            report(epoch: epoch, iterations: iterations)
+            progress.record(lossSum: totals.lossSum, correct: totals.correct, rows: totals.rows)
+            if isPrimary { report(epoch: epoch, iterations: iterations) }
             guard progress.iteration < iterations else { break }
-            if let signal = options.stopRequest() { return signal }
+            if let signal = totals.signal { return signal }
             let every = config.solver.checkpointEvery
             if every > 0 && optimizer.stepCount % every == 0 { try snapshot(best: false) }
         }
         return nil
+    }
+
+    /// One training step on this process's `rows` of a global batch of `globalRows`; the
+    /// batch's numbers and any stop signal, agreed on by every rank.
+    private func trainStep(_ rows: ArraySlice<Int>, globalRows: Int)
+        -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
+        var lossSum = 0.0, correct = 0
+        if rows.isEmpty {
+            step.skip(context: context)
+        } else {
+            batch.fill(from: data.train, indices: rows)
+            parallel?.reducer.weight = Double(rows.count) / Double(globalRows)
+            let result = step.run(batch.input, labels: batch.labels, context: context)
+            lossSum = result.loss * Double(rows.count)
+            correct = result.correct
+        }
+        let signal = options.stopRequest()
+        guard let parallel else { return (lossSum, correct, rows.count, signal) }
+        return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
     }
 
     private func report(epoch: Int, iterations: Int) {
@@ -148,10 +195,11 @@ public final class Trainer {
             epoch: epoch, trainLoss: progress.lossSum / seen, trainAccuracy: Double(progress.correct) / seen,
             validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
             learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart),
-            samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9))
+            samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
+            ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
         lastMetrics = metrics
         metricsRows.append(metrics.json)
-        try runDirectory.writeMetrics(metricsRows)
+        if isPrimary { try runDirectory.writeMetrics(metricsRows) }
         let improved = progress.recordValidation(validation?.accuracy, epoch: epoch)
         optimizer.learningRate *= config.solver.lrDecay
         progress.learningRate = optimizer.learningRate
@@ -167,17 +215,29 @@ public final class Trainer {
 
     /// The validation set in evaluation mode, nil without one.
     private func validate() -> Evaluation? {
-        data.validation.map {
-            Evaluation.run(network, on: $0, classCount: classCount, batchSize: config.solver.batchSize, context: context)
+        guard let validation = data.validation else { return nil }
+        if let parallel {
+            parallel.synchronizeBuffers(network)
+            return parallel.evaluate(network, on: validation, classCount: classCount,
+                                     batchSize: config.solver.batchSize, context: context)
         }
+        return Evaluation.run(network, on: validation, classCount: classCount, batchSize: config.solver.batchSize,
+                              context: context)
     }
 
     /// Writes `last.safetensors` with its training state (the progress as it stands,
     /// possibly mid-epoch), and `best.safetensors` when `best`.
     private func snapshot(best: Bool) throws {
-        progress.random = context.random
+        var rankRandom: [RandomGenerator] = []
+        if let parallel {
+            parallel.synchronizeBuffers(network)
+            rankRandom = parallel.gatherRandom(context.random)
+        } else {
+            progress.random = context.random
+        }
+        guard isPrimary else { return }
         try writeCheckpoint(to: runDirectory.lastCheckpoint)
-        try TrainingState(progress: progress, stepCount: optimizer.stepCount,
+        try TrainingState(progress: progress, stepCount: optimizer.stepCount, rankRandom: rankRandom,
                           optimizerTensors: optimizer.state.map {
                               ($0.name, SafeTensors.Tensor($0.tensor.array, shape: $0.tensor.shape))
                           }).write(to: runDirectory.lastState)

@@ -8,6 +8,10 @@ public struct EpochMetrics: Sendable {
     public var learningRate: Double
     public var seconds: Double
     public var samplesPerSecond: Double
+    /// Processes of a data-parallel run (1 in one process).
+    public var ranks = 1
+    /// Seconds the epoch's steps waited for gradient sums after their backward pass.
+    public var allreduceSeconds = 0.0
 
     public var json: JSON {
         [
@@ -19,6 +23,8 @@ public struct EpochMetrics: Sendable {
             "lr": .number(learningRate),
             "seconds": .number(seconds),
             "samples_per_second": .number(samplesPerSecond),
+            "ranks": .integer(ranks),
+            "allreduce_seconds": .number(allreduceSeconds),
         ]
     }
 }

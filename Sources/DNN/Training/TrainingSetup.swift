@@ -16,6 +16,8 @@ struct TrainingSetup {
     var metricsRows: [JSON]
     /// Notes for the user (data warnings, where a resumed run continues).
     var notes: [String]
+    /// The dropout generators of a resumed data-parallel run, by rank.
+    var rankRandom: [RandomGenerator] = []
 
     init(config: Config, options: TrainOptions) throws {
         var random = RandomGenerator(seed: config.seed)
@@ -100,6 +102,7 @@ struct TrainingSetup {
         }
         try Self.restoreOptimizer(optimizer, from: state, statePath: statePath)
         progress = state.progress
+        rankRandom = state.rankRandom
         metricsRows = try RunDirectory(path: Self.directory(of: checkpoint)).metricsRows(through: progress.epoch)
         let position = progress.iteration > 0 ? ", \(progress.iteration) iterations into epoch \(progress.epoch + 1)" : ""
         notes.append("resuming after epoch \(progress.epoch)\(position) of \(config.solver.epochs)")

@@ -28,9 +28,9 @@ public struct TrainingProgress: Sendable, Equatable {
         self.epochRandom = random
     }
 
-    /// Adds one batch to the epoch's running sums.
-    mutating func record(loss: Double, correct: Int, rows: Int) {
-        lossSum += loss * Double(rows)
+    /// Adds one batch to the epoch's running sums (`lossSum`: its mean loss times its rows).
+    mutating func record(lossSum batchLossSum: Double, correct: Int, rows: Int) {
+        lossSum += batchLossSum
         self.correct += correct
         seen += rows
         iteration += 1
@@ -81,11 +81,13 @@ public struct TrainingState: Sendable {
 
     public var progress: TrainingProgress
     public var stepCount: Int
+    /// The dropout generator of each rank of a data-parallel run, in rank order (empty in one process).
+    public var rankRandom: [RandomGenerator] = []
     public var optimizerTensors: [(name: String, tensor: SafeTensors.Tensor)]
 
     public func write(to path: String) throws {
         let p = progress
-        let metadata: [String: String] = [
+        var metadata: [String: String] = [
             "format": Self.format,
             "epoch": String(p.epoch),
             "iteration": String(p.iteration),
@@ -100,6 +102,7 @@ public struct TrainingState: Sendable {
             "best_epoch": String(p.bestEpoch),
             "epochs_without_improvement": String(p.epochsWithoutImprovement),
         ]
+        if !rankRandom.isEmpty { metadata["rank_random"] = rankRandom.map(Self.words).joined(separator: ";") }
         try SafeTensors(tensors: optimizerTensors, metadata: metadata).write(to: path)
     }
 
@@ -129,7 +132,12 @@ public struct TrainingState: Sendable {
         } else {
             progress.epochRandom = progress.random
         }
-        return TrainingState(progress: progress, stepCount: try fields.integer("step_count"),
+        let rankRandom = try file.metadata["rank_random"].map { list in
+            try list.split(separator: ";").enumerated().map { rank, words in
+                try StateFields(metadata: ["rank \(rank)": String(words)], path: path).random("rank \(rank)")
+            }
+        } ?? []
+        return TrainingState(progress: progress, stepCount: try fields.integer("step_count"), rankRandom: rankRandom,
                              optimizerTensors: file.tensors)
     }
 }

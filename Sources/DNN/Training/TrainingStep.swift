@@ -22,4 +22,11 @@ public final class TrainingStep<T: Scalar> {
         if result.loss.isFinite { optimizer.step(context.compute) }
         return result
     }
+
+    /// A step of a data-parallel rank that has no rows in this batch: its (empty) part in
+    /// the gradient sum, then the same optimizer step as every other rank.
+    public func skip(context: Context) {
+        objective.contributeNothing()
+        optimizer.step(context.compute)
+    }
 }

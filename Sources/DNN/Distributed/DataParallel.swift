@@ -1,0 +1,92 @@
+import Foundation
+
+/// What a trainer does differently when it is one of several ranks of a data-parallel run
+/// (`mpirun -np N dnn train`): every rank takes its share of each global batch, the
+/// gradients are averaged over the batch's rows while backward runs (`GradientReducer`),
+/// and every number that decides what happens next is agreed on by all ranks, so they all
+/// take identical optimizer steps and stop at the same step.
+///
+/// Batchnorm: each rank normalises with its own batch statistics (PyTorch DDP's default);
+/// the running statistics of rank 0 are sent to every rank before each validation and
+/// snapshot, as DDP's `broadcast_buffers`, so every rank evaluates with, and the
+/// checkpoint holds, the same statistics. Dropout masks differ per rank.
+final class DataParallel {
+    let communicator: any Communicator
+    let reducer: GradientReducer
+
+    init(communicator: any Communicator, network: Sequential<Float>, objective: Objective<Float>) {
+        self.communicator = communicator
+        reducer = GradientReducer(layers: network.layers, communicator: communicator)
+        objective.reducer = reducer
+        network.onLayerBackward = { [reducer] index in reducer.layerFinished(index) }
+    }
+
+    /// The dropout generator of `rank`: its own masks, from the run's seed.
+    static func dropoutRandom(seed: UInt64, rank: Int) -> RandomGenerator {
+        RandomGenerator(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(rank + 1)))
+    }
+
+    /// Throws on every rank unless all ranks run the same resolved config and `dnn` version.
+    func checkSameConfig(_ config: Config) throws {
+        var hasher = KinkHasher()
+        for byte in (config.resolvedJSON.serialized(pretty: false) + DNNVersion.current).utf8 { hasher.add(UInt64(byte)) }
+        let halves = [Double(hasher.value >> 32), Double(hasher.value & 0xFFFF_FFFF)]
+        let highest = communicator.maximized(halves), lowest = communicator.maximized(halves.map { -$0 }).map { -$0 }
+        guard highest == lowest else {
+            throw DNNError(.usage, at: "mpirun", "the ranks run different configs or different dnn versions",
+                           hint: "give every rank the same config file, options and dnn binary")
+        }
+    }
+
+    /// One step's numbers summed over the ranks (loss · rows, correct rows, rows), and the
+    /// largest stop signal any rank received (0 for none).
+    func agree(lossSum: Double, correct: Int, rows: Int, signal: Int32?) -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
+        let sums = communicator.summed([lossSum, Double(correct), Double(rows)])
+        let stop = Int32(communicator.maximized([Double(signal ?? 0)])[0])
+        return (sums[0], Int(sums[1]), Int(sums[2]), stop == 0 ? nil : stop)
+    }
+
+    /// Rank 0's buffers (running statistics, batch counters) on every rank.
+    func synchronizeBuffers(_ network: Sequential<Float>) {
+        for (_, entry) in network.state {
+            switch entry {
+            case .parameter: continue
+            case .buffer(let tensor): communicator.broadcast(tensor.data, count: tensor.count, root: 0)
+            case .counter(let counter):
+                var value = Float(counter.value)
+                communicator.broadcast(&value, count: 1, root: 0)
+                counter.value = Int(value)
+            }
+        }
+    }
+
+    /// The validation set, each rank scoring its contiguous share, combined.
+    func evaluate(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int,
+                  context: Context) -> Evaluation {
+        let mine = communicator.share(of: 0..<dataset.count)
+        let part = Evaluation.run(network, on: dataset, rows: mine, classCount: classCount, batchSize: batchSize,
+                                  context: context)
+        var values = [part.loss * Double(part.samples), Double(part.samples)] + part.confusion.flatMap { $0.map(Double.init) }
+        values = communicator.summed(values)
+        let samples = Int(values[1])
+        let confusion = (0..<classCount).map { row in (0..<classCount).map { Int(values[2 + row * classCount + $0]) } }
+        let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
+        return Evaluation(loss: values[0] / Double(Swift.max(samples, 1)),
+                          accuracy: Double(correct) / Double(Swift.max(samples, 1)), samples: samples,
+                          confusion: confusion)
+    }
+
+    /// Every rank's dropout generator, in rank order (a collective: every rank calls it).
+    func gatherRandom(_ random: RandomGenerator) -> [RandomGenerator] {
+        // Each word as two exact 32-bit halves in Doubles, in this rank's slot; zeros elsewhere.
+        var values = [Double](repeating: 0, count: communicator.size * 8)
+        for (index, word) in random.stateWords.enumerated() {
+            values[communicator.rank * 8 + 2 * index] = Double(word >> 32)
+            values[communicator.rank * 8 + 2 * index + 1] = Double(word & 0xFFFF_FFFF)
+        }
+        values = communicator.summed(values)
+        return (0..<communicator.size).compactMap { rank in
+            RandomGenerator(state: (0..<4).map { UInt64(values[rank * 8 + 2 * $0]) << 32 | UInt64(values[rank * 8 + 2 * $0 + 1]) })
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Open MPI's C interface, loaded at run time with `dlopen` when an MPI launcher started
+/// us: building `dnn` needs no MPI, one binary runs with or without it, and `mpirun -np N
+/// dnn train` finds the cluster's own library (`DNN_MPI_LIBRARY` names another file).
+///
+/// Open MPI's handles (`MPI_COMM_WORLD`, `MPI_FLOAT`, `MPI_SUM`) are the addresses of
+/// exported globals (`ompi_mpi_comm_world`, ...), so `dlsym` gives them too. MPICH
+/// uses integer handles instead; its library is recognised and refused by name.
+final class MPILibrary: @unchecked Sendable {
+    typealias Handle = UnsafeMutableRawPointer
+    typealias InitFunction = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    typealias CommIntFunction = @convention(c) (Handle, UnsafeMutablePointer<Int32>) -> Int32
+    typealias AllreduceFunction = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer, Int32, Handle, Handle,
+                                                  Handle) -> Int32
+    typealias IallreduceFunction = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer, Int32, Handle, Handle,
+                                                   Handle, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Int32
+    typealias WaitFunction = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutableRawPointer?) -> Int32
+    typealias TestFunction = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int32>,
+                                             UnsafeMutableRawPointer?) -> Int32
+    typealias BcastFunction = @convention(c) (UnsafeMutableRawPointer, Int32, Handle, Int32, Handle) -> Int32
+    typealias AbortFunction = @convention(c) (Handle, Int32) -> Int32
+    typealias VoidFunction = @convention(c) () -> Int32
+
+    let initialize: InitFunction
+    let commRank: CommIntFunction
+    let commSize: CommIntFunction
+    let allreduce: AllreduceFunction
+    let iallreduce: IallreduceFunction
+    let wait: WaitFunction
+    let test: TestFunction
+    let bcast: BcastFunction
+    let abort: AbortFunction
+    let finalize: VoidFunction
+
+    let commWorld: Handle
+    let float: Handle
+    let double: Handle
+    let sum: Handle
+    let max: Handle
+    let min: Handle
+    /// `MPI_IN_PLACE` is `(void *) 1` in Open MPI.
+    let inPlace = UnsafeRawPointer(bitPattern: 1)
+
+    /// Where the library is looked for, in order.
+    static var candidates: [String] {
+        let environment = ProcessInfo.processInfo.environment
+        return [environment["DNN_MPI_LIBRARY"]].compactMap { $0 }
+            + ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40",
+               "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
+    }
+
+    /// Loads Open MPI's library; `RTLD_GLOBAL`, because its plugins resolve symbols of
+    /// `libmpi` itself.
+    /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI.
+    static func load() throws -> MPILibrary {
+        var errors: [String] = []
+        for path in candidates {
+            guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
+                errors.append(String(cString: dlerror()))
+                continue
+            }
+            guard dlsym(handle, "ompi_mpi_comm_world") != nil else {
+                throw DNNError(.usage, at: path, "is an MPI library but not Open MPI's; dnn speaks Open MPI's interface",
+                               hint: "run dnn with Open MPI's mpirun, or set DNN_MPI_LIBRARY to Open MPI's libmpi.so")
+            }
+            return try MPILibrary(handle, path: path)
+        }
+        throw DNNError(.usage, at: "mpirun", "an MPI launcher started dnn, but no MPI library could be loaded ("
+                       + (errors.first ?? "no candidates") + ")",
+                       hint: "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) or set DNN_MPI_LIBRARY")
+    }
+
+    private init(_ handle: UnsafeMutableRawPointer, path: String) throws {
+        func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
+            guard let address = dlsym(handle, name) else {
+                throw DNNError(.usage, at: path, "has no symbol \(name); is it Open MPI 4 or later?")
+            }
+            return address
+        }
+        initialize = unsafeBitCast(try symbol("MPI_Init"), to: InitFunction.self)
+        commRank = unsafeBitCast(try symbol("MPI_Comm_rank"), to: CommIntFunction.self)
+        commSize = unsafeBitCast(try symbol("MPI_Comm_size"), to: CommIntFunction.self)
+        allreduce = unsafeBitCast(try symbol("MPI_Allreduce"), to: AllreduceFunction.self)
+        iallreduce = unsafeBitCast(try symbol("MPI_Iallreduce"), to: IallreduceFunction.self)
+        wait = unsafeBitCast(try symbol("MPI_Wait"), to: WaitFunction.self)
+        test = unsafeBitCast(try symbol("MPI_Test"), to: TestFunction.self)
+        bcast = unsafeBitCast(try symbol("MPI_Bcast"), to: BcastFunction.self)
+        abort = unsafeBitCast(try symbol("MPI_Abort"), to: AbortFunction.self)
+        finalize = unsafeBitCast(try symbol("MPI_Finalize"), to: VoidFunction.self)
+        commWorld = try symbol("ompi_mpi_comm_world")
+        float = try symbol("ompi_mpi_float")
+        double = try symbol("ompi_mpi_double")
+        sum = try symbol("ompi_mpi_op_sum")
+        max = try symbol("ompi_mpi_op_max")
+        min = try symbol("ompi_mpi_op_min")
+    }
+}
