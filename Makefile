@@ -6,6 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
+.PHONY: mpi-demo
 .PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check clean
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
@@ -18,6 +19,7 @@ help:
 	@echo "make test        build and run every test (what CI runs)"
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
+	@echo "make mpi-demo    train the iris demo on 2 MPI ranks (needs Open MPI's mpirun)"
 	@echo "make sweep       train iris over dropout p x batchnorm momentum; table of val accuracy, best first"
 	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
@@ -49,6 +51,12 @@ mnist-data:
 mnist: build mnist-data
 	$(DNN) train configs/mnist_mlp.json --out runs/mnist_mlp --force
 	$(DNN) eval runs/mnist_mlp/best.safetensors
+
+# The iris demo trained on 2 MPI ranks (needs Open MPI: apt-get install openmpi-bin libopenmpi-dev).
+mpi-demo: build
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe \
+	  $(DNN) train configs/iris.json --out runs/mpi-demo --force --threads 1
+	$(DNN) eval runs/mpi-demo/best.safetensors
 
 gradcheck: build
 	$(DNN) gradcheck configs/two_layer.json

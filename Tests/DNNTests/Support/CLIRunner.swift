@@ -21,12 +21,17 @@ enum CLI {
         return folder.appendingPathComponent("dnn").path
     }()
 
-    /// Runs `dnn arguments...` in `directory` and waits for it.
+    /// Runs `dnn arguments...` (or another `executable`) in `directory` and waits for it;
+    /// `environment` adds variables to the test's own.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
+    static func run(_ arguments: [String], in directory: String? = nil, executable: String = CLI.executable,
+                    environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

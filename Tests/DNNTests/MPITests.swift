@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import DNN
+
+/// `mpirun -np 2 dnn train` for real, over loopback, when Open MPI's `mpirun` is installed
+/// (`.ci/run` installs it); skipped with a message otherwise.
+@Suite(.serialized, .enabled(if: MPILauncher.path != nil, "no mpirun: the MPI tests are skipped (apt-get install openmpi-bin libopenmpi-dev)"))
+struct MPITests {
+    static var mpirun: String? { MPILauncher.path }
+
+    /// Runs `mpirun -np ranks dnn arguments...` (as root too: Open MPI wants to be told).
+    @discardableResult
+    static func run(ranks: Int, _ arguments: [String], extra: [String] = []) throws -> CLI.Output {
+        try CLI.run(["-np", String(ranks), "--oversubscribe"] + extra + [CLI.executable] + arguments,
+                    executable: mpirun!,
+                    environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+    }
+
+    /// Metrics rows as numbers by key, without the timings.
+    static func numbers(_ run: String) throws -> [[String: Double]] {
+        try CLITrainTests.metrics(run).map { row in
+            Dictionary(uniqueKeysWithValues: (row.object ?? []).compactMap { member in
+                ["seconds", "samples_per_second", "allreduce_seconds", "ranks"].contains(member.key)
+                    ? nil : member.value.double.map { (member.key, $0) }
+            })
+        }
+    }
+
+    @Test func twoRanksReproduceOneProcess() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 6, "batch_size": 15, "reg": 0.001, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        #expect(try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1", "--quiet"]).status == 0)
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1", "--quiet"])
+        #expect(two.status == 0, "\(two.stderr)")
+        let one = try Self.numbers(directory + "/one"), parallel = try Self.numbers(directory + "/two")
+        #expect(one.count == 6 && parallel.count == 6)
+        for (a, b) in zip(one, parallel) {
+            for (key, value) in a {
+                let difference = abs(value - (b[key] ?? .infinity)) / Swift.max(abs(value), 1e-3)
+                #expect(difference < 1e-5, "\(key): \(value) vs \(b[key] ?? .nan)")
+            }
+        }
+        let rows = try CLITrainTests.metrics(directory + "/two")
+        #expect(rows.allSatisfy { $0["ranks"]?.int == 2 && ($0["allreduce_seconds"]?.double ?? -1) >= 0 })
+        let weights = try FaultToleranceTests.tensors(directory + "/one/last.safetensors")
+        let parallelWeights = try FaultToleranceTests.tensors(directory + "/two/last.safetensors")
+        for (a, b) in zip(weights, parallelWeights) {
+            let x: [Float] = try a.values(as: Float.self, name: "w", file: "one")
+            let y: [Float] = try b.values(as: Float.self, name: "w", file: "two")
+            #expect(maxRelativeDifference(x.map(Double.init), y.map(Double.init)) < 1e-5)
+        }
+    }
+
+    @Test func aBadConfigExitsTwoWithOneMessage() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, solver: #"{"epochs": 0, "optimizer": {"type": "sgd"}}"#)
+        let result = try Self.run(ranks: 2, ["train", config, "--out", directory + "/run"])
+        #expect(result.status == 2)
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("dnn: error:") }
+        #expect(errors == ["dnn: error: solver.epochs: must be at least 1, got 0"], "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
+    }
+
+    @Test func ranksWithDifferentConfigsAreRefused() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let a = try CLITrainTests.writeConfig(directory, name: "a.json")
+        let b = try CLITrainTests.writeConfig(directory, layers: #"[{"type": "linear", "out": 3}]"#, name: "b.json")
+        let result = try CLI.run(["-np", "1", CLI.executable, "train", a, "--out", directory + "/run", ":",
+                                  "-np", "1", CLI.executable, "train", b, "--out", directory + "/run"],
+                                 executable: Self.mpirun!,
+                                 environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("the ranks run different configs"), "\(result.stderr)")
+    }
+
+    @Test func aTwoRankRunStoppedBySIGTERMResumes() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, solver: """
+            {"epochs": 200, "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let run = directory + "/run"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
+        process.arguments = ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("epoch 2 iter") && process.isRunning {
+            seen += err.fileHandleForReading.availableData
+        }
+        // Every rank gets the SIGTERM, as Slurm and mpirun deliver it (mpirun itself may
+        // inherit a blocked SIGTERM from the test runner's thread).
+        try CLI.run(["-TERM", "-f", run], executable: "/usr/bin/pkill")
+        let stderr = String(decoding: seen + err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(stderr.contains("dnn: stopped by SIGTERM"), "\(stderr)")
+        let state = try TrainingState.read(path: run + "/last.state.safetensors")
+        #expect(state.rankRandom.count == 2)
+        let resumed = try Self.run(ranks: 2, ["train", config, "--threads", "1", "--resume", run + "/last.safetensors",
+                                              "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try CLITrainTests.metrics(run).map { $0["epoch"]?.int } == Array(1...200))
+    }
+
+    @Test(.enabled(if: TestPaths.hasMNIST, "../shared/data/mnist is absent: MNIST accuracy on 2 ranks skipped"))
+    func twoRanksWithBatchnormAndDropoutReachTheAccuracyOfOne() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = TestPaths.packageRoot + "/configs/mnist_mlp.json"
+        let overrides = ["--set", "data.train.images=\(TestPaths.mnistImages)", "--set", "data.train.labels=\(TestPaths.mnistLabels)",
+                         "--epochs", "3", "--quiet"]
+        #expect(try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1"] + overrides).status == 0)
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1"] + overrides)
+        #expect(two.status == 0, "\(two.stderr)")
+        let one = try CLITrainTests.metrics(directory + "/one").compactMap { $0["val_accuracy"]?.double }.max() ?? 0
+        let parallel = try CLITrainTests.metrics(directory + "/two").compactMap { $0["val_accuracy"]?.double }.max() ?? 0
+        #expect(one > 0.95 && parallel > one - 0.01, "one process \(one), two ranks \(parallel)")
+        // The checkpoint's running statistics are the ones the ranks evaluated with.
+        let eval = try JSON.parse(try CLI.run(["eval", directory + "/two/best.safetensors", "--json"]).stdout, file: "eval")
+        #expect(abs((eval["accuracy"]?.double ?? 0) - parallel) < 1e-9)
+    }
+}
+
+/// Open MPI's launcher, if installed.
+enum MPILauncher {
+    static let path: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+}
