@@ -55,6 +55,23 @@ struct MPITests {
         }
     }
 
+    /// With `data.shard`, each rank trains on its half of the rows; the run still learns iris.
+    @Test func shardedRanksTrainOnTheirHalves() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 16}, {"type": "relu"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 40, "batch_size": 16, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let result = try Self.run(ranks: 2, ["train", config, "--out", directory + "/run", "--threads", "1",
+                                             "--set", "data.shard=true", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try CLITrainTests.metrics(directory + "/run")
+        #expect(rows.count == 40 && (rows.last?["val_accuracy"]?.double ?? 0) >= 0.9, "\(rows.last ?? [:])")
+        let resolved = try JSON.parse(String(contentsOfFile: directory + "/run/config.json", encoding: .utf8), file: "c")
+        #expect(resolved["data"]?["shard"] == true)
+    }
+
     @Test func aBadConfigExitsTwoWithOneMessage() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory, solver: #"{"epochs": 0, "optimizer": {"type": "sgd"}}"#)

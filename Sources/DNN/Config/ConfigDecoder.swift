@@ -71,15 +71,16 @@ struct ConfigDecoder {
         "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN} or {\"format\": \"idx\", \"images\": P, \"labels\": P}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize"], what: path)
+        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize", "shard"], what: path)
         let train = try source(try object.required("train", hint: ConfigDecoder.sourceHint), at: object.path("train"))
         object.record("train", train.json)
         let validation = try object.optional("validation") { try self.validation($0, at: $1) }
         let test = try object.optional("test") { try source($0, at: $1) }
         let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
                                           what: "normalization")
+        let shard = try object.bool("shard", default: false)
         return (DataConfig(train: train.source, validation: validation, test: test,
-                           normalize: NormalizeKind(rawValue: normalize) ?? .none), object.resolvedJSON)
+                           normalize: NormalizeKind(rawValue: normalize) ?? .none, shard: shard), object.resolvedJSON)
     }
 
     /// A csv or idx source; `orSplit` lets a misspelled `split` key of a validation

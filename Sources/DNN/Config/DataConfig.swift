@@ -9,14 +9,18 @@ public struct DataConfig: Equatable, Sendable {
     public var test: DataSource?
     /// How features are scaled ("none").
     public var normalize: NormalizeKind
+    /// In a data-parallel run, each rank keeps only its contiguous 1/N of the training
+    /// rows, shuffled within that shard (false).
+    public var shard: Bool
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
-                normalize: NormalizeKind = .none) {
+                normalize: NormalizeKind = .none, shard: Bool = false) {
         self.train = train
         self.validation = validation
         self.test = test
         self.normalize = normalize
+        self.shard = shard
     }
 }
 

@@ -36,6 +36,14 @@ public struct Dataset: Sendable {
     }
 }
 
+extension Dataset {
+    /// The samples in `range`, in their own storage.
+    public func rows(_ range: Range<Int>) -> Dataset {
+        Dataset(features: Array(features[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
+                labels: Array(labels[range]), sampleShape: sampleShape, count: range.count)
+    }
+}
+
 extension LabelledTable {
     /// Gives each sample the model's input shape (row-major, so the values stay in order).
     ///

@@ -50,6 +50,8 @@ public final class Trainer {
     private var trainSeconds = 0.0
     /// The data-parallel side of the run; nil in one process.
     private let parallel: DataParallel?
+    /// With `data.shard`, the iterations of an epoch, agreed by the ranks at the start of `run`.
+    private var shardIterations = 0
     /// Whether this process writes the run directory and reports (rank 0).
     private var isPrimary: Bool { parallel?.communicator.isPrimary ?? true }
 
@@ -100,6 +102,11 @@ public final class Trainer {
             observer?.note("run directory: \(runDirectory.path)")
             notes.forEach { observer?.note($0) }
         }
+        if let parallel, config.data.shard {
+            let local = localBatchSize, count = data.train.count
+            let iterations = config.solver.dropLast ? count / local : (count + local - 1) / local
+            shardIterations = Int(parallel.communicator.maximized([Double(iterations)])[0])
+        }
         var stoppedEarly = false
         var interruption: Int32?
         while progress.epoch < config.solver.epochs && !stoppedEarly && interruption == nil {
@@ -127,18 +134,26 @@ public final class Trainer {
         // data-parallel run share the shuffle (progress.random) and keep their own masks.
         if progress.iteration == 0 { progress.beginEpoch(random: parallel == nil ? context.random : progress.random) }
         var shuffler = progress.epochRandom
-        let count = data.train.count, size = config.solver.batchSize
+        let count = data.train.count, size = localBatchSize, sharded = config.data.shard && parallel != nil
         let order = config.solver.shuffle ? shuffler.permutation(count) : Array(0..<count)
         if progress.iteration == 0 {
             if parallel == nil { context.random = shuffler } else { progress.random = shuffler }
         }
-        let iterations = config.solver.dropLast ? count / size : (count + size - 1) / size
+        let iterations = sharded ? shardIterations
+            : config.solver.dropLast ? count / size : (count + size - 1) / size
         epochStart = Date()
         defer { trainSeconds = Date().timeIntervalSince(epochStart) }
         while progress.iteration < iterations {
-            let global = (progress.iteration * size)..<Swift.min((progress.iteration + 1) * size, count)
-            let mine = parallel?.communicator.share(of: global) ?? global
-            let totals = trainStep(order[mine], globalRows: global.count)
+            var mine = Swift.min(progress.iteration * size, count)..<Swift.min((progress.iteration + 1) * size, count)
+            var globalRows = mine.count
+            if let parallel {
+                if sharded {
+                    globalRows = Int(parallel.communicator.summed([Double(mine.count)])[0])
+                } else {
+                    mine = parallel.communicator.share(of: mine)
+                }
+            }
+            let totals = trainStep(order[mine], globalRows: globalRows)
             guard totals.lossSum.isFinite else {
                 let loss = totals.lossSum.isNaN ? "NaN" : "infinite"
                 throw DNNError(.training, "the loss became \(loss) at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
@@ -171,6 +186,12 @@ public final class Trainer {
         let signal = options.stopRequest()
         guard let parallel else { return (lossSum, correct, rows.count, signal) }
         return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
+    }
+
+    /// Rows per step on this process: the batch, or with `data.shard` this rank's share of it.
+    private var localBatchSize: Int {
+        guard let parallel, config.data.shard else { return config.solver.batchSize }
+        return Swift.max(1, parallel.communicator.share(of: 0..<config.solver.batchSize).count)
     }
 
     private func report(epoch: Int, iterations: Int) {

@@ -30,6 +30,10 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
+        if config.data.shard {
+            // This rank's contiguous 1/N of the training rows; normalisation was fitted on all.
+            data.train = data.train.rows(options.communicator.share(of: 0..<data.train.count))
+        }
         self.config = config.withInputShape(data.inputShape)
         self.classCount = classCount
         self.network = network
