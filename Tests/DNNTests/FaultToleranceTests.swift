@@ -27,7 +27,8 @@ import Testing
         }
     }
 
-    /// Stops when the trainer's step counter reaches `step` (counted by the observer).
+    /// Asks to stop during step `step`, as a signal arriving then would: the trainer reads
+    /// the request at the end of each step, when the observer has seen the steps before it.
     final class StopAtStep: TrainingObserver, @unchecked Sendable {
         let step: Int
         private(set) var steps = 0
@@ -35,7 +36,7 @@ import Testing
         func iteration(_ progress: IterationProgress) { steps += 1 }
         func epochEnded(_ metrics: EpochMetrics, totalEpochs: Int) {}
         func note(_ message: String) {}
-        var stop: Int32? { steps >= step ? SIGTERM : nil }
+        var stop: Int32? { steps >= step - 1 ? SIGTERM : nil }
     }
 
     @Test(arguments: [3, 8, 10]) func resumeFromAStopMidEpochIsBitIdentical(stopStep: Int) throws {
