@@ -25,13 +25,19 @@ public enum CSVReader {
     /// - Parameter labelRequired: when false, a file without the label column is read with
     ///   every column as a feature and no labels (`dnn predict` on unlabelled data).
     public static func read(path: String, labelColumn: String?, labelRequired: Bool = true) throws -> LabelledTable {
-        var bytes = try FileBytes.read(path)
-        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, file: path) }
+        try decode(try FileBytes.read(path), file: path, labelColumn: labelColumn, labelRequired: labelRequired)
+    }
+
+    /// Reads a CSV file's contents (raw or gzip) from memory, as `read(path:...)` reads
+    /// the file: the same table and the same errors, which name `file`.
+    static func decode(_ contents: [UInt8], file: String, labelColumn: String?,
+                       labelRequired: Bool = true) throws -> LabelledTable {
+        var bytes = Gzip.isCompressed(contents) ? try Gzip.decompress(contents, file: file) : contents
         let count = bytes.count
         // A terminating zero lets the scanner look one byte ahead (CR LF) without a bounds check.
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { buffer in
-            var parser = CSVParser(base: buffer.baseAddress!, end: count, file: path)
+            var parser = CSVParser(base: buffer.baseAddress!, end: count, file: file)
             return try parser.parse(labelColumn: labelColumn, labelRequired: labelRequired)
         }
     }
