@@ -99,7 +99,8 @@ private struct CSVParser {
         // The header.
         let headerLine = line
         var names: [String] = []
-        var nameFields: [Field] = []
+        // Each name's column index, so a header of many columns is checked in linear time.
+        var columnOfName: [String: Int] = [:]
         while true {
             let field = try scanField()
             let name = text(of: field)
@@ -107,18 +108,18 @@ private struct CSVParser {
                 throw DNNError.data(file, line: field.line, column: column(of: field),
                                     "column \(names.count + 1) has no name in the header")
             }
-            if let first = names.firstIndex(of: name) {
+            if let first = columnOfName[name] {
                 throw DNNError.data(file, line: field.line, column: column(of: field),
                                     "duplicate column name '\(name)' (also column \(first + 1))")
             }
+            columnOfName[name] = names.count
             names.append(name)
-            nameFields.append(field)
             if field.terminator != .comma { break }
         }
 
         var labelIndex: Int?
-        if let labelColumn, labelRequired || names.contains(labelColumn) {
-            guard let index = names.firstIndex(of: labelColumn) else {
+        if let labelColumn, labelRequired || columnOfName[labelColumn] != nil {
+            guard let index = columnOfName[labelColumn] else {
                 let hint = nearest(labelColumn, in: names).map { "did you mean '\($0)'?" }
                 throw DNNError.data(file, line: headerLine, column: 1,
                                     "label column '\(labelColumn)' is not in the header (columns: "
@@ -132,7 +133,11 @@ private struct CSVParser {
 
         // The data rows, each parsed straight into its slot of `features`.
         var features: [Float] = []
-        features.reserveCapacity(estimatedRows() * featureCount)
+        // Every feature takes at least one byte of the file, which bounds the estimate
+        // (empty lines count as rows in it, and a header of many columns must not make
+        // them a huge allocation).
+        let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
+        features.reserveCapacity(overflow ? end : min(estimate, end))
         var labels: [String] = []
         var lineNumbers: [Int] = []
         while true {
