@@ -6,7 +6,7 @@ import Foundation
 /// LF or CRLF line endings) with the leniencies of real files: a UTF-8 byte order mark,
 /// spaces around values, no final newline, empty lines (skipped but counted, so that
 /// line numbers match an editor's). A gzip-compressed file is recognised by its magic
-/// bytes and read the same way.
+/// bytes and read the same way (up to `Gzip.maximumDecompressedBytes` decompressed).
 ///
 /// Numbers are parsed straight from the file's bytes, without a `String` per field, so
 /// a 60,000 x 785 MNIST CSV reads in a fraction of a second.

@@ -15,7 +15,8 @@ public enum IDXReader {
     ///
     /// - Throws: `DNNError(.io)` when a file cannot be read; `DNNError(.data)` for a wrong
     ///   magic number, data type or dimension count, a zero dimension, truncated data or
-    ///   bytes after the data, a corrupt gzip stream, or image and label counts that differ.
+    ///   bytes after the data, a corrupt gzip stream or one that inflates beyond
+    ///   `Gzip.maximumDecompressedBytes`, or image and label counts that differ.
     public static func read(images: String, labels: String) throws -> LabelledTable {
         var table = try readImages(images)
         let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
