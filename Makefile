@@ -6,8 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: mpi-demo
-.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check clean
+.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -26,6 +25,8 @@ help:
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
 	@echo "make build       release build of .build/release/dnn"
+	@echo "make fuzz        libFuzzer on the config, CSV, IDX and safetensors readers, FUZZ_SECONDS (60) each"
+	@echo "make fuzz-smoke  the same for 15 s each (what CI runs)"
 
 build:
 	$(SWIFT) build -c release --product dnn
@@ -107,6 +108,39 @@ onnx-venv:
 # `make test` runs the same checks (ONNXRuntimeTests) whenever this venv exists.
 onnx-check: build onnx-venv
 	$(DNN_ONNX_PYTHON) tools/check_onnx_all.py
+
+# libFuzzer + AddressSanitizer targets for every reader of untrusted bytes (README,
+# "Fuzzing"). Built with swiftc directly, never by SwiftPM: libFuzzer supplies `main`, so
+# the targets stay out of `make build` and `make test`. The library is compiled once,
+# instrumented, into $(FUZZ_BUILD)/DNN.o; each target is one file under Fuzz/Targets
+# linked against it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= config csv idx safetensors
+FUZZ_BUILD   := .build/fuzz
+FUZZ_FLAGS   := -O -sanitize=fuzzer,address -use-ld=lld
+DNN_SOURCES  := $(shell find Sources/DNN -name '*.swift' | sort)
+FUZZ_SOURCE_config      := Fuzz/Targets/ConfigFuzzer.swift
+FUZZ_SOURCE_csv         := Fuzz/Targets/CSVFuzzer.swift
+FUZZ_SOURCE_idx         := Fuzz/Targets/IDXFuzzer.swift
+FUZZ_SOURCE_safetensors := Fuzz/Targets/SafeTensorsFuzzer.swift
+
+$(FUZZ_BUILD)/DNN.o: $(DNN_SOURCES) Sources/CZlib/module.modulemap
+	@mkdir -p $(FUZZ_BUILD)
+	swiftc -parse-as-library -module-name DNN -wmo -enable-testing $(FUZZ_FLAGS) -I Sources/CZlib \
+	  -emit-module -emit-module-path $(FUZZ_BUILD)/DNN.swiftmodule -c $(DNN_SOURCES) -o $@
+
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/%-fuzzer: $$(FUZZ_SOURCE_$$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o
+	swiftc -parse-as-library -module-name $*_fuzzer $(FUZZ_FLAGS) -I $(FUZZ_BUILD) -I Sources/CZlib \
+	  $(FUZZ_SOURCE_$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o -o $@
+
+fuzz-build: $(foreach target,$(FUZZ_TARGETS),$(FUZZ_BUILD)/$(target)-fuzzer)
+
+fuzz: fuzz-build
+	Fuzz/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=15
 
 clean:
 	rm -rf .build runs

@@ -93,6 +93,28 @@ import Testing
         (rawFile(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "#
                     + #""b": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}}"#, data: [UInt8](repeating: 0, count: 8)),
          "tensor 'b'", "data bytes 2..<6 overlap tensor 'a' (0..<4)"),
+        (rawFile(header: "{\"a\": "), "byte 8", "the header is not a JSON object: header:1:7: expected a value"),
+        (rawFile(header: #"{"a": 1, "a": 2}"#), "byte 8", "the header is not a JSON object: header:1:10: duplicate key"),
+        // Integers are read from their text, exactly: 2^53 + 1 is not rounded to 2^53.
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [9007199254740993], "data_offsets": [0, 9007199254740993]}}"#),
+         "tensor 'a'", "\"data_offsets\" [0, 9007199254740993] go past the end of the data (0 bytes)"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 99999999999999999999]}}"#),
+         "tensor 'a'", "\"data_offsets\" [0, 99999999999999999999] go past the end of the data (0 bytes)"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [1], "data_offsets": [-1, 0]}}"#),
+         "tensor 'a'", "\"data_offsets\" [-1, 0] are out of order"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1.0]}}"#, data: [0]),
+         "tensor 'a'", "\"data_offsets\" is missing or not a list of two integers"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, false]}}"#, data: [0]),
+         "tensor 'a'", "\"data_offsets\" is missing or not a list of two integers"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [1e0], "data_offsets": [0, 1]}}"#, data: [0]),
+         "tensor 'a'", "\"shape\"[0] is not an integer"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [99999999999999999999], "data_offsets": [0, 1]}}"#, data: [0]),
+         "tensor 'a'", "\"shape\"[0] is too large (99999999999999999999)"),
+        (rawFile(header: #"{"a": {"dtype": "U8", "shape": [-99999999999999999999], "data_offsets": [0, 1]}}"#, data: [0]),
+         "tensor 'a'", "\"shape\"[0] is negative (-99999999999999999999)"),
+        (rawFile(header: #"{"a": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+         "tensor 'a'", "the shape [4611686018427387904, 4] is too large"),
+        (rawFile(header: #"{"__metadata__": {"k": true}}"#), "__metadata__ 'k'", "the value is not a string"),
         (rawFile(header: #"{"__metadata__": {"k": 1}}"#), "__metadata__ 'k'", "the value is not a string"),
         (rawFile(header: #"{"__metadata__": [1]}"#), "__metadata__", "is not a JSON object of strings"),
     ] as [([UInt8], String, String)])
@@ -103,6 +125,37 @@ import Testing
         #expect(error.kind == .checkpoint)
         #expect(error.location == "\(path): \(location)")
         #expect(error.message.hasPrefix(message), "\(error.message)")
+    }
+
+    /// Metadata strings pass through the header's JSON unchanged, whatever they hold, and
+    /// the header stays padded to a multiple of 8 bytes (PyTorch's reader needs only that
+    /// the data follows the header; the reference writer pads with spaces).
+    @Test func metadataWithQuotesBackslashesNewlinesAndNonASCIIRoundTrips() throws {
+        let metadata = [
+            "quotes": #"say "hi" and "#,
+            "backslashes": #"C:\data\new \n is not a newline \"#,
+            "lines": "one\ntwo\r\nthree\ttab \u{0} nul \u{1F} unit separator",
+            "non-ascii": "été, 東京, emoji 🧠, combining e\u{301}, U+2028 \u{2028}",
+            "ключ \"quoted\" key\n": "value",
+            "": "empty key",
+        ]
+        let file = SafeTensors(tensors: [("w \"odd\" name\\é", .init([Float(2)], shape: [1]))], metadata: metadata)
+        let bytes = file.encoded()
+        let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8
+        #expect(bytes[2..<8].allSatisfy { $0 == 0 })
+        #expect(headerLength % 8 == 0)
+        // The header is one JSON object with the metadata as a string map, padded with spaces.
+        let headerText = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
+        let header = try JSON.parse(headerText, file: "header")
+        #expect(header["__metadata__"] == JSON.object(metadata.keys.sorted().map { ($0, .string(metadata[$0]!)) }))
+        #expect(headerText.hasSuffix("}") || headerText.hasSuffix(" "))
+        #expect(!headerText.contains("\n"), "control characters are escaped")
+
+        let back = try SafeTensors.decode(bytes, file: "memory")
+        #expect(back.metadata == metadata)
+        #expect(back.tensors.map(\.name) == ["w \"odd\" name\\é"])
+        #expect(try back.tensors[0].tensor.values(as: Float.self, name: "w", file: "memory") == [2])
+        #expect(back.encoded() == bytes)
     }
 
     @Test func rejectsATruncatedFile() throws {

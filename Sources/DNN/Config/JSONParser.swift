@@ -85,7 +85,10 @@ struct JSONParser {
     private mutating func parseObject() throws -> JSON {
         index += 1  // {
         var members: [(key: String, value: JSON)] = []
-        var seen: [String: (line: Int, column: Int)] = [:]
+        // Where each key starts; its column is counted only for a duplicate's message, as
+        // counting it for every key costs the length of the line each time (quadratic on
+        // a one-line document).
+        var seen: [String: (line: Int, lineStart: Int, position: Int)] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
@@ -104,14 +107,14 @@ struct JSONParser {
                 if peek(UInt8(ascii: "/")) { throw commentError() }
                 throw error("expected a key in double quotes, got \(describeCurrent())")
             }
-            let keyLine = line, keyColumn = column(at: index)
+            let keyLine = line, keyLineStart = lineStart, keyPosition = index
             let key = try parseString()
             if let first = seen[key] {
                 throw error("duplicate key \"\(key)\" at \(pathText(appending: key)) "
-                            + "(first at line \(first.line), column \(first.column))",
-                            line: keyLine, column: keyColumn)
+                            + "(first at line \(first.line), column \(column(at: first.position, lineStart: first.lineStart)))",
+                            line: keyLine, column: column(at: keyPosition, lineStart: keyLineStart))
             }
-            seen[key] = (keyLine, keyColumn)
+            seen[key] = (keyLine, keyLineStart, keyPosition)
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else {
                 throw error("expected ':' after the key \"\(key)\", got \(describeCurrent())")
@@ -180,12 +183,14 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws -> String {
-        let startLine = line, startColumn = column(at: index)
+        // The column only for an error: counting it for every string would be quadratic.
+        let startLine = line, startLineStart = lineStart, start = index
         index += 1  // "
         var utf8: [UInt8] = []
         while true {
             guard index < bytes.count else {
-                throw error("unterminated string (it starts at line \(startLine), column \(startColumn))")
+                throw error("unterminated string (it starts at line \(startLine), "
+                            + "column \(column(at: start, lineStart: startLineStart)))")
             }
             let byte = bytes[index]
             switch byte {
@@ -417,6 +422,11 @@ struct JSONParser {
 
     /// The 1-based column of byte `position` on the current line, in Unicode scalars.
     private func column(at position: Int) -> Int {
+        column(at: position, lineStart: lineStart)
+    }
+
+    /// The 1-based column of byte `position` on the line that starts at byte `lineStart`.
+    private func column(at position: Int, lineStart: Int) -> Int {
         var column = 1
         var i = lineStart
         while i < position && i < bytes.count {

@@ -6,7 +6,7 @@ import Foundation
 /// LF or CRLF line endings) with the leniencies of real files: a UTF-8 byte order mark,
 /// spaces around values, no final newline, empty lines (skipped but counted, so that
 /// line numbers match an editor's). A gzip-compressed file is recognised by its magic
-/// bytes and read the same way.
+/// bytes and read the same way (up to `Gzip.maximumDecompressedBytes` decompressed).
 ///
 /// Numbers are parsed straight from the file's bytes, without a `String` per field, so
 /// a 60,000 x 785 MNIST CSV reads in a fraction of a second.
@@ -25,13 +25,19 @@ public enum CSVReader {
     /// - Parameter labelRequired: when false, a file without the label column is read with
     ///   every column as a feature and no labels (`dnn predict` on unlabelled data).
     public static func read(path: String, labelColumn: String?, labelRequired: Bool = true) throws -> LabelledTable {
-        var bytes = try FileBytes.read(path)
-        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, file: path) }
+        try decode(try FileBytes.read(path), file: path, labelColumn: labelColumn, labelRequired: labelRequired)
+    }
+
+    /// Reads a CSV file's contents (raw or gzip) from memory, as `read(path:...)` reads
+    /// the file: the same table and the same errors, which name `file`.
+    static func decode(_ contents: [UInt8], file: String, labelColumn: String?,
+                       labelRequired: Bool = true) throws -> LabelledTable {
+        var bytes = Gzip.isCompressed(contents) ? try Gzip.decompress(contents, file: file) : contents
         let count = bytes.count
         // A terminating zero lets the scanner look one byte ahead (CR LF) without a bounds check.
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { buffer in
-            var parser = CSVParser(base: buffer.baseAddress!, end: count, file: path)
+            var parser = CSVParser(base: buffer.baseAddress!, end: count, file: file)
             return try parser.parse(labelColumn: labelColumn, labelRequired: labelRequired)
         }
     }
@@ -93,7 +99,8 @@ private struct CSVParser {
         // The header.
         let headerLine = line
         var names: [String] = []
-        var nameFields: [Field] = []
+        // Each name's column index, so a header of many columns is checked in linear time.
+        var columnOfName: [String: Int] = [:]
         while true {
             let field = try scanField()
             let name = text(of: field)
@@ -101,18 +108,18 @@ private struct CSVParser {
                 throw DNNError.data(file, line: field.line, column: column(of: field),
                                     "column \(names.count + 1) has no name in the header")
             }
-            if let first = names.firstIndex(of: name) {
+            if let first = columnOfName[name] {
                 throw DNNError.data(file, line: field.line, column: column(of: field),
                                     "duplicate column name '\(name)' (also column \(first + 1))")
             }
+            columnOfName[name] = names.count
             names.append(name)
-            nameFields.append(field)
             if field.terminator != .comma { break }
         }
 
         var labelIndex: Int?
-        if let labelColumn, labelRequired || names.contains(labelColumn) {
-            guard let index = names.firstIndex(of: labelColumn) else {
+        if let labelColumn, labelRequired || columnOfName[labelColumn] != nil {
+            guard let index = columnOfName[labelColumn] else {
                 let hint = nearest(labelColumn, in: names).map { "did you mean '\($0)'?" }
                 throw DNNError.data(file, line: headerLine, column: 1,
                                     "label column '\(labelColumn)' is not in the header (columns: "
@@ -126,7 +133,11 @@ private struct CSVParser {
 
         // The data rows, each parsed straight into its slot of `features`.
         var features: [Float] = []
-        features.reserveCapacity(estimatedRows() * featureCount)
+        // Every feature takes at least one byte of the file, which bounds the estimate
+        // (empty lines count as rows in it, and a header of many columns must not make
+        // them a huge allocation).
+        let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
+        features.reserveCapacity(overflow ? end : min(estimate, end))
         var labels: [String] = []
         var lineNumbers: [Int] = []
         while true {

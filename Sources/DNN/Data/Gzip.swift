@@ -8,21 +8,29 @@ enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// The most decompressed bytes we accept by default: 4 GiB, far above any data file
+    /// `dnn` can train on in memory (MNIST's largest file is 47 MB), and the bound that
+    /// stops a gzip bomb (a small file that inflates up to 1032 times its size per
+    /// member) before it exhausts memory.
+    static let maximumDecompressedBytes = 1 << 32
+
     /// The decompressed contents of a gzip stream; concatenated members (as `cat a.gz
     /// b.gz` makes) are decompressed one after another.
     ///
-    /// - Parameter file: named in errors.
+    /// - Parameters:
+    ///   - file: named in errors.
+    ///   - limit: the most decompressed bytes to produce.
     /// - Throws: `DNNError(.data, at: file, ...)` when the stream is corrupt or truncated,
-    ///   or is followed by bytes that are not another gzip member.
-    static func decompress(_ bytes: [UInt8], file: String) throws -> [UInt8] {
+    ///   is followed by bytes that are not another gzip member, or inflates beyond `limit`.
+    static func decompress(_ bytes: [UInt8], file: String, limit: Int = maximumDecompressedBytes) throws -> [UInt8] {
         var output: [UInt8] = []
         // The last four bytes of a member hold its size modulo 2^32: a good first guess
-        // when plausible (deflate expands at most about 1032:1; a damaged file may claim anything).
-        var sizeHint = 0
+        // when plausible (deflate expands at most about 1032:1; a damaged file may claim
+        // anything). Reserved, not filled, so a wrong guess costs address space only.
         if bytes.count >= 18 {
             let n = bytes.count
             let size = Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16 | Int(bytes[n - 1]) << 24
-            sizeHint = min(size, bytes.count * 1032, 1 << 30)
+            output.reserveCapacity(min(size, bytes.count * 1032, 1 << 30, limit))
         }
         try bytes.withUnsafeBufferPointer { input in
             var offset = 0
@@ -32,7 +40,7 @@ enum Gzip {
                                    "unexpected data after the end of the gzip stream")
                 }
                 offset += try inflateMember(UnsafeBufferPointer(rebasing: input[offset...]), into: &output,
-                                            sizeHint: sizeHint, file: file, memberOffset: offset)
+                                            limit: limit, file: file, memberOffset: offset)
             }
         }
         return output
@@ -41,7 +49,7 @@ enum Gzip {
     /// Inflates one gzip member at the start of `input`, appending to `output`.
     /// Returns how many input bytes the member used.
     private static func inflateMember(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8],
-                                      sizeHint: Int, file: String, memberOffset: Int) throws -> Int {
+                                      limit: Int, file: String, memberOffset: Int) throws -> Int {
         var stream = z_stream()
         // 16 + MAX_WBITS: expect a gzip header and trailer, with the largest window.
         let status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -59,21 +67,26 @@ enum Gzip {
             fed += piece
         }
         feed()
-        let chunk = 1 << 20
         while true {
             if stream.avail_in == 0 && fed < input.count { feed() }
             let start = output.count
-            // Room for the whole expected output at first, then doubling.
-            let room = max(chunk, output.isEmpty ? sizeHint : output.count)
+            // Room doubling with the output (64 KiB at first), in pieces zlib can count,
+            // and at most one byte past the limit, which is then refused.
+            let room = min(max(1 << 16, output.count), Int(UInt32.max), limit + 1 - output.count)
             output.append(contentsOf: repeatElement(0, count: room))
             let result: Int32 = output.withUnsafeMutableBufferPointer { target in
                 stream.next_out = target.baseAddress! + start
-                stream.avail_out = UInt32(clamping: room)
+                stream.avail_out = UInt32(room)
                 return inflate(&stream, Z_NO_FLUSH)
             }
             let produced = room - Int(stream.avail_out)
             output.removeSubrange((start + produced)...)
             let consumed = fed - Int(stream.avail_in)
+            guard output.count <= limit else {
+                throw DNNError(.data, at: "\(file): byte \(memberOffset + consumed)",
+                               "the gzip stream inflates to more than \(grouped(limit)) bytes, the limit for a "
+                                   + "data file (a damaged file or a gzip bomb)")
+            }
             switch result {
             case Z_STREAM_END:
                 return consumed

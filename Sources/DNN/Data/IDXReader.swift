@@ -15,34 +15,50 @@ public enum IDXReader {
     ///
     /// - Throws: `DNNError(.io)` when a file cannot be read; `DNNError(.data)` for a wrong
     ///   magic number, data type or dimension count, a zero dimension, truncated data or
-    ///   bytes after the data, a corrupt gzip stream, or image and label counts that differ.
+    ///   bytes after the data, a corrupt gzip stream or one that inflates beyond
+    ///   `Gzip.maximumDecompressedBytes`, or image and label counts that differ.
     public static func read(images: String, labels: String) throws -> LabelledTable {
         var table = try readImages(images)
-        let labelBytes = try load(labels)
-        let labelDims = try header(labelBytes.bytes, file: labels, expectedDims: 1, kind: "label",
-                                   dimNames: ["label count"])
-        try checkSize(labelBytes, file: labels, headerSize: 8, dataSize: labelDims[0],
-                      what: "\(grouped(labelDims[0])) labels")
-        guard labelDims[0] == table.rows else {
+        let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
+        guard labelTexts.count == table.rows else {
             throw DNNError(.data, at: images, "the image file holds \(grouped(table.rows)) images but the label file "
-                + "\(labels) holds \(grouped(labelDims[0])) labels")
+                + "\(labels) holds \(grouped(labelTexts.count)) labels")
         }
+        table.labels = labelTexts
+        return table
+    }
+
+    /// The labels of a label file's contents (raw or gzip), as text "0"..."255".
+    ///
+    /// - Parameter file: named in errors.
+    static func decodeLabels(_ contents: [UInt8], file: String) throws -> [String] {
+        let labelBytes = try decompressed(contents, file: file)
+        let labelDims = try header(labelBytes.bytes, file: file, expectedDims: 1, kind: "label",
+                                   dimNames: ["label count"])
+        try checkSize(labelBytes, file: file, headerSize: 8, dataSize: labelDims[0],
+                      what: "\(grouped(labelDims[0])) labels")
         // Label bytes 0...255 as text, made once each.
         let names = (0...255).map { String($0) }
-        table.labels = labelBytes.bytes[8...].map { names[Int($0)] }
-        return table
+        return labelBytes.bytes[8...].map { names[Int($0)] }
     }
 
     /// Whether `path` holds IDX data (raw or gzip): it starts with the bytes 0, 0, 0x08
     /// (unsigned bytes). Used to tell IDX images from CSV text.
     public static func isIDX(_ path: String) throws -> Bool {
-        let bytes = try load(path).bytes
+        let bytes = try decompressed(try FileBytes.read(path), file: path).bytes
         return bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08
     }
 
     /// Reads an image file alone (labels nil): what `dnn predict` needs.
     public static func readImages(_ images: String) throws -> LabelledTable {
-        let imageBytes = try load(images)
+        try decodeImages(try FileBytes.read(images), file: images)
+    }
+
+    /// The images of an image file's contents (raw or gzip), as `readImages` reads them.
+    ///
+    /// - Parameter images: the file, named in errors.
+    static func decodeImages(_ contents: [UInt8], file images: String) throws -> LabelledTable {
+        let imageBytes = try decompressed(contents, file: images)
         let imageDims = try header(imageBytes.bytes, file: images, expectedDims: 3, kind: "image",
                                    dimNames: ["image count", "row count", "column count"])
         let (count, rows, cols) = (imageDims[0], imageDims[1], imageDims[2])
@@ -69,9 +85,8 @@ public enum IDXReader {
     }
 
     /// A file's bytes, decompressed when gzip.
-    private static func load(_ path: String) throws -> (bytes: [UInt8], compressed: Bool) {
-        let raw = try FileBytes.read(path)
-        if Gzip.isCompressed(raw) { return (try Gzip.decompress(raw, file: path), true) }
+    private static func decompressed(_ raw: [UInt8], file: String) throws -> (bytes: [UInt8], compressed: Bool) {
+        if Gzip.isCompressed(raw) { return (try Gzip.decompress(raw, file: file), true) }
         return (raw, false)
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How input features are scaled before they reach the model, fitted on the training
 /// split only and stored with the model so `dnn eval` applies the very same transform.
 public enum Normalization: Equatable, Sendable {
@@ -85,15 +83,16 @@ public enum Normalization: Equatable, Sendable {
     /// Each Float is written as the shortest decimal of its exact Double value, which reads
     /// back to the same Float even through a JSON parser that is a few ulps off in Double.
     public var jsonString: String {
+        let json: JSON
         switch self {
-        case .none: return #"{"kind": "none"}"#
-        case .scale: return #"{"kind": "scale"}"#
+        case .none: json = ["kind": "none"]
+        case .scale: json = ["kind": "scale"]
         case let .standardize(mean, std):
-            func numbers(_ values: [Float]) -> String {
-                "[" + values.map { $0.isFinite ? Double($0).description : "null" }.joined(separator: ", ") + "]"
-            }
-            return #"{"kind": "standardize", "mean": "# + numbers(mean) + #", "std": "# + numbers(std) + "}"
+            // A non-finite value (never fitted) is written as null and refused when read.
+            json = ["kind": "standardize", "mean": .array(mean.map { .number(Double($0)) }),
+                    "std": .array(std.map { .number(Double($0)) })]
         }
+        return json.serialized(pretty: false)
     }
 
     /// Reads the normalisation back from `jsonString`'s format.
@@ -105,10 +104,10 @@ public enum Normalization: Equatable, Sendable {
         func fail(_ message: String) -> DNNError {
             DNNError(.checkpoint, at: "metadata.normalization", message)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(jsonString.utf8)),
-              let dictionary = object as? [String: Any]
-        else { throw fail("is not a JSON object") }
-        guard let kind = dictionary["kind"] as? String else { throw fail("has no \"kind\" string") }
+        guard let object = try? JSON.parse(jsonString, file: "metadata.normalization"), object.object != nil else {
+            throw fail("is not a JSON object")
+        }
+        guard let kind = object["kind"]?.stringValue else { throw fail("has no \"kind\" string") }
         switch kind {
         case "none":
             self = .none
@@ -116,9 +115,9 @@ public enum Normalization: Equatable, Sendable {
             self = .scale
         case "standardize":
             func floats(_ key: String) throws -> [Float] {
-                guard let list = dictionary[key] as? [Any] else { throw fail("\"\(key)\" is not a list of numbers") }
+                guard let list = object[key]?.array else { throw fail("\"\(key)\" is not a list of numbers") }
                 return try list.enumerated().map { index, item in
-                    guard let value = jsonDouble(item), case let float = Float(value), float.isFinite else {
+                    guard let value = item.double, case let float = Float(value), float.isFinite else {
                         throw fail("\"\(key)\"[\(index)] is not a finite number")
                     }
                     return float
@@ -136,26 +135,4 @@ public enum Normalization: Equatable, Sendable {
             throw fail("unknown kind '\(kind)' (expected none, scale or standardize)")
         }
     }
-}
-
-/// A JSON number from `JSONSerialization` as a Double; nil for anything else, booleans included.
-func jsonDouble(_ value: Any) -> Double? {
-    guard let number = value as? NSNumber, !isJSONBoolean(number) else { return nil }
-    return number.doubleValue
-}
-
-/// An integer from `JSONSerialization`: nil for fractions, booleans and values beyond Int.
-func jsonInt(_ value: Any) -> Int? {
-    guard let number = value as? NSNumber, !isJSONBoolean(number), !(number is NSDecimalNumber) else { return nil }
-    switch String(cString: number.objCType) {
-    case "s", "i", "l", "q": return number.intValue
-    case "C", "S", "I", "L", "Q": return number.uint64Value <= UInt64(Int.max) ? Int(number.uint64Value) : nil
-    default: return nil
-    }
-}
-
-/// Whether `JSONSerialization` made this number from `true` or `false`.
-private func isJSONBoolean(_ number: NSNumber) -> Bool {
-    // Booleans are the only JSON values stored with the C type `char`.
-    String(cString: number.objCType) == "c"
 }

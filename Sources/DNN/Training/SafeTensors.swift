@@ -1,5 +1,3 @@
-import Foundation
-
 /// A safetensors file: the checkpoint format of `dnn` and of Hugging Face / PyTorch.
 ///
 /// Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian u64 N,
@@ -92,24 +90,30 @@ public struct SafeTensors: Sendable {
                 + "(\(bytes.count - 8) bytes): the file is truncated or not a safetensors file")
         }
         let headerBytes = bytes[8..<(8 + headerLength)]
-        guard String(bytes: headerBytes, encoding: .utf8) != nil else {
+        guard let headerText = String(validating: headerBytes, as: UTF8.self) else {
             throw fail(byte: 8, "the header is not valid UTF-8")
         }
-        guard headerBytes.first == UInt8(ascii: "{"),
-              let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)),
-              let header = object as? [String: Any]
-        else {
+        guard headerBytes.first == UInt8(ascii: "{") else {
             throw fail(byte: 8, "the header is not a JSON object")
+        }
+        let header: [(key: String, value: JSON)]
+        do {
+            guard let members = try JSON.parse(headerText, file: "header").object else {
+                throw fail(byte: 8, "the header is not a JSON object")
+            }
+            header = members
+        } catch let error as DNNError where error.kind == .config {
+            // The parser names "header:line:column"; the location stays the header's first byte.
+            throw fail(byte: 8, "the header is not a JSON object: \(error.description)")
         }
 
         var metadata: [String: String] = [:]
-        if let raw = header["__metadata__"] {
-            guard let map = raw as? [String: Any] else {
+        if let raw = header.first(where: { $0.key == "__metadata__" })?.value {
+            guard let map = raw.object else {
                 throw DNNError(.checkpoint, at: "\(file): __metadata__", "is not a JSON object of strings")
             }
             for (key, value) in map {
-                // NSNumber must not pass as a string through bridging.
-                guard !(value is NSNumber), let text = value as? String else {
+                guard let text = value.stringValue else {
                     throw DNNError(.checkpoint, at: "\(file): __metadata__ '\(key)'", "the value is not a string")
                 }
                 metadata[key] = text
@@ -119,33 +123,47 @@ public struct SafeTensors: Sendable {
         let dataStart = 8 + headerLength
         let dataLength = bytes.count - dataStart
         var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
-        for (name, raw) in header where name != "__metadata__" {
-            guard let entry = raw as? [String: Any] else {
+        for (name, entry) in header where name != "__metadata__" {
+            guard entry.object != nil else {
                 throw fail(tensor: name, "the entry is not a JSON object")
             }
-            guard let dtype = entry["dtype"] as? String, !(entry["dtype"] is NSNumber) else {
+            guard let dtype = entry["dtype"]?.stringValue else {
                 throw fail(tensor: name, "\"dtype\" is missing or not a string")
             }
             guard let elementSize = dtypeSizes[dtype] else {
                 throw fail(tensor: name, "unknown dtype '\(dtype)' (known: \(dtypeSizes.keys.sorted().joined(separator: ", ")))")
             }
-            guard let shapeList = entry["shape"] as? [Any] else {
+            guard let shapeList = entry["shape"]?.array else {
                 throw fail(tensor: name, "\"shape\" is missing or not a list of integers")
             }
             var shape: [Int] = []
             for (index, item) in shapeList.enumerated() {
-                guard let dim = jsonInt(item) else {
+                switch HeaderInteger(item) {
+                case .notAnInteger:
                     throw fail(tensor: name, "\"shape\"[\(index)] is not an integer")
+                case .negative(let text):
+                    throw fail(tensor: name, "\"shape\"[\(index)] is negative (\(text))")
+                case .tooLarge(let text):
+                    throw fail(tensor: name, "\"shape\"[\(index)] is too large (\(text))")
+                case .value(let dim):
+                    shape.append(dim)
                 }
-                guard dim >= 0 else { throw fail(tensor: name, "\"shape\"[\(index)] is negative (\(dim))") }
-                shape.append(dim)
             }
-            guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = jsonInt(offsets[0]), let end = jsonInt(offsets[1])
+            guard let offsets = entry["data_offsets"]?.array, offsets.count == 2,
+                  case let first = HeaderInteger(offsets[0]), case let second = HeaderInteger(offsets[1]),
+                  first.isInteger, second.isInteger
             else {
                 throw fail(tensor: name, "\"data_offsets\" is missing or not a list of two integers")
             }
-            guard begin >= 0, begin <= end else {
+            let shownOffsets = "[\(offsets[0]), \(offsets[1])]"
+            guard case .value(let begin) = first, case .value(let end) = second else {
+                // A negative offset, or one beyond Int, which no file can reach.
+                if case .negative = first { throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) are out of order") }
+                if case .negative = second { throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) are out of order") }
+                throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) go past the end of the data "
+                    + "(\(dataLength) bytes): the file is truncated")
+            }
+            guard begin <= end else {
                 throw fail(tensor: name, "\"data_offsets\" [\(begin), \(end)] are out of order")
             }
             guard end <= dataLength else {
@@ -184,21 +202,21 @@ public struct SafeTensors: Sendable {
     /// The file's bytes: the header (metadata first, then the tensors in order, padded with
     /// spaces to a multiple of 8 bytes) and the tensors' data back to back.
     public func encoded() -> [UInt8] {
-        var header = "{"
-        var fields: [String] = []
+        var fields: [(key: String, value: JSON)] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(JSON.quoted($0)):\(JSON.quoted(metadata[$0] ?? ""))" }
-            fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+            fields.append(("__metadata__", .object(metadata.keys.sorted().map { ($0, .string(metadata[$0] ?? "")) })))
         }
         var offset = 0
         for (name, tensor) in tensors {
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(JSON.quoted(name)):{\"dtype\":\(JSON.quoted(tensor.dtype)),\"shape\":[\(shape)],"
-                + "\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            let entry: JSON = [
+                "dtype": .string(tensor.dtype),
+                "shape": .array(tensor.shape.map { .integer($0) }),
+                "data_offsets": [.integer(offset), .integer(offset + tensor.bytes.count)],
+            ]
+            fields.append((name, entry))
             offset += tensor.bytes.count
         }
-        header += fields.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
+        var headerBytes = Array(JSON.object(fields).serialized(pretty: false).utf8)
         headerBytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8))
 
         var bytes: [UInt8] = []
@@ -311,5 +329,32 @@ func floatFromHalf(_ bits: UInt16) -> Float {
         return Float(bitPattern: sign | 0x7F80_0000 | fraction << 13)
     default:
         return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | fraction << 13)
+    }
+}
+
+/// A shape dimension or data offset of a safetensors header, read exactly from the
+/// number's literal text (so 2^53 + 1 is not rounded, and `4.0`, `1e3` and `true` are
+/// not integers).
+private enum HeaderInteger {
+    case value(Int)
+    case negative(String)
+    case tooLarge(String)
+    case notAnInteger
+
+    init(_ json: JSON) {
+        guard case .number(_, let text) = json, JSON.isIntegerText(text) else {
+            self = .notAnInteger
+            return
+        }
+        if let value = Int(text), value >= 0 {
+            self = .value(value)
+        } else {
+            self = text.hasPrefix("-") ? .negative(text) : .tooLarge(text)
+        }
+    }
+
+    var isInteger: Bool {
+        if case .notAnInteger = self { return false }
+        return true
     }
 }

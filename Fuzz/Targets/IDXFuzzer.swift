@@ -1,0 +1,19 @@
+@testable import DNN
+
+/// The IDX reader on the bytes as a file's contents (raw, or gzip when they start with
+/// 1f 8b), read both as an image file and as a label file, and gzip on its own.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzIDX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    expectSuccessOrLocatedError {
+        let table = try IDXReader.decodeImages(bytes, file: "fuzz-images.idx")
+        if table.features.count != table.rows * table.featureCount { fatalError("features do not fill the table") }
+    }
+    expectSuccessOrLocatedError {
+        _ = try IDXReader.decodeLabels(bytes, file: "fuzz-labels.idx")
+    }
+    if Gzip.isCompressed(bytes) {
+        expectSuccessOrLocatedError { _ = try Gzip.decompress(bytes, file: "fuzz.gz") }
+    }
+    return 0
+}
