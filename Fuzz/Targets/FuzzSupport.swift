@@ -16,3 +16,9 @@ func expectSuccessOrLocatedError(_ body: () throws -> Void) {
         fatalError("an error that is not a DNNError: \(error)")
     }
 }
+
+/// The body of a target's `LLVMFuzzerTestOneInput`: the input as bytes, then `body`.
+func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int, _ body: ([UInt8]) -> Void) -> CInt {
+    body(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}

@@ -4,8 +4,9 @@
 /// survive being written and read back with the same tensors and metadata. (The order
 /// may change: zero-length tensors move when the gaps between tensors close.)
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt { fuzz(data, size, checkSafeTensors) }
+
+func checkSafeTensors(_ bytes: [UInt8]) {
     expectSuccessOrLocatedError {
         let file = try SafeTensors.decode(bytes, file: "fuzz.safetensors")
         let again = try SafeTensors.decode(file.encoded(), file: "encoded.safetensors")
@@ -16,5 +17,4 @@ public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("a file that was read does not round-trip")
         }
     }
-    return 0
 }

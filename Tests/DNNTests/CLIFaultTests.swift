@@ -91,18 +91,8 @@ import Testing
 
     /// Starts `dnn train` and returns the process once it has printed a progress line.
     static func startTraining(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("iter ") && process.isRunning {
-            seen += err.fileHandleForReading.availableData
-        }
-        return (process, err)
+        let started = try CLI.start(arguments, until: "iter ")
+        return (started.process, started.stderr)
     }
 
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])

@@ -100,24 +100,13 @@ struct MPITests {
             {"epochs": 200, "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
             """)
         let run = directory + "/run"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
-        process.arguments = ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("epoch 2 iter") && process.isRunning {
-            seen += err.fileHandleForReading.availableData
-        }
-        // Every rank gets the SIGTERM, as Slurm and mpirun deliver it (mpirun itself may
-        // inherit a blocked SIGTERM from the test runner's thread).
-        try CLI.run(["-TERM", "-f", run], executable: "/usr/bin/pkill")
+        let (process, err, seen) = try CLI.start(
+            ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"],
+            executable: Self.mpirun!, environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"],
+            until: "epoch 2 iter")
+        // Every rank (mpirun's children) gets the SIGTERM, as Slurm and mpirun deliver it;
+        // mpirun itself may inherit a blocked SIGTERM from the test runner's thread.
+        try CLI.run(["-TERM", "-P", String(process.processIdentifier)], executable: "/usr/bin/pkill")
         let stderr = String(decoding: seen + err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(stderr.contains("dnn: stopped by SIGTERM"), "\(stderr)")

@@ -78,9 +78,10 @@ struct ConfigDecoder {
         let test = try object.optional("test") { try source($0, at: $1) }
         let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
                                           what: "normalization")
-        let shard = try object.bool("shard", default: false)
-        return (DataConfig(train: train.source, validation: validation, test: test,
-                           normalize: NormalizeKind(rawValue: normalize) ?? .none, shard: shard), object.resolvedJSON)
+        var config = DataConfig(train: train.source, validation: validation, test: test,
+                                normalize: NormalizeKind(rawValue: normalize) ?? .none)
+        config.shard = try object.bool("shard", default: false)
+        return (config, object.resolvedJSON)
     }
 
     /// A csv or idx source; `orSplit` lets a misspelled `split` key of a validation

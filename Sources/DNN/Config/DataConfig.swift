@@ -11,16 +11,15 @@ public struct DataConfig: Equatable, Sendable {
     public var normalize: NormalizeKind
     /// In a data-parallel run, each rank keeps only its contiguous 1/N of the training
     /// rows, shuffled within that shard (false).
-    public var shard: Bool
+    public var shard = false
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
-                normalize: NormalizeKind = .none, shard: Bool = false) {
+                normalize: NormalizeKind = .none) {
         self.train = train
         self.validation = validation
         self.test = test
         self.normalize = normalize
-        self.shard = shard
     }
 }
 

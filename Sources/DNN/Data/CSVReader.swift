@@ -96,37 +96,10 @@ private struct CSVParser {
             throw DNNError.data(file, line: line, column: 1, "the file is empty; expected a header row of column names")
         }
 
-        // The header.
         let headerLine = line
-        var names: [String] = []
-        // Each name's column index, so a header of many columns is checked in linear time.
-        var columnOfName: [String: Int] = [:]
-        while true {
-            let field = try scanField()
-            let name = text(of: field)
-            if name.isEmpty {
-                throw DNNError.data(file, line: field.line, column: column(of: field),
-                                    "column \(names.count + 1) has no name in the header")
-            }
-            if let first = columnOfName[name] {
-                throw DNNError.data(file, line: field.line, column: column(of: field),
-                                    "duplicate column name '\(name)' (also column \(first + 1))")
-            }
-            columnOfName[name] = names.count
-            names.append(name)
-            if field.terminator != .comma { break }
-        }
-
-        var labelIndex: Int?
-        if let labelColumn, labelRequired || columnOfName[labelColumn] != nil {
-            guard let index = columnOfName[labelColumn] else {
-                let hint = nearest(labelColumn, in: names).map { "did you mean '\($0)'?" }
-                throw DNNError.data(file, line: headerLine, column: 1,
-                                    "label column '\(labelColumn)' is not in the header (columns: "
-                                        + names.joined(separator: ", ") + ")", hint: hint)
-            }
-            labelIndex = index
-        }
+        let (names, columnOfName) = try parseHeader()
+        let labelIndex = try labelIndex(labelColumn, required: labelRequired, names: names, columnOfName: columnOfName,
+                                        headerLine: headerLine)
         let columnCount = names.count
         let featureCount = columnCount - (labelIndex == nil ? 0 : 1)
         let featureNames = names.enumerated().filter { $0.offset != labelIndex }.map(\.element)
@@ -157,6 +130,42 @@ private struct CSVParser {
         return LabelledTable(features: features, featureCount: featureCount, featureNames: featureNames,
                              labels: labelIndex == nil ? nil : labels, rows: lineNumbers.count,
                              lineNumbers: lineNumbers, sampleShape: [featureCount])
+    }
+
+    /// The header row: the column names, each with its index, checked to be present and distinct.
+    mutating func parseHeader() throws -> ([String], [String: Int]) {
+        var names: [String] = []
+        // Each name's column index, so a header of many columns is checked in linear time.
+        var columnOfName: [String: Int] = [:]
+        while true {
+            let field = try scanField()
+            let name = text(of: field)
+            if name.isEmpty {
+                throw DNNError.data(file, line: field.line, column: column(of: field),
+                                    "column \(names.count + 1) has no name in the header")
+            }
+            if let first = columnOfName[name] {
+                throw DNNError.data(file, line: field.line, column: column(of: field),
+                                    "duplicate column name '\(name)' (also column \(first + 1))")
+            }
+            columnOfName[name] = names.count
+            names.append(name)
+            if field.terminator != .comma { break }
+        }
+        return (names, columnOfName)
+    }
+
+    /// The label column's index: nil without one (or when it is optional and absent).
+    func labelIndex(_ labelColumn: String?, required: Bool, names: [String], columnOfName: [String: Int],
+                    headerLine: Int) throws -> Int? {
+        guard let labelColumn, required || columnOfName[labelColumn] != nil else { return nil }
+        guard let index = columnOfName[labelColumn] else {
+            let hint = nearest(labelColumn, in: names).map { "did you mean '\($0)'?" }
+            throw DNNError.data(file, line: headerLine, column: 1,
+                                "label column '\(labelColumn)' is not in the header (columns: "
+                                    + names.joined(separator: ", ") + ")", hint: hint)
+        }
+        return index
     }
 
     /// Parses one data row: its features into out[0..<featureCount], its label onto `labels`.

@@ -46,12 +46,8 @@ public final class MemoryPlan {
     /// Adds a layer's trainable scalars; throws at `path` when they alone exceed the limit.
     func addParameters(_ count: [Int], at path: String) throws {
         let scalars = Self.product(count)
-        let bytes = Self.product([scalars, Self.parameterCopies, 4])
-        guard bytes < limit else {
-            throw DNNError.config(path, "its \(Self.describe(count)) weights need \(Self.bytes(bytes)) to train, more "
-                                  + "than this machine's \(Self.bytes(limit)) of memory",
-                                  hint: "use fewer units or channels")
-        }
+        try require(Self.product([scalars, Self.parameterCopies, 4]), at: path,
+                    "its \(Self.describe(count)) weights need", "to train", hint: "use fewer units or channels")
         parameters = Self.sum([parameters, scalars])
         try checkTotal(at: path)
     }
@@ -61,19 +57,20 @@ public final class MemoryPlan {
     func addOutput(_ shape: [Int], at path: String) throws {
         let perSample = Self.product(shape)
         let sampleBytes = Self.product([perSample, 4])
-        guard sampleBytes < limit else {
-            throw DNNError.config(path, "the output \(Self.describe(shape)) per sample needs \(Self.bytes(sampleBytes)), "
-                                  + "more than this machine's \(Self.bytes(limit)) of memory",
-                                  hint: "check its padding, kernel and stride, and the input shape")
-        }
-        let batchBytes = Self.product([sampleBytes, Self.activationCopies, batchSize])
-        guard batchBytes < limit else {
-            throw DNNError.config(path, "the output \(Self.describe(shape)) per sample needs \(Self.bytes(batchBytes)) "
-                                  + "for a batch of \(batchSize) in training, more than this machine's \(Self.bytes(limit))",
-                                  hint: "lower solver.batch_size")
-        }
+        let output = "the output \(Self.describe(shape)) per sample needs"
+        try require(sampleBytes, at: path, output, "", hint: "check its padding, kernel and stride, and the input shape")
+        try require(Self.product([sampleBytes, Self.activationCopies, batchSize]), at: path, output,
+                    "for a batch of \(batchSize) in training", hint: "lower solver.batch_size")
         activationsPerSample = Self.sum([activationsPerSample, perSample])
         try checkTotal(at: path)
+    }
+
+    /// Throws `what <bytes> <context>, more than this machine's memory` at `path` unless
+    /// `bytes` fit.
+    private func require(_ bytes: Int, at path: String, _ what: String, _ context: String, hint: String) throws {
+        guard bytes >= limit else { return }
+        throw DNNError.config(path, "\(what) \(Self.bytes(bytes))\(context.isEmpty ? "" : " " + context), more than "
+                              + "this machine's \(Self.bytes(limit)) of memory", hint: hint)
     }
 
     /// The whole estimate against the limit, naming `path` as the layer that tipped it over.

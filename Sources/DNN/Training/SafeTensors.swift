@@ -70,11 +70,29 @@ public struct SafeTensors: Sendable {
 
     /// Decodes the bytes of a safetensors file; `file` is named in errors.
     static func decode(_ bytes: [UInt8], file: String) throws -> SafeTensors {
+        let (header, headerLength) = try decodeHeader(bytes, file: file)
+        let metadata = try decodeMetadata(header, file: file)
+        let dataStart = 8 + headerLength
+        var entries = try header.filter { $0.key != "__metadata__" }.map { name, entry in
+            try Entry(name: name, json: entry, dataLength: bytes.count - dataStart, file: file)
+        }
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        for i in entries.indices.dropFirst() where entries[i].begin < entries[i - 1].end {
+            throw Entry.fail(file, entries[i].name, "data bytes \(entries[i].begin)..<\(entries[i].end) overlap tensor "
+                + "'\(entries[i - 1].name)' (\(entries[i - 1].begin)..<\(entries[i - 1].end))")
+        }
+        let tensors = entries.map { entry in
+            (name: entry.name,
+             tensor: Tensor(dtype: entry.dtype, shape: entry.shape,
+                            bytes: Array(bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])))
+        }
+        return SafeTensors(tensors: tensors, metadata: metadata)
+    }
+
+    /// The 8-byte length and the JSON header it announces, as an object's members.
+    private static func decodeHeader(_ bytes: [UInt8], file: String) throws -> ([(key: String, value: JSON)], Int) {
         func fail(byte: Int, _ message: String) -> DNNError {
             DNNError(.checkpoint, at: "\(file): byte \(byte)", message)
-        }
-        func fail(tensor: String, _ message: String) -> DNNError {
-            DNNError(.checkpoint, at: "\(file): tensor '\(tensor)'", message)
         }
         guard bytes.count >= 8 else {
             throw fail(byte: 0, "the file has \(bytes.count) bytes, too few for the 8-byte header length")
@@ -96,105 +114,102 @@ public struct SafeTensors: Sendable {
         guard headerBytes.first == UInt8(ascii: "{") else {
             throw fail(byte: 8, "the header is not a JSON object")
         }
-        let header: [(key: String, value: JSON)]
         do {
             guard let members = try JSON.parse(headerText, file: "header").object else {
                 throw fail(byte: 8, "the header is not a JSON object")
             }
-            header = members
+            return (members, headerLength)
         } catch let error as DNNError where error.kind == .config {
             // The parser names "header:line:column"; the location stays the header's first byte.
             throw fail(byte: 8, "the header is not a JSON object: \(error.description)")
         }
+    }
 
+    /// `__metadata__`: a map of strings, or nothing.
+    private static func decodeMetadata(_ header: [(key: String, value: JSON)], file: String) throws -> [String: String] {
         var metadata: [String: String] = [:]
-        if let raw = header.first(where: { $0.key == "__metadata__" })?.value {
-            guard let map = raw.object else {
-                throw DNNError(.checkpoint, at: "\(file): __metadata__", "is not a JSON object of strings")
+        guard let raw = header.first(where: { $0.key == "__metadata__" })?.value else { return metadata }
+        guard let map = raw.object else {
+            throw DNNError(.checkpoint, at: "\(file): __metadata__", "is not a JSON object of strings")
+        }
+        for (key, value) in map {
+            guard let text = value.stringValue else {
+                throw DNNError(.checkpoint, at: "\(file): __metadata__ '\(key)'", "the value is not a string")
             }
-            for (key, value) in map {
-                guard let text = value.stringValue else {
-                    throw DNNError(.checkpoint, at: "\(file): __metadata__ '\(key)'", "the value is not a string")
-                }
-                metadata[key] = text
-            }
+            metadata[key] = text
+        }
+        return metadata
+    }
+
+    /// One tensor's header entry, checked: its dtype, shape and byte range in the data.
+    private struct Entry {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var begin: Int
+        var end: Int
+
+        static func fail(_ file: String, _ tensor: String, _ message: String) -> DNNError {
+            DNNError(.checkpoint, at: "\(file): tensor '\(tensor)'", message)
         }
 
-        let dataStart = 8 + headerLength
-        let dataLength = bytes.count - dataStart
-        var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
-        for (name, entry) in header where name != "__metadata__" {
-            guard entry.object != nil else {
-                throw fail(tensor: name, "the entry is not a JSON object")
+        init(name: String, json entry: JSON, dataLength: Int, file: String) throws {
+            func fail(_ message: String) -> DNNError { Entry.fail(file, name, message) }
+            guard entry.object != nil else { throw fail("the entry is not a JSON object") }
+            guard let dtype = entry["dtype"]?.stringValue else { throw fail("\"dtype\" is missing or not a string") }
+            guard let elementSize = SafeTensors.dtypeSizes[dtype] else {
+                throw fail("unknown dtype '\(dtype)' (known: \(SafeTensors.dtypeSizes.keys.sorted().joined(separator: ", ")))")
             }
-            guard let dtype = entry["dtype"]?.stringValue else {
-                throw fail(tensor: name, "\"dtype\" is missing or not a string")
-            }
-            guard let elementSize = dtypeSizes[dtype] else {
-                throw fail(tensor: name, "unknown dtype '\(dtype)' (known: \(dtypeSizes.keys.sorted().joined(separator: ", ")))")
-            }
-            guard let shapeList = entry["shape"]?.array else {
-                throw fail(tensor: name, "\"shape\" is missing or not a list of integers")
-            }
-            var shape: [Int] = []
-            for (index, item) in shapeList.enumerated() {
-                switch HeaderInteger(item) {
-                case .notAnInteger:
-                    throw fail(tensor: name, "\"shape\"[\(index)] is not an integer")
-                case .negative(let text):
-                    throw fail(tensor: name, "\"shape\"[\(index)] is negative (\(text))")
-                case .tooLarge(let text):
-                    throw fail(tensor: name, "\"shape\"[\(index)] is too large (\(text))")
-                case .value(let dim):
-                    shape.append(dim)
-                }
-            }
-            guard let offsets = entry["data_offsets"]?.array, offsets.count == 2,
-                  case let first = HeaderInteger(offsets[0]), case let second = HeaderInteger(offsets[1]),
-                  first.isInteger, second.isInteger
-            else {
-                throw fail(tensor: name, "\"data_offsets\" is missing or not a list of two integers")
-            }
-            let shownOffsets = "[\(offsets[0]), \(offsets[1])]"
-            guard case .value(let begin) = first, case .value(let end) = second else {
-                // A negative offset, or one beyond Int, which no file can reach.
-                if case .negative = first { throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) are out of order") }
-                if case .negative = second { throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) are out of order") }
-                throw fail(tensor: name, "\"data_offsets\" \(shownOffsets) go past the end of the data "
-                    + "(\(dataLength) bytes): the file is truncated")
-            }
-            guard begin <= end else {
-                throw fail(tensor: name, "\"data_offsets\" [\(begin), \(end)] are out of order")
-            }
-            guard end <= dataLength else {
-                throw fail(tensor: name, "\"data_offsets\" [\(begin), \(end)] go past the end of the data "
-                    + "(\(dataLength) bytes): the file is truncated")
-            }
+            self.name = name
+            self.dtype = dtype
+            shape = try Entry.shape(entry["shape"], fail: fail)
+            (begin, end) = try Entry.offsets(entry["data_offsets"], dataLength: dataLength, fail: fail)
             var elements = 1
             for dim in shape {
                 let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
-                guard !overflow else { throw fail(tensor: name, "the shape \(shape) is too large") }
+                guard !overflow else { throw fail("the shape \(shape) is too large") }
                 elements = product
             }
             let (byteCount, overflow) = elements.multipliedReportingOverflow(by: elementSize)
             guard !overflow, byteCount == end - begin else {
-                throw fail(tensor: name, "\"data_offsets\" [\(begin), \(end)] span \(end - begin) bytes but "
+                throw fail("\"data_offsets\" [\(begin), \(end)] span \(end - begin) bytes but "
                     + "\(dtype) \(shape) needs \(overflow ? "more" : String(byteCount))")
             }
-            entries.append((name, dtype, shape, begin, end))
         }
 
-        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        for i in entries.indices.dropFirst() where entries[i].begin < entries[i - 1].end {
-            throw fail(tensor: entries[i].name, "data bytes \(entries[i].begin)..<\(entries[i].end) overlap tensor "
-                + "'\(entries[i - 1].name)' (\(entries[i - 1].begin)..<\(entries[i - 1].end))")
+        /// `shape`: non-negative integers, read exactly from their text.
+        static func shape(_ json: JSON?, fail: (String) -> DNNError) throws -> [Int] {
+            guard let list = json?.array else { throw fail("\"shape\" is missing or not a list of integers") }
+            return try list.enumerated().map { index, item in
+                switch HeaderInteger(item) {
+                case .notAnInteger: throw fail("\"shape\"[\(index)] is not an integer")
+                case .negative(let text): throw fail("\"shape\"[\(index)] is negative (\(text))")
+                case .tooLarge(let text): throw fail("\"shape\"[\(index)] is too large (\(text))")
+                case .value(let dim): return dim
+                }
+            }
         }
-        let tensors = entries.map { entry in
-            (name: entry.name,
-             tensor: Tensor(dtype: entry.dtype, shape: entry.shape,
-                            bytes: Array(bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])))
+
+        /// `data_offsets`: [begin, end] within the data.
+        static func offsets(_ json: JSON?, dataLength: Int, fail: (String) -> DNNError) throws -> (Int, Int) {
+            guard let offsets = json?.array, offsets.count == 2,
+                  case let first = HeaderInteger(offsets[0]), case let second = HeaderInteger(offsets[1]),
+                  first.isInteger, second.isInteger
+            else {
+                throw fail("\"data_offsets\" is missing or not a list of two integers")
+            }
+            let shown = "[\(offsets[0]), \(offsets[1])]"
+            let pastTheEnd = "go past the end of the data (\(dataLength) bytes): the file is truncated"
+            guard case .value(let begin) = first, case .value(let end) = second else {
+                // A negative offset, or one beyond Int, which no file can reach.
+                if case .negative = first { throw fail("\"data_offsets\" \(shown) are out of order") }
+                if case .negative = second { throw fail("\"data_offsets\" \(shown) are out of order") }
+                throw fail("\"data_offsets\" \(shown) \(pastTheEnd)")
+            }
+            guard begin <= end else { throw fail("\"data_offsets\" [\(begin), \(end)] are out of order") }
+            guard end <= dataLength else { throw fail("\"data_offsets\" [\(begin), \(end)] \(pastTheEnd)") }
+            return (begin, end)
         }
-        return SafeTensors(tensors: tensors, metadata: metadata)
     }
 
     // MARK: Writing

@@ -116,7 +116,7 @@ public final class Trainer {
                 break
             }
             stoppedEarly = try finishEpoch()
-            interruption = options.stopRequest()
+            interruption = agreedStop()
         }
         return TrainingSummary(runDirectory: runDirectory.path, epochsCompleted: progress.epoch, bestEpoch: progress.bestEpoch,
                                bestValidationAccuracy: data.validation == nil ? nil : progress.bestAccuracy,
@@ -186,6 +186,15 @@ public final class Trainer {
         let signal = options.stopRequest()
         guard let parallel else { return (lossSum, correct, rows.count, signal) }
         return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
+    }
+
+    /// A stop signal at an epoch's end: in a data-parallel run, the largest any rank
+    /// received, so that no rank goes on alone.
+    private func agreedStop() -> Int32? {
+        let signal = options.stopRequest()
+        guard let parallel else { return signal }
+        let agreed = Int32(parallel.communicator.maximized([Double(signal ?? 0)])[0])
+        return agreed == 0 ? nil : agreed
     }
 
     /// Rows per step on this process: the batch, or with `data.shard` this rank's share of it.

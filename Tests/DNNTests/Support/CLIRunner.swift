@@ -53,6 +53,29 @@ enum CLI {
     }
 }
 
+extension CLI {
+    /// Starts `dnn arguments...` (or another `executable`) and returns it, with its stderr
+    /// pipe and what it has printed there, once that contains `marker` (or it has ended).
+    static func start(_ arguments: [String], executable: String = CLI.executable, environment: [String: String] = [:],
+                      until marker: String) throws -> (process: Process, stderr: Pipe, printed: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var printed = Data()
+        while !String(decoding: printed, as: UTF8.self).contains(marker) && process.isRunning {
+            printed += err.fileHandleForReading.availableData
+        }
+        return (process, err, printed)
+    }
+}
+
 /// A mutable cell written by one thread and read after it finished.
 final class UncheckedBox<Value>: @unchecked Sendable {
     var value: Value?
