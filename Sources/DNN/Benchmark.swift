@@ -60,6 +60,7 @@ public enum Benchmark {
         var random = RandomGenerator(seed: 2)
         let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
         let model = optimizer.makeOptimizer(for: network.parameters)
+        network.skipInputGradient()  // the input is data, as in dnn train
         let step = TrainingStep(network: network, optimizer: model, reg: 0)
         let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
                                              random: &random)
