@@ -193,7 +193,8 @@ struct ConfigDecoder {
     // MARK: Solver
 
     static let solverKeys = ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg", "print_every",
-                             "checkpoint_every", "init_from", "early_stopping", "optimizer"]
+                             "checkpoint_every", "init_from", "monitor", "early_stopping", "lr_schedule", "warmup",
+                             "clip_grad_norm", "optimizer"]
 
     func solver(_ json: JSON, at path: String) throws -> (config: SolverConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ConfigDecoder.solverKeys, what: path)
@@ -207,17 +208,33 @@ struct ConfigDecoder {
         let checkpointEvery = try object.int("checkpoint_every", default: 0, minimum: 0)
         let initFrom = object.contains("init_from") ? try file(object, "init_from") : nil
         if initFrom == nil { object.record("init_from", .null) }
+        let monitor = try object.choice("monitor", default: Monitor.validationAccuracy.rawValue,
+                                        options: Monitor.allCases.map(\.rawValue), what: "monitor")
         let earlyStopping = try object.optional("early_stopping") { value, stoppingPath in
-            let stopping = try ConfigObject(value, at: stoppingPath, keys: ["patience"], what: stoppingPath,
+            let stopping = try ConfigObject(value, at: stoppingPath, keys: ["patience", "min_delta"], what: stoppingPath,
                                             expected: "{\"patience\": n}")
-            return (EarlyStopping(patience: try stopping.int("patience", minimum: 1)), stopping.resolvedJSON)
+            return (EarlyStopping(patience: try stopping.int("patience", minimum: 1),
+                                  minDelta: try stopping.double("min_delta", default: 0, .atLeast(0))),
+                    stopping.resolvedJSON)
+        }
+        let schedule = try object.optional("lr_schedule") { try lrSchedule($0, at: $1) }
+        if schedule != nil && lrDecay != 1 {
+            throw DNNError.config(object.path("lr_decay"), "solver.lr_decay and solver.lr_schedule are both given",
+                                  hint: "lr_decay: g is shorthand for lr_schedule {\"type\": \"exponential\", \"gamma\": g}; keep one")
+        }
+        let warmup = try object.optional("warmup") { try self.warmup($0, at: $1) }
+        let clip = try object.optional("clip_grad_norm") { value, clipPath -> (Double, JSON) in
+            let norm = try ConfigValue.double(value, at: clipPath, .greaterThan(0))
+            return (norm, .number(norm))
         }
         let (optimizer, optimizerJSON) = try self.optimizer(
             try object.required("optimizer", hint: "e.g. {\"type\": \"sgd\", \"lr\": 0.01}"), at: object.path("optimizer"))
         object.record("optimizer", optimizerJSON)
         return (SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
                              lrDecay: lrDecay, reg: reg, printEvery: printEvery, checkpointEvery: checkpointEvery,
-                             initFrom: initFrom, earlyStopping: earlyStopping, optimizer: optimizer),
+                             initFrom: initFrom, earlyStopping: earlyStopping,
+                             monitor: Monitor(rawValue: monitor) ?? .validationAccuracy, lrSchedule: schedule,
+                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer),
                 object.resolvedJSON)
     }
 

@@ -8,6 +8,14 @@ public struct Evaluation: Sendable {
     /// `confusion[label][predicted]` counts.
     public var confusion: [[Int]]
 
+    /// The number `solver.monitor` names.
+    public func value(of monitor: Monitor) -> Double {
+        switch monitor {
+        case .validationAccuracy: accuracy
+        case .validationLoss: loss
+        }
+    }
+
     /// Accuracy per true class (nil for a class without samples).
     public var perClassAccuracy: [Double?] {
         confusion.enumerated().map { label, row in

@@ -23,8 +23,8 @@ public struct TrainOptions: Sendable {
 /// `init` prepares and checks everything (`TrainingSetup`) and writes nothing; `run`
 /// then creates the run directory and loops: `trainEpoch` (Caffe's `Step`: shuffle,
 /// then `TrainingStep` per batch), `validate` (`TestAll`), and `snapshot` (`last` with
-/// the state for `--resume`, `best`). The learning rate is multiplied by `lr_decay`
-/// after every epoch. A SIGINT or SIGTERM stops the loop between two steps with a
+/// the state for `--resume`, `best`). After every epoch the `LearningRateSchedule`
+/// (warmup, then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or SIGTERM stops the loop between two steps with a
 /// mid-epoch snapshot. Same seed and thread count: the same numbers.
 public final class Trainer {
     public let config: Config
@@ -36,6 +36,7 @@ public final class Trainer {
     private let network: Sequential<Float>
     private let optimizer: any Optimizer<Float>
     private let step: TrainingStep<Float>
+    private let schedule: LearningRateSchedule
     private let context: Context
     private let batch: Batch
     private let runDirectory: RunDirectory
@@ -63,8 +64,10 @@ public final class Trainer {
         progress = setup.progress
         metricsRows = setup.metricsRows
         notes = setup.notes
+        schedule = setup.schedule
         network.skipInputGradient()
-        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg)
+        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
+                            clipGradNorm: config.solver.clipGradNorm)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
@@ -89,7 +92,8 @@ public final class Trainer {
             interruption = options.stopRequest()
         }
         return TrainingSummary(runDirectory: runDirectory.path, epochsCompleted: progress.epoch, bestEpoch: progress.bestEpoch,
-                               bestValidationAccuracy: data.validation == nil ? nil : progress.bestAccuracy,
+                               monitor: config.solver.monitor,
+                               bestValue: data.validation == nil ? nil : progress.bestValue,
                                stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(started),
                                lastMetrics: lastMetrics, interruptedBy: interruption,
                                iterationsIntoEpoch: progress.iteration)
@@ -116,7 +120,8 @@ public final class Trainer {
                 throw DNNError(.training, "the loss became \(result.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
                                hint: "lower solver.optimizer.lr or check the data's normalize setting; checkpoints of earlier epochs in \(runDirectory.path) are untouched")
             }
-            progress.record(loss: result.loss, correct: result.correct, rows: batch.input.batchSize)
+            progress.record(loss: result.loss, correct: result.correct, rows: batch.input.batchSize,
+                            gradientNorm: step.gradientNorm)
             report(epoch: epoch, iterations: iterations)
             guard progress.iteration < iterations else { break }
             if let signal = options.stopRequest() { return signal }
@@ -147,13 +152,17 @@ public final class Trainer {
         let metrics = EpochMetrics(
             epoch: epoch, trainLoss: progress.lossSum / seen, trainAccuracy: Double(progress.correct) / seen,
             validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-            learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart),
+            learningRate: optimizer.learningRate, gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
+            seconds: Date().timeIntervalSince(epochStart),
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9))
         lastMetrics = metrics
         metricsRows.append(metrics.json)
         try runDirectory.writeMetrics(metricsRows)
-        let improved = progress.recordValidation(validation?.accuracy, epoch: epoch)
-        optimizer.learningRate *= config.solver.lrDecay
+        let monitored = validation?.value(of: config.solver.monitor)
+        let improved = progress.recordMonitor(monitored, epoch: epoch, monitor: config.solver.monitor,
+                                              minDelta: config.solver.earlyStopping?.minDelta ?? 0)
+        optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: monitored,
+                                                   plateau: &progress.plateau)
         progress.learningRate = optimizer.learningRate
         progress.epoch = epoch
         progress.iteration = 0
@@ -161,7 +170,7 @@ public final class Trainer {
         observer?.epochEnded(metrics, totalEpochs: config.solver.epochs)
         guard let patience = config.solver.earlyStopping?.patience, validation != nil,
               progress.epochsWithoutImprovement >= patience, epoch < config.solver.epochs else { return false }
-        observer?.note("early stopping: no better validation accuracy for \(patience) epochs")
+        observer?.note("early stopping: no better \(config.solver.monitor.rawValue) for \(patience) epochs")
         return true
     }
 

@@ -12,6 +12,8 @@ struct TrainingSetup {
     var network: Sequential<Float>
     var optimizer: any Optimizer<Float>
     var progress: TrainingProgress
+    /// The learning rate of every epoch.
+    var schedule: LearningRateSchedule
     /// `metrics.jsonl` rows of the epochs a resumed run already completed.
     var metricsRows: [JSON]
     /// Notes for the user (data warnings, where a resumed run continues).
@@ -35,10 +37,23 @@ struct TrainingSetup {
         if let initFrom = config.solver.initFrom {
             try Checkpoint.load(try SafeTensors.read(path: initFrom), into: network, strict: false, path: initFrom)
         }
+        schedule = try Self.schedule(config, hasValidation: data.validation != nil)
         optimizer = config.solver.optimizer.makeOptimizer(for: network.parameters)
-        progress = TrainingProgress(learningRate: config.solver.optimizer.learningRate, random: random)
+        optimizer.learningRate = schedule.firstRate
+        progress = TrainingProgress(learningRate: schedule.firstRate, random: random)
+        progress.plateau = schedule.initialPlateau
         metricsRows = []
         if let resume = options.resume { try restore(from: resume) }
+    }
+
+    /// The run's schedule; `plateau` needs a validation set to follow.
+    private static func schedule(_ config: Config, hasValidation: Bool) throws -> LearningRateSchedule {
+        let schedule = LearningRateSchedule(solver: config.solver)
+        if schedule.needsMonitor && !hasValidation {
+            throw DNNError.config("solver.lr_schedule", "plateau follows solver.monitor (\(config.solver.monitor.rawValue)), which needs validation data",
+                                  hint: "add data.validation, e.g. {\"split\": 0.1}, or choose another schedule type")
+        }
+        return schedule
     }
 
     /// The number of classes the network's last layer scores, and that layer's config path.
