@@ -109,4 +109,45 @@ import Testing
         let got = values.withUnsafeBufferPointer { Float.sumOfSquares($0.baseAddress!, count: count) }
         #expect(abs(got - expected) <= 1e-12 * expected)
     }
+
+    @Test func classWeightsAndLabelSmoothingReachTheCheckpointAndEval() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let path = try CLITrainTests.writeConfig(directory, solver: """
+            {"epochs": 3, "batch_size": 16, "print_every": 0, "monitor": "val_loss", "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let run = directory + "/run"
+        let trained = try CLI.run(["train", path, "--out", run, "--set", "loss.weight=\"balanced\"",
+                                   "--set", "loss.label_smoothing=0.1"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // The stratified split keeps 40 training rows of each class: N / (C · count) = 1.
+        let resolved = try JSON.parse(try String(contentsOfFile: run + "/config.json", encoding: .utf8), file: "config.json")
+        #expect(resolved["loss"]?["weight"] == [1.0, 1.0, 1.0])
+        #expect(resolved["loss"]?["label_smoothing"] == 0.1)
+        let best = try CLITrainTests.metrics(run).min { ($0["val_loss"]?.double ?? 9) < ($1["val_loss"]?.double ?? 9) }
+        let eval = try JSON.parse(try CLI.run(["eval", run + "/best.safetensors", "--json"]).stdout, file: "eval")
+        #expect(abs((eval["loss"]?.double ?? 0) - (best?["val_loss"]?.double ?? 1)) < 1e-6)
+
+        let weighted = try CLI.run(["train", path, "--out", directory + "/weighted", "--set", "loss.weight=[1, 3, 0.5]"])
+        #expect(weighted.status == 0, "\(weighted.stderr)")
+        let plain = try CLI.run(["train", path, "--out", directory + "/plain"])
+        #expect(plain.status == 0)
+        let weightedLoss = try CLITrainTests.metrics(directory + "/weighted").first?["train_loss"]?.double
+        let plainLoss = try CLITrainTests.metrics(directory + "/plain").first?["train_loss"]?.double
+        #expect(weightedLoss != nil && weightedLoss != plainLoss, "class weights change the loss")
+
+        let wrong = try CLI.run(["train", path, "--out", directory + "/wrong", "--set", "loss.weight=[1, 2]"])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("loss.weight: has 2 weights, but the network scores 3 classes"), "\(wrong.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/wrong/config.json"))
+    }
+
+    @Test func lossOptionsAreCheckedAtTheirPaths() {
+        let F = ConfigFixtures.self
+        let smoothing = F.error(F.config(extra: #", "loss": {"type": "cross_entropy", "label_smoothing": 1.5}"#))
+        #expect(smoothing?.description == "loss.label_smoothing: must be in [0, 1], got 1.5")
+        let word = F.error(F.config(extra: #", "loss": {"type": "cross_entropy", "weight": "balance"}"#))
+        #expect(word?.location == "loss.weight" && word?.hint == "did you mean 'balanced'?")
+        let negative = F.error(F.config(extra: #", "loss": {"type": "cross_entropy", "weight": [1, -1]}"#))
+        #expect(negative?.location == "loss.weight[1]")
+    }
 }

@@ -44,7 +44,7 @@ struct ConfigDecoder {
         let model = try self.model(try root.required("model"), at: "model")
         root.record("model", model.json)
         let loss = try root.optional("loss") { try ConfigDecoder.loss($0, at: $1) }
-        if loss == nil { root.record("loss", ["type": .string(LossConfig.crossEntropy.typeName)]) }
+        if loss == nil { root.record("loss", try ConfigDecoder.loss(["type": "cross_entropy"], at: "loss").1) }
         let solver = try self.solver(try root.required("solver"), at: "solver")
         root.record("solver", solver.json)
         return Config(name: name, seed: seed, data: data.config, model: model.config, loss: loss ?? .crossEntropy,
@@ -185,9 +185,30 @@ struct ConfigDecoder {
     // MARK: Loss
 
     static func loss(_ json: JSON, at path: String) throws -> (LossConfig, JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["type"], what: path)
-        let type = try object.choice("type", options: LossConfig.allCases.map(\.rawValue), what: "loss type")
-        return (LossConfig(rawValue: type) ?? .crossEntropy, object.resolvedJSON)
+        let object = try ConfigObject(json, at: path, keys: ["type", "label_smoothing", "weight"], what: path)
+        let type = try object.choice("type", default: LossConfig.Kind.crossEntropy.rawValue,
+                                     options: LossConfig.Kind.allCases.map(\.rawValue), what: "loss type")
+        let smoothing = try object.double("label_smoothing", default: 0, .closed(0, 1))
+        let weights = try object.optional("weight") { try classWeights($0, at: $1) }
+        return (LossConfig(kind: LossConfig.Kind(rawValue: type) ?? .crossEntropy, labelSmoothing: smoothing,
+                           classWeights: weights),
+                object.resolvedJSON)
+    }
+
+    /// `loss.weight`: a list of non-negative per-class weights, or `"balanced"`.
+    static func classWeights(_ value: JSON, at path: String) throws -> (ClassWeights, JSON) {
+        if case .string(let text) = value {
+            guard text == "balanced" else {
+                throw DNNError.config(path, "expected a list of per-class weights or \"balanced\", got \(value.quotedForMessage)",
+                                      hint: didYouMeanHint(text, in: ["balanced"]))
+            }
+            return (.balanced, "balanced")
+        }
+        guard case .array(let values) = value, !values.isEmpty else {
+            throw DNNError.config(path, "expected a list of per-class weights or \"balanced\", got \(value.quotedForMessage)")
+        }
+        let weights = try values.enumerated().map { try ConfigValue.double($1, at: "\(path)[\($0)]", .atLeast(0)) }
+        return (.list(weights), .array(weights.map { .number($0) }))
     }
 
     // MARK: Solver

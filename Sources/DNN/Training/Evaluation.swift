@@ -1,6 +1,7 @@
 /// Loss, accuracy and confusion matrix of a network on a dataset, in evaluation mode.
 public struct Evaluation: Sendable {
-    /// Mean cross-entropy over all samples.
+    /// The loss over all samples: PyTorch's value of the config's loss on the whole set
+    /// (with class weights, the weighted sum divided by the sum of the targets' weights).
     public var loss: Double
     /// Fraction of samples whose top class is the label.
     public var accuracy: Double
@@ -26,20 +27,22 @@ public struct Evaluation: Sendable {
 
     /// Runs `network` over `dataset` in batches of `batchSize` in evaluation mode.
     public static func run(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int = 256,
-                           context: Context) -> Evaluation {
+                           loss config: LossConfig = .crossEntropy, context: Context) -> Evaluation {
         let savedMode = context.mode
         context.mode = .evaluation
         defer { context.mode = savedMode }
-        let loss = SoftmaxCrossEntropy<Float>()
+        let loss = SoftmaxCrossEntropy<Float>(config)
         let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, dataset.count))
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
-        var lossSum = 0.0
+        var lossSum = 0.0, weightSum = 0.0
         var start = 0
         while start < dataset.count {
             let count = Swift.min(batchSize, dataset.count - start, batch.capacity)
             batch.fill(from: dataset, indices: start..<(start + count))
             let logits = network.forward(batch.input, context)
-            lossSum += loss.forward(logits, labels: batch.labels, computeGradient: false).loss * Double(count)
+            let result = loss.forward(logits, labels: batch.labels, computeGradient: false)
+            lossSum += result.loss * result.weightSum
+            weightSum += result.weightSum
             for row in 0..<count {
                 let scores = logits.data + row * classCount
                 var best = 0
@@ -50,7 +53,7 @@ public struct Evaluation: Sendable {
         }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
         let n = Swift.max(dataset.count, 1)
-        return Evaluation(loss: lossSum / Double(n), accuracy: Double(correct) / Double(n), samples: dataset.count,
+        return Evaluation(loss: lossSum / Swift.max(weightSum, .leastNonzeroMagnitude), accuracy: Double(correct) / Double(n), samples: dataset.count,
                           confusion: confusion)
     }
 }

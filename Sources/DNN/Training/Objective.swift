@@ -1,4 +1,5 @@
-/// What training minimises: softmax cross-entropy of the network's logits plus
+/// What training minimises: the config's loss (softmax cross-entropy with its label
+/// smoothing and class weights) of the network's logits plus
 /// `0.5 · reg · Σ W²` over the regularised weights (linear and conv weights).
 ///
 /// The trainer and the gradient checker both go through `evaluate`, so the objective
@@ -8,11 +9,12 @@ public final class Objective<T: Scalar> {
     /// The L2 strength `solver.reg`.
     public let reg: Double
     private let regularized: [Parameter<T>]
-    private let loss = SoftmaxCrossEntropy<T>()
+    private let loss: SoftmaxCrossEntropy<T>
 
-    public init(network: Sequential<T>, reg: Double) {
+    public init(network: Sequential<T>, reg: Double, loss: LossConfig = .crossEntropy) {
         self.network = network
         self.reg = reg
+        self.loss = SoftmaxCrossEntropy(loss)
         regularized = network.parameters.map(\.parameter).filter(\.isRegularized)
     }
 

@@ -67,7 +67,7 @@ public final class Trainer {
         schedule = setup.schedule
         network.skipInputGradient()
         step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
-                            clipGradNorm: config.solver.clipGradNorm)
+                            clipGradNorm: config.solver.clipGradNorm, loss: self.config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
@@ -177,7 +177,8 @@ public final class Trainer {
     /// The validation set in evaluation mode, nil without one.
     private func validate() -> Evaluation? {
         data.validation.map {
-            Evaluation.run(network, on: $0, classCount: classCount, batchSize: config.solver.batchSize, context: context)
+            Evaluation.run(network, on: $0, classCount: classCount, batchSize: config.solver.batchSize, loss: config.loss,
+                           context: context)
         }
     }
 

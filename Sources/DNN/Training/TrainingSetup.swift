@@ -30,7 +30,8 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
-        self.config = config.withInputShape(data.inputShape)
+        self.config = try config.withInputShape(data.inputShape)
+            .resolvingClassWeights(labels: data.train.labels, classCount: classCount, classNames: data.classes.names)
         self.classCount = classCount
         self.network = network
         try Self.checkBatchNormBatches(config, trainCount: data.train.count)

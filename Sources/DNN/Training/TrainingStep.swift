@@ -12,8 +12,9 @@ public final class TrainingStep<T: Scalar> {
     /// The global L2 norm of the last applied step's gradient, before clipping.
     public private(set) var gradientNorm = 0.0
 
-    public init(network: Sequential<T>, optimizer: any Optimizer<T>, reg: Double, clipGradNorm: Double? = nil) {
-        objective = Objective(network: network, reg: reg)
+    public init(network: Sequential<T>, optimizer: any Optimizer<T>, reg: Double, clipGradNorm: Double? = nil,
+                loss: LossConfig = .crossEntropy) {
+        objective = Objective(network: network, reg: reg, loss: loss)
         self.optimizer = optimizer
         clipping = GradientClipping(parameters: network.parameters.map(\.parameter), maxNorm: clipGradNorm)
     }
