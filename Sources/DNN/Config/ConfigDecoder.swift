@@ -71,7 +71,8 @@ struct ConfigDecoder {
         "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN} or {\"format\": \"idx\", \"images\": P, \"labels\": P}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize"], what: path)
+        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize", "augment"],
+                                      what: path)
         let train = try source(try object.required("train", hint: ConfigDecoder.sourceHint), at: object.path("train"))
         object.record("train", train.json)
         let validation = try object.optional("validation") { try self.validation($0, at: $1) }
@@ -79,7 +80,21 @@ struct ConfigDecoder {
         let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
                                           what: "normalization")
         return (DataConfig(train: train.source, validation: validation, test: test,
-                           normalize: NormalizeKind(rawValue: normalize) ?? .none), object.resolvedJSON)
+                           normalize: NormalizeKind(rawValue: normalize) ?? .none,
+                           augment: try object.optional("augment") { try ConfigDecoder.augment($0, at: $1) }),
+                object.resolvedJSON)
+    }
+
+    /// `data.augment`: `{"random_crop": {"padding": p}, "horizontal_flip": true}`.
+    static func augment(_ json: JSON, at path: String) throws -> (AugmentConfig, JSON) {
+        let object = try ConfigObject(json, at: path, keys: ["random_crop", "horizontal_flip"], what: path,
+                                      expected: "{\"random_crop\": {\"padding\": p}, \"horizontal_flip\": true}")
+        let padding = try object.optional("random_crop") { value, cropPath -> (Int, JSON) in
+            let crop = try ConfigObject(value, at: cropPath, keys: ["padding"], what: cropPath, expected: "{\"padding\": p}")
+            return (try crop.int("padding", minimum: 1), crop.resolvedJSON)
+        }
+        let flip = try object.bool("horizontal_flip", default: false)
+        return (AugmentConfig(padding: padding ?? 0, horizontalFlip: flip), object.resolvedJSON)
     }
 
     /// A csv or idx source; `orSplit` lets a misspelled `split` key of a validation

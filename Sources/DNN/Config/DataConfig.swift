@@ -9,10 +9,13 @@ public struct DataConfig: Equatable, Sendable {
     public var test: DataSource?
     /// How features are scaled ("none").
     public var normalize: NormalizeKind
+    /// Random crops and flips of training images; nil for none.
+    public var augment: AugmentConfig?
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
-                normalize: NormalizeKind = .none) {
+                normalize: NormalizeKind = .none, augment: AugmentConfig? = nil) {
+        self.augment = augment
         self.train = train
         self.validation = validation
         self.test = test

@@ -39,6 +39,8 @@ public final class Trainer {
     private let schedule: LearningRateSchedule
     private let context: Context
     private let batch: Batch
+    /// `data.augment`, applied to training batches only.
+    private let augmentation: Augmentation?
     private let runDirectory: RunDirectory
     private let notes: [String]
     private var progress: TrainingProgress
@@ -71,6 +73,7 @@ public final class Trainer {
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
+        augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
     }
 
     /// Trains up to `solver.epochs`, early stopping, or a signal; see the type's summary.
@@ -115,6 +118,7 @@ public final class Trainer {
         while progress.iteration < iterations {
             let start = progress.iteration * size
             batch.fill(from: data.train, indices: order[start..<Swift.min(start + size, count)])
+            augmentation?.apply(to: batch.input, random: &context.random)
             let result = step.run(batch.input, labels: batch.labels, context: context)
             guard result.loss.isFinite else {
                 throw DNNError(.training, "the loss became \(result.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",

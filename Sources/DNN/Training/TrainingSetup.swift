@@ -35,6 +35,10 @@ struct TrainingSetup {
         self.classCount = classCount
         self.network = network
         try Self.checkBatchNormBatches(config, trainCount: data.train.count)
+        if config.data.augment != nil && data.inputShape.count != 3 {
+            throw DNNError.config("data.augment", "needs image inputs [channels, height, width], but a sample is \(data.inputShape)",
+                                  hint: "remove data.augment, or give model.input_shape, e.g. [1, 28, 28]")
+        }
         if let initFrom = config.solver.initFrom {
             try Checkpoint.load(try SafeTensors.read(path: initFrom), into: network, strict: false, path: initFrom)
         }
