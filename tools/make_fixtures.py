@@ -3,7 +3,8 @@
 
     python3 tools/make_fixtures.py [--out Tests/DNNTests/Fixtures]
 
-Writes layers.json, losses.json, optimizers.json and training.json. Everything is
+Writes layers.json, losses.json, regression_losses.json, optimizers.json, training.json
+and example_models.json. Everything is
 float64, every case seeds torch.manual_seed itself, and numbers are written at full
 double precision (json.dump of Python floats round-trips exactly), so the output is
 byte-identical from run to run on the same torch version. CI never runs this: the
@@ -247,6 +248,32 @@ def loss_cases():
     return c
 
 
+def regression_loss_case(name, spec, prediction, target):
+    """nn.MSELoss / nn.L1Loss / nn.HuberLoss(delta), mean over all elements."""
+    prediction = prediction.clone().requires_grad_(True)
+    kind = spec["type"]
+    module = {"mse": nn.MSELoss(), "l1": nn.L1Loss()}.get(kind) or nn.HuberLoss(delta=spec.get("delta", 1.0))
+    loss = module(prediction, target)
+    loss.backward()
+    return {"name": name, "loss_spec": spec, "prediction": tensor_json(prediction), "target": tensor_json(target),
+            "loss": loss.item(), "grad_prediction": tensor_json(prediction.grad)}
+
+
+def regression_loss_cases():
+    c = []
+    for i, spec in enumerate([{"type": "mse"}, {"type": "l1"}, {"type": "huber", "delta": 1.0},
+                              {"type": "huber", "delta": 0.3}]):
+        torch.manual_seed(420 + i)
+        prediction = randn(6, 2) * 1.5
+        target = randn(6, 2)
+        target[0, 0] = prediction[0, 0]  # d = 0: sign(0) = 0 for l1
+        name = spec["type"] + ("" if "delta" not in spec else "_delta_" + str(spec["delta"]).replace(".", "_"))
+        c.append(regression_loss_case(name, spec, prediction.detach(), target))
+    torch.manual_seed(425)
+    c.append(regression_loss_case("mse_one_column", {"type": "mse"}, randn(5, 1) * 3.0, randn(5, 1)))
+    return c
+
+
 # ---------------------------------------------------------------------------
 # optimizers.json
 
@@ -478,6 +505,7 @@ def main():
     write(os.path.join(args.out, "layers.json"), {**header(), "cases": layer_cases()})
     write(os.path.join(args.out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(args.out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
+    write(os.path.join(args.out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})
     write(os.path.join(args.out, "training.json"), {**header(), "cases": training_cases()})
     write(os.path.join(args.out, "example_models.json"), {**header(), "cases": example_config_cases()})
 

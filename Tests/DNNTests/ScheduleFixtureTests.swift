@@ -44,6 +44,16 @@ import Testing
         #expect(error?.description.contains("solver.lr_decay and solver.lr_schedule") == true)
     }
 
+    @Test func cosineTMaxDefaultsToTheEpochsAfterWarmup() throws {
+        let F = ConfigFixtures.self
+        let (config, _) = try F.decode(F.config(solver: #"{"epochs": 10, "warmup": {"epochs": 3}, "lr_schedule": {"type": "cosine"}, "optimizer": {"type": "sgd"}}"#))
+        #expect(config.solver.lrSchedule == .cosine(tMax: 7, etaMin: 0))
+        #expect(config.resolvedJSON["solver"]?["lr_schedule"] == ["type": "cosine", "t_max": 7, "eta_min": 0.0])
+        #expect(config.solver.warmup == WarmupConfig(epochs: 3, startFactor: 1.0 / 3.0))
+        let (plain, _) = try F.decode(F.config(solver: #"{"epochs": 4, "lr_schedule": {"type": "cosine"}, "optimizer": {"type": "sgd"}}"#))
+        #expect(plain.solver.lrSchedule == .cosine(tMax: 4, etaMin: 0))
+    }
+
     @Test("schedule keys are checked per type, with did-you-mean")
     func scheduleErrors() {
         let F = ConfigFixtures.self

@@ -253,7 +253,11 @@ struct ConfigDecoder {
                                   minDelta: try stopping.double("min_delta", default: 0, .atLeast(0))),
                     stopping.resolvedJSON)
         }
-        let schedule = try object.optional("lr_schedule") { try lrSchedule($0, at: $1) }
+        // cosine's t_max defaults to the epochs after warmup (warmup itself is checked below).
+        let warmupEpochs = object["warmup"]?["epochs"]?.int ?? 0
+        let schedule = try object.optional("lr_schedule") {
+            try lrSchedule($0, at: $1, defaultTMax: Swift.max(1, epochs - warmupEpochs))
+        }
         if schedule != nil && lrDecay != 1 {
             throw DNNError.config(object.path("lr_decay"), "solver.lr_decay and solver.lr_schedule are both given",
                                   hint: "lr_decay: g is shorthand for lr_schedule {\"type\": \"exponential\", \"gamma\": g}; keep one")

@@ -56,7 +56,9 @@ public enum Monitor: String, Equatable, Sendable, CaseIterable {
 
 extension ConfigDecoder {
     /// `solver.lr_schedule`: an object with a `type` and that type's keys.
-    func lrSchedule(_ json: JSON, at path: String) throws -> (LRScheduleConfig, JSON) {
+    /// - Parameter defaultTMax: cosine's `t_max` when absent (the epochs after warmup);
+    ///   nil makes it required.
+    func lrSchedule(_ json: JSON, at path: String, defaultTMax: Int? = nil) throws -> (LRScheduleConfig, JSON) {
         let type = try ConfigObject(json, at: path, keys: LRScheduleConfig.allKeys,
                                     what: path, expected: "a schedule object with a \"type\" key")
             .choice("type", options: LRScheduleConfig.typeNames, what: "schedule type")
@@ -74,7 +76,7 @@ extension ConfigDecoder {
             guard object.contains("gamma") else { throw DNNError.config(path, "missing required key \"gamma\"") }
             schedule = .exponential(gamma: try object.double("gamma", default: 1, .greaterThan(0)))
         case "cosine":
-            schedule = .cosine(tMax: try object.int("t_max", minimum: 1),
+            schedule = .cosine(tMax: try object.int("t_max", default: defaultTMax, minimum: 1),
                                etaMin: try object.double("eta_min", default: 0, .atLeast(0)))
         default:  // plateau
             schedule = .plateau(factor: try object.double("factor", default: 0.1, .open(0, 1)),

@@ -9,6 +9,11 @@ public protocol LossKernels: KernelScalar {
                                     classWeights: UnsafePointer<Self>?, smoothing: Self,
                                     gradientScale: Self, dLogits: UnsafeMutablePointer<Self>?)
         -> (lossSum: Double, correct: Int)
+    /// Σ of the elementwise regression losses of `kind` over `count` values (in Double);
+    /// writes `dPrediction = loss'(prediction - target) · gradientScale` (`RegressionLoss`).
+    static func regressionLoss(_ kind: RegressionLossKind, _ prediction: UnsafePointer<Self>,
+                               _ target: UnsafePointer<Self>, count: Int, gradientScale: Self,
+                               dPrediction: UnsafeMutablePointer<Self>?) -> Double
 }
 
 extension LossKernels {
