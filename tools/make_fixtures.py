@@ -3,7 +3,8 @@
 
     python3 tools/make_fixtures.py [--out Tests/DNNTests/Fixtures]
 
-Writes layers.json, losses.json, optimizers.json and training.json. Everything is
+Writes layers.json, losses.json, regression_losses.json, optimizers.json, training.json
+and example_models.json. Everything is
 float64, every case seeds torch.manual_seed itself, and numbers are written at full
 double precision (json.dump of Python floats round-trips exactly), so the output is
 byte-identical from run to run on the same torch version. CI never runs this: the
@@ -197,18 +198,26 @@ def layer_cases():
 # losses.json
 
 
-def loss_case(name, logits, labels):
+def loss_case(name, logits, labels, weight=None, label_smoothing=0.0):
+    """F.cross_entropy with the options of dnn's `loss` object (`weight`: per-class
+    weights, the mean divides by the sum of the targets' weights)."""
     logits = logits.clone().requires_grad_(True)
     labels_t = torch.tensor(labels, dtype=torch.long)
-    loss = F.cross_entropy(logits, labels_t)  # mean over the batch
+    weight_t = None if weight is None else torch.tensor(weight, dtype=DTYPE)
+    loss = F.cross_entropy(logits, labels_t, weight=weight_t, label_smoothing=label_smoothing)
     loss.backward()
-    return {
+    case = {
         "name": name,
         "logits": tensor_json(logits),
         "labels": list(labels),
         "loss": loss.item(),
         "grad_logits": tensor_json(logits.grad),
     }
+    if weight is not None:
+        case["weight"] = list(weight)
+    if label_smoothing:
+        case["label_smoothing"] = label_smoothing
+    return case
 
 
 def loss_cases():
@@ -226,6 +235,42 @@ def loss_cases():
     torch.manual_seed(405)
     c.append(loss_case("ce_large_logits_random", randn(3, 4) * 1000.0, [0, 1, 3]))
     c.append(loss_case("ce_uniform", torch.zeros(2, 5, dtype=DTYPE), [0, 4]))
+    torch.manual_seed(406)
+    c.append(loss_case("ce_label_smoothing", randn(6, 4) * 2.0, [0, 1, 2, 3, 1, 1], label_smoothing=0.1))
+    torch.manual_seed(407)
+    c.append(loss_case("ce_weight", randn(6, 4) * 2.0, [0, 1, 2, 3, 1, 1], weight=[0.5, 2.0, 1.0, 3.0]))
+    torch.manual_seed(408)
+    c.append(loss_case("ce_weight_label_smoothing", randn(7, 5) * 2.0, [4, 0, 2, 2, 1, 3, 0],
+                       weight=[1.5, 0.25, 1.0, 2.0, 0.75], label_smoothing=0.2))
+    torch.manual_seed(409)
+    c.append(loss_case("ce_weight_label_smoothing_large", randn(3, 4) * 1000.0, [0, 1, 3],
+                       weight=[1.0, 2.0, 3.0, 4.0], label_smoothing=0.05))
+    return c
+
+
+def regression_loss_case(name, spec, prediction, target):
+    """nn.MSELoss / nn.L1Loss / nn.HuberLoss(delta), mean over all elements."""
+    prediction = prediction.clone().requires_grad_(True)
+    kind = spec["type"]
+    module = {"mse": nn.MSELoss(), "l1": nn.L1Loss()}.get(kind) or nn.HuberLoss(delta=spec.get("delta", 1.0))
+    loss = module(prediction, target)
+    loss.backward()
+    return {"name": name, "loss_spec": spec, "prediction": tensor_json(prediction), "target": tensor_json(target),
+            "loss": loss.item(), "grad_prediction": tensor_json(prediction.grad)}
+
+
+def regression_loss_cases():
+    c = []
+    for i, spec in enumerate([{"type": "mse"}, {"type": "l1"}, {"type": "huber", "delta": 1.0},
+                              {"type": "huber", "delta": 0.3}]):
+        torch.manual_seed(420 + i)
+        prediction = randn(6, 2) * 1.5
+        target = randn(6, 2)
+        target[0, 0] = prediction[0, 0]  # d = 0: sign(0) = 0 for l1
+        name = spec["type"] + ("" if "delta" not in spec else "_delta_" + str(spec["delta"]).replace(".", "_"))
+        c.append(regression_loss_case(name, spec, prediction.detach(), target))
+    torch.manual_seed(425)
+    c.append(regression_loss_case("mse_one_column", {"type": "mse"}, randn(5, 1) * 3.0, randn(5, 1)))
     return c
 
 
@@ -308,7 +353,29 @@ def optimizer_cases():
 # training.json
 
 
-def training_case(name, layers, input_shape, n, num_classes, batch_size, epochs, optimizer, reg, seed):
+def torch_schedule(opt, solver):
+    """The LinearLR/SequentialLR and scheduler a dnn solver's `warmup` and `lr_schedule`
+    describe (see tools/make_schedule_fixtures.py); None for a constant rate."""
+    spec, warmup = solver.get("lr_schedule"), solver.get("warmup")
+    main = None
+    if spec and spec["type"] == "cosine":
+        main = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=spec["t_max"], eta_min=spec.get("eta_min", 0.0))
+    elif spec and spec["type"] == "step":
+        main = torch.optim.lr_scheduler.StepLR(opt, step_size=spec["step_size"], gamma=spec.get("gamma", 0.1))
+    if not warmup:
+        return main
+    linear = torch.optim.lr_scheduler.LinearLR(opt, start_factor=warmup["start_factor"], total_iters=warmup["epochs"])
+    return torch.optim.lr_scheduler.SequentialLR(opt, [linear, main], milestones=[warmup["epochs"]])
+
+
+def training_case(name, layers, input_shape, n, num_classes, batch_size, epochs, optimizer, reg, seed, recipe=None):
+    """`recipe`: optional solver keys (lr_schedule, warmup, clip_grad_norm) and `loss`
+    options (label_smoothing, weight), applied as a PyTorch training script would."""
+    recipe = recipe or {}
+    loss_options = recipe.get("loss", {})
+    weight = loss_options.get("weight")
+    weight_t = None if weight is None else torch.tensor(weight, dtype=DTYPE)
+    smoothing = loss_options.get("label_smoothing", 0.0)
     torch.manual_seed(seed)
     model = build_torch_model(layers, input_shape)
     randomize_(model)
@@ -317,30 +384,41 @@ def training_case(name, layers, input_shape, n, num_classes, batch_size, epochs,
     initial = state_json(model)
     opt = torch_optimizer(optimizer, list(model.parameters()))
     weights = reg_weights(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = torch_schedule(opt, recipe)
     model.train()
     losses = []
+    clipped = 0
     for _ in range(epochs):
         for start in range(0, n, batch_size):  # shuffle off, drop_last off
             xb = features[start:start + batch_size]
             yb = labels[start:start + batch_size]
             opt.zero_grad()
-            ce = F.cross_entropy(model(xb), yb)
+            ce = F.cross_entropy(model(xb), yb, weight=weight_t, label_smoothing=smoothing)
             loss = ce
             if reg:
                 loss = ce + 0.5 * reg * sum((w * w).sum() for w in weights)
             loss.backward()
+            if "clip_grad_norm" in recipe:
+                norm = torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["clip_grad_norm"])
+                clipped += int(norm > recipe["clip_grad_norm"])
             opt.step()
             losses.append(ce.item())
+        if scheduler is not None:
+            scheduler.step()
     model.eval()
     with torch.no_grad():
         logits = model(features)
-        eval_loss = F.cross_entropy(logits, labels).item()
+        eval_loss = F.cross_entropy(logits, labels, weight=weight_t, label_smoothing=smoothing).item()
         eval_acc = (logits.argmax(1) == labels).double().mean().item()
     return {
         "name": name,
         "layers": layers,
         "input_shape": list(input_shape),
-        "solver": {"batch_size": batch_size, "epochs": epochs, "shuffle": False, "optimizer": optimizer, "reg": reg},
+        "solver": {"batch_size": batch_size, "epochs": epochs, "shuffle": False, "optimizer": optimizer, "reg": reg,
+                   **{k: v for k, v in recipe.items() if k != "loss"}},
+        **({"loss": loss_options, "clipped_steps": clipped} if recipe else {}),
         "features": tensor_json(features),
         "labels": labels.tolist(),
         "initial_state": initial,
@@ -361,6 +439,12 @@ def training_cases():
         training_case("mlp_sgd_momentum_reg", mlp, [5], 24, 3, 8, 2, {"type": "sgd", "lr": 0.1, "momentum": 0.9},
                       0.01, 601),
         training_case("cnn_adam", cnn, [1, 4, 4], 12, 2, 4, 2, {"type": "adam", "lr": 0.01}, 0.0, 602),
+        # Issue #12's recipe: warmup then cosine, clipping (most steps clip), label smoothing
+        # and class weights, with reg (so the clipped norm includes the reg gradient).
+        training_case("mlp_recipe", mlp, [5], 24, 3, 8, 5, {"type": "sgd", "lr": 0.2, "momentum": 0.9}, 0.01, 603,
+                      recipe={"warmup": {"epochs": 2, "start_factor": 0.25},
+                              "lr_schedule": {"type": "cosine", "t_max": 3}, "clip_grad_norm": 0.5,
+                              "loss": {"label_smoothing": 0.1, "weight": [0.5, 2.0, 1.25]}}),
     ]
 
 
@@ -421,6 +505,7 @@ def main():
     write(os.path.join(args.out, "layers.json"), {**header(), "cases": layer_cases()})
     write(os.path.join(args.out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(args.out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
+    write(os.path.join(args.out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})
     write(os.path.join(args.out, "training.json"), {**header(), "cases": training_cases()})
     write(os.path.join(args.out, "example_models.json"), {**header(), "cases": example_config_cases()})
 

@@ -54,6 +54,20 @@ public enum Benchmark {
         return c.flops / time / 1e9
     }
 
+    /// Samples per second of `data.augment` (random crop after padding 2, and flips) on
+    /// batches of random images of `inputShape`: compared with `training`'s rate, the
+    /// share of a training step that augmentation costs.
+    public static func augmentation(inputShape: [Int], batchSize: Int, seconds: Double) -> Double {
+        var random = RandomGenerator(seed: 3)
+        let batch = Tensor<Float>(shape: [batchSize] + inputShape,
+                                  values: (0..<(batchSize * inputShape.reduce(1, *))).map { _ in Float(random.uniform()) })
+        guard let augmentation = Augmentation(AugmentConfig(padding: 2, horizontalFlip: true), sampleShape: inputShape) else {
+            return 0
+        }
+        let time = fastest(seconds: seconds) { augmentation.apply(to: batch, random: &random) }
+        return Double(batchSize) / time
+    }
+
     /// Samples per second of training steps of `layers` on random data of `inputShape`.
     public static func training(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
                                 batchSize: Int, threads: Int, seconds: Double) throws -> Double {

@@ -98,7 +98,7 @@ public enum GradientCheck {
     /// - Returns: the loss at the starting point (without reg) and one check per parameter and reg.
     public static func network(_ network: Sequential<Double>, input: Tensor<Double>, labels: [Int32],
                                regs: [Double], maxEntries: Int = 40, seed: UInt64 = 0, perturb: String? = nil,
-                               compute: Compute) -> (initialLoss: Double, checks: [Check]) {
+                               loss: LossConfig = .crossEntropy, compute: Compute) -> (initialLoss: Double, checks: [Check]) {
         let context = Context(mode: .training, random: RandomGenerator(seed: seed), compute: compute)
         let startState = context.random
         let parameters = network.parameters
@@ -110,7 +110,7 @@ public enum GradientCheck {
                 for (_, parameter) in parameters { parameter.gradient.zero() }
             }
             return labels.withUnsafeBufferPointer {
-                Objective(network: network, reg: reg).evaluate(input, labels: $0.baseAddress!, context: context,
+                Objective(network: network, reg: reg, loss: loss).evaluate(input, labels: $0.baseAddress!, context: context,
                                                                gradient: backward, penalty: true)
             }
         }

@@ -23,7 +23,7 @@ enum BenchCommand {
             rows.append(["kind": .string(kind), "name": .string(name), "value": .number(value), "unit": .string(unit),
                          "threads": .integer(threads)])
             if !json {
-                Console.out(kind.padding(toLength: 7, withPad: " ", startingAt: 0)
+                Console.out(kind.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + name.padding(toLength: 40, withPad: " ", startingAt: 0)
                     + String(format: "%12.1f %@", value, unit))
             }
@@ -40,7 +40,7 @@ enum BenchCommand {
             }
         }
         let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
-        for name in models where !only.isDisjoint(with: ["train", "infer"]) {
+        for name in models where !only.isDisjoint(with: ["train", "infer", "augment"]) {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
             let shape = config.model.inputShape ?? [1, 28, 28]
             if only.contains("train") {
@@ -48,6 +48,10 @@ enum BenchCommand {
                                                   inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
                                                   threads: threads, seconds: seconds)
                 report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s")
+            }
+            if only.contains("augment") && shape.count == 3 {
+                let rate = Benchmark.augmentation(inputShape: shape, batchSize: config.solver.batchSize, seconds: seconds)
+                report("augment", "\(name) batch \(config.solver.batchSize) crop+flip", rate, "samples/s")
             }
             if only.contains("infer") {
                 for batch in [1, 64, 256, 1024] {

@@ -20,7 +20,7 @@ enum EvalCommand {
                                   encoding: checkpoint.classes, normalization: checkpoint.normalization, file: file)
         let context = Context(mode: .evaluation, compute: Compute(threads: threads))
         let result = Evaluation.run(network, on: dataset, classCount: checkpoint.classes.names.count,
-                                    context: context)
+                                    loss: checkpoint.config.loss, context: context)
         let names = checkpoint.classes.names
         if parsed.flag("--json") {
             let perClass: JSON = .object(zip(names, result.perClassAccuracy).map { ($0, $1.map(JSON.number) ?? .null) })

@@ -37,9 +37,12 @@ enum GradcheckCommand {
             throw DNNError(.usage, at: "--perturb \(name)", "is not a parameter of this network",
                            hint: "parameters: \(network.parameters.map(\.name).joined(separator: ", "))")
         }
+        // "balanced" class weights come from the check's random labels and one row of each
+        // class (so that no class is empty): any positive weights exercise the same code.
+        let loss = try config.resolvingClassWeights(labels: labels + (0..<Int32(classCount)), classCount: classCount).loss
         let (initialLoss, checks) = GradientCheck.network(
             network, input: input, labels: labels, regs: regs, maxEntries: maxEntries, seed: seed,
-            perturb: parsed.value("--perturb"), compute: Compute(threads: threads))
+            perturb: parsed.value("--perturb"), loss: loss, compute: Compute(threads: threads))
         let expected = Foundation.log(Double(classCount))
         let failed = checks.filter { !$0.passed }
         if parsed.flag("--json") {

@@ -102,7 +102,7 @@ enum Help {
     """
 
     static let bench = """
-    USAGE: dnn bench [--threads N] [--seconds S] [--only gemm,train,infer] [--models NAMES]
+    USAGE: dnn bench [--threads N] [--seconds S] [--only gemm,train,infer,augment] [--models NAMES]
                      [--layers] [--json]
 
     Times, on this machine: matrix products (GFLOP/s) at square sizes and at the shapes of
@@ -114,7 +114,7 @@ enum Help {
     OPTIONS
       --threads N          threads (default: all cores)
       --seconds S          time per row (default 1)
-      --only LIST          which workloads: gemm, train, infer (default all)
+      --only LIST          which workloads: gemm, train, infer (default: these three), augment
       --models NAMES       configs to time, by name in --configs (default mnist_mlp,mnist_cnn)
       --configs DIR        where the configs are (default configs)
       --layers             milliseconds per training step in each layer's forward and backward

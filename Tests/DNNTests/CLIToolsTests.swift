@@ -162,7 +162,7 @@ import FoundationXML
                                                  epochSeconds: Double(iteration), lineDue: iteration % 5 == 0))
         }
         reporter.epochEnded(EpochMetrics(epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, validationLoss: 0.4,
-                                         validationAccuracy: 0.9, learningRate: 0.01, seconds: 10,
+                                         validationAccuracy: 0.9, learningRate: 0.01, gradientNorm: 1.5, seconds: 10,
                                          samplesPerSecond: 12_345), totalEpochs: 2)
         reporter.note("early stopping")
         return text

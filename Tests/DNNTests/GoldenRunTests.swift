@@ -4,7 +4,9 @@ import Testing
 /// Whole training runs against PyTorch (fixtures: training.json, written by
 /// tools/make_fixtures.py): the same initial weights, batches in file order, every
 /// iteration's loss and the final weights. The Double run must agree to rounding; the
-/// Float run, which is what `dnn train` executes, to single precision.
+/// Float run, which is what `dnn train` executes, to single precision. `mlp_recipe` adds
+/// issue #12's recipe: warmup then cosine (stepped after each epoch, as the trainer does),
+/// clip_grad_norm, label smoothing and class weights.
 @Suite struct GoldenRunTests {
     static let cases = (try? Fixtures.cases("training.json")) ?? []
     static let names = cases.compactMap { $0["name"]?.stringValue }
@@ -31,13 +33,22 @@ import Testing
         let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer").0
         let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
         network.skipInputGradient()  // as the trainer does: the golden runs cover that path
-        let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0)
+        let loss = try fixture["loss"].map { try ConfigDecoder.loss($0, at: "loss").0 } ?? .crossEntropy
+        let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0,
+                                clipGradNorm: solver["clip_grad_norm"]?.double, loss: loss)
+        let schedule = LearningRateSchedule(
+            baseRate: optimizerConfig.learningRate,
+            warmup: try solver["warmup"].map { try decoder.warmup($0, at: "solver.warmup").0 },
+            schedule: try solver["lr_schedule"].map { try decoder.lrSchedule($0, at: "solver.lr_schedule").0 },
+            monitor: .validationAccuracy)
+        var plateau = schedule.initialPlateau
+        optimizer.learningRate = schedule.firstRate
         let features = Fixtures.tensor(fixture["features"])
         let labels = (fixture["labels"]?.array ?? []).compactMap(\.int).map(Int32.init)
         let batchSize = solver["batch_size"]!.int!, sampleSize = features.data.count / labels.count
         let context = Context(compute: Compute(threads: 2))
         var run = Run<T>()
-        for _ in 0..<(solver["epochs"]?.int ?? 1) {
+        for epoch in 1...(solver["epochs"]?.int ?? 1) {
             for start in stride(from: 0, to: labels.count, by: batchSize) {
                 let end = min(start + batchSize, labels.count)
                 let input = Tensor<T>(shape: [end - start] + inputShape,
@@ -46,6 +57,8 @@ import Testing
                 let result = batchLabels.withUnsafeBufferPointer { step.run(input, labels: $0.baseAddress!, context: context) }
                 run.losses.append(result.loss)
             }
+            optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: nil,
+                                                       plateau: &plateau)
         }
         for (name, entry) in network.state {
             switch entry {
@@ -86,7 +99,8 @@ import Testing
 
     /// The parameterised runs below pass vacuously without cases: guard their count.
     @Test func fixturesArePresent() {
-        #expect(Self.names.count == 2, "training.json: \(Self.names)")
+        #expect(Self.names.count == 3, "training.json: \(Self.names)")
+        #expect(Self.cases.last?["clipped_steps"]?.int ?? 0 > 0, "the recipe's clipping is exercised")
     }
 
     @Test("Double run matches PyTorch to rounding", arguments: names)

@@ -44,17 +44,19 @@ import Testing
 }
 
 /// Softmax cross-entropy against F.cross_entropy (fixtures: losses.json, written by
-/// tools/make_fixtures.py), including logits of ±1000.
+/// tools/make_fixtures.py), including logits of ±1000, label smoothing, class weights and both.
 @Suite struct LossFixtureTests {
     static let cases = (try? Fixtures.cases("losses.json")) ?? []
 
     @Test func matchesPyTorch() throws {
-        #expect(Self.cases.count >= 5)
+        #expect(Self.cases.count >= 10)
+        #expect(Self.cases.filter { $0["weight"] != nil && $0["label_smoothing"] != nil }.count >= 2)
         for fixture in Self.cases {
             let name = fixture["name"]?.stringValue ?? "?"
             let logits = Fixtures.doubleTensor(fixture["logits"])
             let labels = (fixture["labels"]?.array ?? []).compactMap(\.int).map(Int32.init)
-            let loss = SoftmaxCrossEntropy<Double>()
+            let loss = SoftmaxCrossEntropy<Double>(labelSmoothing: fixture["label_smoothing"]?.double ?? 0,
+                                                   classWeights: fixture["weight"]?.array?.compactMap(\.double))
             let result = labels.withUnsafeBufferPointer { loss.forward(logits, labels: $0.baseAddress!) }
             let expected = try #require(fixture["loss"]?.double)
             #expect(abs(result.loss - expected) < 1e-12 * max(1, abs(expected)), "\(name): loss \(result.loss) vs \(expected)")
@@ -63,11 +65,13 @@ import Testing
         }
     }
 
-    @Test func gradientMatchesNumericDifferences() {
+    @Test(arguments: [(0.0, false), (0.3, false), (0.0, true), (0.15, true)])
+    func gradientMatchesNumericDifferences(smoothing: Double, weighted: Bool) {
         var random = RandomGenerator(seed: 3)
         let logits = Tensor<Double>(shape: [5, 7], values: (0..<35).map { _ in random.normal() * 3 })
         let labels: [Int32] = [0, 6, 3, 3, 1]
-        let loss = SoftmaxCrossEntropy<Double>()
+        let loss = SoftmaxCrossEntropy<Double>(labelSmoothing: smoothing,
+                                               classWeights: weighted ? [0.5, 2, 1, 3, 0.25, 1.5, 0.75] : nil)
         func value() -> Double { labels.withUnsafeBufferPointer { loss.forward(logits, labels: $0.baseAddress!).loss } }
         _ = value()
         let analytic = loss.gradient.array

@@ -38,14 +38,28 @@ public struct Config: Equatable, Sendable {
     public func withInputShape(_ shape: [Int]) -> Config {
         var config = self
         config.model.inputShape = shape
-        if case .object(var members) = resolvedJSON, let modelIndex = members.firstIndex(where: { $0.key == "model" }),
-           case .object(var model) = members[modelIndex].value,
-           let shapeIndex = model.firstIndex(where: { $0.key == "input_shape" }) {
-            model[shapeIndex].value = .array(shape.map { .integer($0) })
-            members[modelIndex].value = .object(model)
-            config.resolvedJSON = .object(members)
-        }
+        config.replaceResolved("model", "input_shape", with: .array(shape.map { .integer($0) }))
         return config
+    }
+
+    /// This config with `loss.weight` set to a list (in the resolved JSON too): what a run
+    /// records once `"balanced"` has been computed on its training rows, so the
+    /// checkpoint's config holds the weights its loss used.
+    public func withClassWeights(_ weights: [Double]) -> Config {
+        var config = self
+        config.loss.classWeights = .list(weights)
+        config.replaceResolved("loss", "weight", with: .array(weights.map { .number($0) }))
+        return config
+    }
+
+    /// Replaces `section.key` of the resolved JSON where it is present.
+    private mutating func replaceResolved(_ section: String, _ key: String, with value: JSON) {
+        guard case .object(var members) = resolvedJSON, let index = members.firstIndex(where: { $0.key == section }),
+              case .object(var object) = members[index].value,
+              let keyIndex = object.firstIndex(where: { $0.key == key }) else { return }
+        object[keyIndex].value = value
+        members[index].value = .object(object)
+        resolvedJSON = .object(members)
     }
 
     /// The top-level keys of a config file, in the order a resolved config lists them.

@@ -44,7 +44,7 @@ struct ConfigDecoder {
         let model = try self.model(try root.required("model"), at: "model")
         root.record("model", model.json)
         let loss = try root.optional("loss") { try ConfigDecoder.loss($0, at: $1) }
-        if loss == nil { root.record("loss", ["type": .string(LossConfig.crossEntropy.typeName)]) }
+        if loss == nil { root.record("loss", try ConfigDecoder.loss(["type": "cross_entropy"], at: "loss").1) }
         let solver = try self.solver(try root.required("solver"), at: "solver")
         root.record("solver", solver.json)
         return Config(name: name, seed: seed, data: data.config, model: model.config, loss: loss ?? .crossEntropy,
@@ -71,7 +71,8 @@ struct ConfigDecoder {
         "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN} or {\"format\": \"idx\", \"images\": P, \"labels\": P}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize", "shard"], what: path)
+        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize", "augment", "shard"],
+                                      what: path)
         let train = try source(try object.required("train", hint: ConfigDecoder.sourceHint), at: object.path("train"))
         object.record("train", train.json)
         let validation = try object.optional("validation") { try self.validation($0, at: $1) }
@@ -79,9 +80,22 @@ struct ConfigDecoder {
         let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
                                           what: "normalization")
         var config = DataConfig(train: train.source, validation: validation, test: test,
-                                normalize: NormalizeKind(rawValue: normalize) ?? .none)
+                                normalize: NormalizeKind(rawValue: normalize) ?? .none,
+                                augment: try object.optional("augment") { try ConfigDecoder.augment($0, at: $1) })
         config.shard = try object.bool("shard", default: false)
         return (config, object.resolvedJSON)
+    }
+
+    /// `data.augment`: `{"random_crop": {"padding": p}, "horizontal_flip": true}`.
+    static func augment(_ json: JSON, at path: String) throws -> (AugmentConfig, JSON) {
+        let object = try ConfigObject(json, at: path, keys: ["random_crop", "horizontal_flip"], what: path,
+                                      expected: "{\"random_crop\": {\"padding\": p}, \"horizontal_flip\": true}")
+        let padding = try object.optional("random_crop") { value, cropPath -> (Int, JSON) in
+            let crop = try ConfigObject(value, at: cropPath, keys: ["padding"], what: cropPath, expected: "{\"padding\": p}")
+            return (try crop.int("padding", minimum: 1), crop.resolvedJSON)
+        }
+        let flip = try object.bool("horizontal_flip", default: false)
+        return (AugmentConfig(padding: padding ?? 0, horizontalFlip: flip), object.resolvedJSON)
     }
 
     /// A csv or idx source; `orSplit` lets a misspelled `split` key of a validation
@@ -187,15 +201,37 @@ struct ConfigDecoder {
     // MARK: Loss
 
     static func loss(_ json: JSON, at path: String) throws -> (LossConfig, JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["type"], what: path)
-        let type = try object.choice("type", options: LossConfig.allCases.map(\.rawValue), what: "loss type")
-        return (LossConfig(rawValue: type) ?? .crossEntropy, object.resolvedJSON)
+        let object = try ConfigObject(json, at: path, keys: ["type", "label_smoothing", "weight"], what: path)
+        let type = try object.choice("type", default: LossConfig.Kind.crossEntropy.rawValue,
+                                     options: LossConfig.Kind.allCases.map(\.rawValue), what: "loss type")
+        let smoothing = try object.double("label_smoothing", default: 0, .closed(0, 1))
+        let weights = try object.optional("weight") { try classWeights($0, at: $1) }
+        return (LossConfig(kind: LossConfig.Kind(rawValue: type) ?? .crossEntropy, labelSmoothing: smoothing,
+                           classWeights: weights),
+                object.resolvedJSON)
+    }
+
+    /// `loss.weight`: a list of non-negative per-class weights, or `"balanced"`.
+    static func classWeights(_ value: JSON, at path: String) throws -> (ClassWeights, JSON) {
+        if case .string(let text) = value {
+            guard text == "balanced" else {
+                throw DNNError.config(path, "expected a list of per-class weights or \"balanced\", got \(value.quotedForMessage)",
+                                      hint: didYouMeanHint(text, in: ["balanced"]))
+            }
+            return (.balanced, "balanced")
+        }
+        guard case .array(let values) = value, !values.isEmpty else {
+            throw DNNError.config(path, "expected a list of per-class weights or \"balanced\", got \(value.quotedForMessage)")
+        }
+        let weights = try values.enumerated().map { try ConfigValue.double($1, at: "\(path)[\($0)]", .atLeast(0)) }
+        return (.list(weights), .array(weights.map { .number($0) }))
     }
 
     // MARK: Solver
 
     static let solverKeys = ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg", "print_every",
-                             "checkpoint_every", "init_from", "early_stopping", "optimizer"]
+                             "checkpoint_every", "init_from", "monitor", "early_stopping", "lr_schedule", "warmup",
+                             "clip_grad_norm", "optimizer"]
 
     func solver(_ json: JSON, at path: String) throws -> (config: SolverConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ConfigDecoder.solverKeys, what: path)
@@ -209,17 +245,37 @@ struct ConfigDecoder {
         let checkpointEvery = try object.int("checkpoint_every", default: 0, minimum: 0)
         let initFrom = object.contains("init_from") ? try file(object, "init_from") : nil
         if initFrom == nil { object.record("init_from", .null) }
+        let monitor = try object.choice("monitor", default: Monitor.validationAccuracy.rawValue,
+                                        options: Monitor.allCases.map(\.rawValue), what: "monitor")
         let earlyStopping = try object.optional("early_stopping") { value, stoppingPath in
-            let stopping = try ConfigObject(value, at: stoppingPath, keys: ["patience"], what: stoppingPath,
+            let stopping = try ConfigObject(value, at: stoppingPath, keys: ["patience", "min_delta"], what: stoppingPath,
                                             expected: "{\"patience\": n}")
-            return (EarlyStopping(patience: try stopping.int("patience", minimum: 1)), stopping.resolvedJSON)
+            return (EarlyStopping(patience: try stopping.int("patience", minimum: 1),
+                                  minDelta: try stopping.double("min_delta", default: 0, .atLeast(0))),
+                    stopping.resolvedJSON)
+        }
+        // cosine's t_max defaults to the epochs after warmup (warmup itself is checked below).
+        let warmupEpochs = object["warmup"]?["epochs"]?.int ?? 0
+        let schedule = try object.optional("lr_schedule") {
+            try lrSchedule($0, at: $1, defaultTMax: Swift.max(1, epochs - warmupEpochs))
+        }
+        if schedule != nil && lrDecay != 1 {
+            throw DNNError.config(object.path("lr_decay"), "solver.lr_decay and solver.lr_schedule are both given",
+                                  hint: "lr_decay: g is shorthand for lr_schedule {\"type\": \"exponential\", \"gamma\": g}; keep one")
+        }
+        let warmup = try object.optional("warmup") { try self.warmup($0, at: $1) }
+        let clip = try object.optional("clip_grad_norm") { value, clipPath -> (Double, JSON) in
+            let norm = try ConfigValue.double(value, at: clipPath, .greaterThan(0))
+            return (norm, .number(norm))
         }
         let (optimizer, optimizerJSON) = try self.optimizer(
             try object.required("optimizer", hint: "e.g. {\"type\": \"sgd\", \"lr\": 0.01}"), at: object.path("optimizer"))
         object.record("optimizer", optimizerJSON)
         return (SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
                              lrDecay: lrDecay, reg: reg, printEvery: printEvery, checkpointEvery: checkpointEvery,
-                             initFrom: initFrom, earlyStopping: earlyStopping, optimizer: optimizer),
+                             initFrom: initFrom, earlyStopping: earlyStopping,
+                             monitor: Monitor(rawValue: monitor) ?? .validationAccuracy, lrSchedule: schedule,
+                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer),
                 object.resolvedJSON)
     }
 

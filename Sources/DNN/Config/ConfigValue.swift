@@ -10,6 +10,8 @@ enum ConfigRange {
     case closed(Double, Double)
     /// (lower, upper)
     case open(Double, Double)
+    /// (lower, upper]
+    case openClosed(Double, Double)
 
     func contains(_ value: Double) -> Bool {
         switch self {
@@ -19,6 +21,7 @@ enum ConfigRange {
         case .halfOpen(let lower, let upper): value >= lower && value < upper
         case .closed(let lower, let upper): value >= lower && value <= upper
         case .open(let lower, let upper): value > lower && value < upper
+        case .openClosed(let lower, let upper): value > lower && value <= upper
         }
     }
 
@@ -31,6 +34,7 @@ enum ConfigRange {
         case .halfOpen(let lower, let upper): "must be in [\(Self.format(lower)), \(Self.format(upper)))"
         case .closed(let lower, let upper): "must be in [\(Self.format(lower)), \(Self.format(upper))]"
         case .open(let lower, let upper): "must be in (\(Self.format(lower)), \(Self.format(upper)))"
+        case .openClosed(let lower, let upper): "must be in (\(Self.format(lower)), \(Self.format(upper))]"
         }
     }
 

@@ -12,10 +12,13 @@ public struct DataConfig: Equatable, Sendable {
     /// In a data-parallel run, each rank keeps only its contiguous 1/N of the training
     /// rows, shuffled within that shard (false).
     public var shard = false
+    /// Random crops and flips of training images; nil for none.
+    public var augment: AugmentConfig?
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
-                normalize: NormalizeKind = .none) {
+                normalize: NormalizeKind = .none, augment: AugmentConfig? = nil) {
+        self.augment = augment
         self.train = train
         self.validation = validation
         self.test = test

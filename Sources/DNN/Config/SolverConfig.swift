@@ -20,8 +20,16 @@ public struct SolverConfig: Equatable, Sendable {
     public var checkpointEvery: Int
     /// A safetensors file whose tensors replace the same-named initial ones; absolute.
     public var initFrom: String?
-    /// Stop when validation accuracy has not improved for `patience` epochs.
+    /// Stop when the monitored value has not improved for `patience` epochs.
     public var earlyStopping: EarlyStopping?
+    /// What `best.safetensors`, early stopping and `plateau` follow (val_accuracy).
+    public var monitor: Monitor
+    /// The learning-rate schedule after warmup (nil: constant, or `lrDecay`).
+    public var lrSchedule: LRScheduleConfig?
+    /// Linear warmup before the schedule.
+    public var warmup: WarmupConfig?
+    /// Rescale the whole gradient to at most this global L2 norm (nil: no clipping).
+    public var clipGradNorm: Double?
     /// The update rule; required.
     public var optimizer: OptimizerConfig
 
@@ -29,7 +37,9 @@ public struct SolverConfig: Equatable, Sendable {
     public init(epochs: Int, batchSize: Int = 32, shuffle: Bool = true, dropLast: Bool = false,
                 lrDecay: Double = 1.0, reg: Double = 0, printEvery: Int = 100, checkpointEvery: Int = 0,
                 initFrom: String? = nil,
-                earlyStopping: EarlyStopping? = nil, optimizer: OptimizerConfig) {
+                earlyStopping: EarlyStopping? = nil, monitor: Monitor = .validationAccuracy,
+                lrSchedule: LRScheduleConfig? = nil, warmup: WarmupConfig? = nil, clipGradNorm: Double? = nil,
+                optimizer: OptimizerConfig) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -40,18 +50,33 @@ public struct SolverConfig: Equatable, Sendable {
         self.checkpointEvery = checkpointEvery
         self.initFrom = initFrom
         self.earlyStopping = earlyStopping
+        self.monitor = monitor
+        self.lrSchedule = lrSchedule
+        self.warmup = warmup
+        self.clipGradNorm = clipGradNorm
         self.optimizer = optimizer
+    }
+
+    /// The schedule in force: `lr_schedule`, or `lr_decay` ≠ 1 as its shorthand
+    /// `{"type": "exponential", "gamma": lr_decay}`.
+    public var effectiveSchedule: LRScheduleConfig? {
+        lrSchedule ?? (lrDecay == 1 ? nil : .exponential(gamma: lrDecay))
     }
 }
 
-/// `solver.early_stopping`: `{"patience": n}` on validation accuracy.
+/// `solver.early_stopping`: `{"patience": n, "min_delta": d}` on `solver.monitor`, as
+/// Keras' `EarlyStopping`: an epoch improves when it beats the best so far by MORE than
+/// `min_delta`.
 public struct EarlyStopping: Equatable, Sendable {
-    /// Epochs without a new best validation accuracy before training stops; >= 1.
+    /// Epochs without improvement before training stops; >= 1.
     public var patience: Int
+    /// The margin an improvement must exceed; >= 0 (0).
+    public var minDelta: Double
 
     /// Early stopping after `patience` epochs without improvement.
-    public init(patience: Int) {
+    public init(patience: Int, minDelta: Double = 0) {
         self.patience = patience
+        self.minDelta = minDelta
     }
 }
 

@@ -62,18 +62,19 @@ final class DataParallel {
 
     /// The validation set, each rank scoring its contiguous share, combined.
     func evaluate(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int,
-                  context: Context) -> Evaluation {
+                  loss: LossConfig, context: Context) -> Evaluation {
         let mine = communicator.share(of: 0..<dataset.count)
         let part = Evaluation.run(network, on: dataset, rows: mine, classCount: classCount, batchSize: batchSize,
-                                  context: context)
-        var values = [part.loss * Double(part.samples), Double(part.samples)] + part.confusion.flatMap { $0.map(Double.init) }
+                                  loss: loss, context: context)
+        var values = [part.loss * part.weightSum, Double(part.samples), part.weightSum]
+            + part.confusion.flatMap { $0.map(Double.init) }
         values = communicator.summed(values)
         let samples = Int(values[1])
-        let confusion = (0..<classCount).map { row in (0..<classCount).map { Int(values[2 + row * classCount + $0]) } }
+        let confusion = (0..<classCount).map { row in (0..<classCount).map { Int(values[3 + row * classCount + $0]) } }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
-        return Evaluation(loss: values[0] / Double(Swift.max(samples, 1)),
+        return Evaluation(loss: values[0] / Swift.max(values[2], .leastNonzeroMagnitude),
                           accuracy: Double(correct) / Double(Swift.max(samples, 1)), samples: samples,
-                          confusion: confusion)
+                          confusion: confusion, weightSum: values[2])
     }
 
     /// Every rank's dropout generator, in rank order (a collective: every rank calls it).

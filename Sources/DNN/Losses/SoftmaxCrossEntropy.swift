@@ -1,29 +1,60 @@
-/// Softmax followed by cross-entropy, averaged over the batch: PyTorch's
-/// `F.cross_entropy(logits, labels)` (mean reduction).
+/// Softmax followed by cross-entropy: PyTorch's
+/// `F.cross_entropy(logits, labels, weight, label_smoothing=ε)` with mean reduction.
 ///
-/// `loss = (1/N) Σₙ [log Σⱼ exp(zₙⱼ) - zₙ,yₙ]`, computed with the maximum logit
-/// subtracted so that large logits cannot overflow; `dz = (softmax(z) - onehot(y)) / N`.
+/// With `p = softmax(z)`, per-class weights `w` (all 1 without), `C` classes and
+/// `W = Σₙ w[yₙ]` (N without weights), exactly as PyTorch combines them:
+/// `loss = (1/W) Σₙ [(1-ε)·w[yₙ]·(-log pₙ,yₙ) + (ε/C)·Σⱼ wⱼ·(-log pₙⱼ)]`, so both terms
+/// divide by the sum of the TARGETS' weights. The gradient is
+/// `dzₙⱼ = (1/W) [pₙⱼ·((1-ε)·w[yₙ] + (ε/C)·Σw) - (ε/C)·wⱼ - (1-ε)·w[yₙ]·[j = yₙ]]`.
+/// Logits are shifted by their maximum so that large values cannot overflow.
 public final class SoftmaxCrossEntropy<T: Scalar> {
     /// dLoss/dLogits of the latest `forward(_:labels:)`, [N, C].
     public let gradient = Tensor<T>(shape: [0])
+    /// ε in [0, 1].
+    public let labelSmoothing: Double
+    /// [C] per-class weights; nil for all ones.
+    private let classWeights: [T]?
 
-    public init() {}
+    public init(labelSmoothing: Double = 0, classWeights: [Double]? = nil) {
+        self.labelSmoothing = labelSmoothing
+        self.classWeights = classWeights?.map { T($0) }
+    }
+
+    /// The loss a config describes (its weights resolved to a list).
+    public convenience init(_ config: LossConfig) {
+        self.init(labelSmoothing: config.labelSmoothing, classWeights: config.weightList)
+    }
 
     /// The result of one batch.
     public struct Result: Sendable {
-        /// The mean loss over the batch.
+        /// The (weighted) mean loss over the batch.
         public var loss: Double
         /// Rows whose (first) largest logit is the label.
         public var correct: Int
+        /// `W`, the sum of the targets' weights (the row count without weights): what the
+        /// mean divides by, so that an evaluation can combine batches exactly.
+        public var weightSum: Double
     }
 
     /// Loss and accuracy of `logits` [N, C]; fills `gradient` when `computeGradient`.
     public func forward(_ logits: Tensor<T>, labels: UnsafePointer<Int32>, computeGradient: Bool = true) -> Result {
         let n = logits.batchSize, c = logits.sampleSize
         gradient.reshape(to: logits.shape)
-        let (sum, correct) = T.softmaxCrossEntropy(logits.data, labels: labels, n: n, c: c,
-                                                   gradientScale: 1 / T(n),
-                                                   dLogits: computeGradient ? gradient.data : nil)
-        return Result(loss: sum / Double(n), correct: correct)
+        var weightSum = Double(n)
+        if let classWeights {
+            weightSum = 0
+            for row in 0..<n { weightSum += Double(classWeights[Int(labels[row])]) }
+        }
+        let dLogits = computeGradient ? gradient.data : nil
+        let (sum, correct) = withWeights { weights in
+            T.softmaxCrossEntropy(logits.data, labels: labels, n: n, c: c, classWeights: weights,
+                                  smoothing: T(labelSmoothing), gradientScale: 1 / T(weightSum), dLogits: dLogits)
+        }
+        return Result(loss: sum / weightSum, correct: correct, weightSum: weightSum)
+    }
+
+    private func withWeights<R>(_ body: (UnsafePointer<T>?) -> R) -> R {
+        guard let classWeights else { return body(nil) }
+        return classWeights.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

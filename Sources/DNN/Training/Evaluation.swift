@@ -1,12 +1,24 @@
 /// Loss, accuracy and confusion matrix of a network on a dataset, in evaluation mode.
 public struct Evaluation: Sendable {
-    /// Mean cross-entropy over all samples.
+    /// The loss over all samples: PyTorch's value of the config's loss on the whole set
+    /// (with class weights, the weighted sum divided by the sum of the targets' weights).
     public var loss: Double
     /// Fraction of samples whose top class is the label.
     public var accuracy: Double
     public var samples: Int
     /// `confusion[label][predicted]` counts.
     public var confusion: [[Int]]
+    /// The sum of the targets' weights (the samples, without class weights): what the
+    /// loss is a mean over, so that parts of a set combine.
+    public var weightSum = 0.0
+
+    /// The number `solver.monitor` names.
+    public func value(of monitor: Monitor) -> Double {
+        switch monitor {
+        case .validationAccuracy: accuracy
+        case .validationLoss: loss
+        }
+    }
 
     /// Accuracy per true class (nil for a class without samples).
     public var perClassAccuracy: [Double?] {
@@ -18,21 +30,24 @@ public struct Evaluation: Sendable {
 
     /// Runs `network` over `dataset` (or its `rows`) in batches of `batchSize` in evaluation mode.
     public static func run(_ network: Sequential<Float>, on dataset: Dataset, rows: Range<Int>? = nil,
-                           classCount: Int, batchSize: Int = 256, context: Context) -> Evaluation {
+                           classCount: Int, batchSize: Int = 256, loss config: LossConfig = .crossEntropy,
+                           context: Context) -> Evaluation {
         let rows = rows ?? 0..<dataset.count
         let savedMode = context.mode
         context.mode = .evaluation
         defer { context.mode = savedMode }
-        let loss = SoftmaxCrossEntropy<Float>()
+        let loss = SoftmaxCrossEntropy<Float>(config)
         let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, rows.count))
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
-        var lossSum = 0.0
+        var lossSum = 0.0, weightSum = 0.0
         var start = rows.lowerBound
         while start < rows.upperBound {
             let count = Swift.min(batchSize, rows.upperBound - start, batch.capacity)
             batch.fill(from: dataset, indices: start..<(start + count))
             let logits = network.forward(batch.input, context)
-            lossSum += loss.forward(logits, labels: batch.labels, computeGradient: false).loss * Double(count)
+            let result = loss.forward(logits, labels: batch.labels, computeGradient: false)
+            lossSum += result.loss * result.weightSum
+            weightSum += result.weightSum
             for row in 0..<count {
                 let scores = logits.data + row * classCount
                 var best = 0
@@ -43,7 +58,8 @@ public struct Evaluation: Sendable {
         }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
         let n = Swift.max(rows.count, 1)
-        return Evaluation(loss: lossSum / Double(n), accuracy: Double(correct) / Double(n), samples: rows.count,
-                          confusion: confusion)
+        return Evaluation(loss: lossSum / Swift.max(weightSum, .leastNonzeroMagnitude),
+                          accuracy: Double(correct) / Double(n), samples: rows.count, confusion: confusion,
+                          weightSum: weightSum)
     }
 }

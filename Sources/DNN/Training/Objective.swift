@@ -1,4 +1,5 @@
-/// What training minimises: softmax cross-entropy of the network's logits plus
+/// What training minimises: the config's loss (softmax cross-entropy with its label
+/// smoothing and class weights) of the network's logits plus
 /// `0.5 · reg · Σ W²` over the regularised weights (linear and conv weights).
 ///
 /// The trainer and the gradient checker both go through `evaluate`, so the objective
@@ -8,14 +9,15 @@ public final class Objective<T: Scalar> {
     /// The L2 strength `solver.reg`.
     public let reg: Double
     private let regularized: [Parameter<T>]
-    private let loss = SoftmaxCrossEntropy<T>()
+    private let loss: SoftmaxCrossEntropy<T>
     /// Sums the gradients over the ranks of a data-parallel run between backward and the
     /// reg term (which every rank would add alike); nil in one process.
     var reducer: GradientReducer?
 
-    public init(network: Sequential<T>, reg: Double) {
+    public init(network: Sequential<T>, reg: Double, loss: LossConfig = .crossEntropy) {
         self.network = network
         self.reg = reg
+        self.loss = SoftmaxCrossEntropy(loss)
         regularized = network.parameters.map(\.parameter).filter(\.isRegularized)
     }
 

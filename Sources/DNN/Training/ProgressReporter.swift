@@ -83,8 +83,8 @@ public final class ProgressReporter: TrainingObserver {
         var head = "done: \(s.epochsCompleted) epoch\(s.epochsCompleted == 1 ? "" : "s") in \(time)"
         if s.stoppedEarly { head += " (stopped early)" }
         lines.append(head)
-        if let accuracy = s.bestValidationAccuracy {
-            lines.append("best: epoch \(s.bestEpoch), val_accuracy " + paint(Self.fixed(accuracy, 4)))
+        if let value = s.bestValue {
+            lines.append("best: epoch \(s.bestEpoch), \(s.monitor.rawValue) " + paint(Self.fixed(value, 4)))
         }
         lines.append("checkpoints: \(s.runDirectory)/best.safetensors (epoch \(s.bestEpoch)), "
             + "\(s.runDirectory)/last.safetensors (epoch \(s.epochsCompleted))")

@@ -25,8 +25,8 @@ public struct TrainOptions: Sendable {
 /// `init` prepares and checks everything (`TrainingSetup`) and writes nothing; `run`
 /// then creates the run directory and loops: `trainEpoch` (Caffe's `Step`: shuffle,
 /// then `TrainingStep` per batch), `validate` (`TestAll`), and `snapshot` (`last` with
-/// the state for `--resume`, `best`). The learning rate is multiplied by `lr_decay`
-/// after every epoch. A SIGINT or SIGTERM stops the loop between two steps with a
+/// the state for `--resume`, `best`). After every epoch the `LearningRateSchedule`
+/// (warmup, then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or SIGTERM stops the loop between two steps with a
 /// mid-epoch snapshot. Same seed and thread count: the same numbers.
 public final class Trainer {
     public let config: Config
@@ -38,8 +38,11 @@ public final class Trainer {
     private let network: Sequential<Float>
     private let optimizer: any Optimizer<Float>
     private let step: TrainingStep<Float>
+    private let schedule: LearningRateSchedule
     private let context: Context
     private let batch: Batch
+    /// `data.augment`, applied to training batches only.
+    private let augmentation: Augmentation?
     private let runDirectory: RunDirectory
     private let notes: [String]
     private var progress: TrainingProgress
@@ -71,11 +74,14 @@ public final class Trainer {
         progress = setup.progress
         metricsRows = setup.metricsRows
         notes = setup.notes
+        schedule = setup.schedule
         network.skipInputGradient()
-        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg)
+        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
+                            clipGradNorm: config.solver.clipGradNorm, loss: self.config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
+        augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
         let communicator = options.communicator
         guard communicator.size > 1 else {
             parallel = nil
@@ -119,7 +125,8 @@ public final class Trainer {
             interruption = agreedStop()
         }
         return TrainingSummary(runDirectory: runDirectory.path, epochsCompleted: progress.epoch, bestEpoch: progress.bestEpoch,
-                               bestValidationAccuracy: data.validation == nil ? nil : progress.bestAccuracy,
+                               monitor: config.solver.monitor,
+                               bestValue: data.validation == nil ? nil : progress.bestValue,
                                stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(started),
                                lastMetrics: lastMetrics, interruptedBy: interruption,
                                iterationsIntoEpoch: progress.iteration)
@@ -159,7 +166,8 @@ public final class Trainer {
                 throw DNNError(.training, "the loss became \(loss) at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
                                hint: "lower solver.optimizer.lr or check the data's normalize setting; checkpoints of earlier epochs in \(runDirectory.path) are untouched")
             }
-            progress.record(lossSum: totals.lossSum, correct: totals.correct, rows: totals.rows)
+            progress.record(lossSum: totals.lossSum, correct: totals.correct, rows: totals.rows,
+                            gradientNorm: step.gradientNorm)
             if isPrimary { report(epoch: epoch, iterations: iterations) }
             guard progress.iteration < iterations else { break }
             if let signal = totals.signal { return signal }
@@ -178,6 +186,7 @@ public final class Trainer {
             step.skip(context: context)
         } else {
             batch.fill(from: data.train, indices: rows)
+            augmentation?.apply(to: batch.input, random: &context.random)
             parallel?.reducer.weight = Double(rows.count) / Double(globalRows)
             let result = step.run(batch.input, labels: batch.labels, context: context)
             lossSum = result.loss * Double(rows.count)
@@ -224,14 +233,19 @@ public final class Trainer {
         let metrics = EpochMetrics(
             epoch: epoch, trainLoss: progress.lossSum / seen, trainAccuracy: Double(progress.correct) / seen,
             validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-            learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart),
+            learningRate: optimizer.learningRate,
+            gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
+            seconds: Date().timeIntervalSince(epochStart),
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
             ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
         lastMetrics = metrics
         metricsRows.append(metrics.json)
         if isPrimary { try runDirectory.writeMetrics(metricsRows) }
-        let improved = progress.recordValidation(validation?.accuracy, epoch: epoch)
-        optimizer.learningRate *= config.solver.lrDecay
+        let monitored = validation?.value(of: config.solver.monitor)
+        let improved = progress.recordMonitor(monitored, epoch: epoch, monitor: config.solver.monitor,
+                                              minDelta: config.solver.earlyStopping?.minDelta ?? 0)
+        optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: monitored,
+                                                   plateau: &progress.plateau)
         progress.learningRate = optimizer.learningRate
         progress.epoch = epoch
         progress.iteration = 0
@@ -239,7 +253,7 @@ public final class Trainer {
         observer?.epochEnded(metrics, totalEpochs: config.solver.epochs)
         guard let patience = config.solver.earlyStopping?.patience, validation != nil,
               progress.epochsWithoutImprovement >= patience, epoch < config.solver.epochs else { return false }
-        observer?.note("early stopping: no better validation accuracy for \(patience) epochs")
+        observer?.note("early stopping: no better \(config.solver.monitor.rawValue) for \(patience) epochs")
         return true
     }
 
@@ -249,10 +263,10 @@ public final class Trainer {
         if let parallel {
             parallel.synchronizeBuffers(network)
             return parallel.evaluate(network, on: validation, classCount: classCount,
-                                     batchSize: config.solver.batchSize, context: context)
+                                     batchSize: config.solver.batchSize, loss: config.loss, context: context)
         }
         return Evaluation.run(network, on: validation, classCount: classCount, batchSize: config.solver.batchSize,
-                              context: context)
+                              loss: config.loss, context: context)
     }
 
     /// Writes `last.safetensors` with its training state (the progress as it stands,

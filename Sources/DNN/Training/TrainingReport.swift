@@ -6,6 +6,8 @@ public struct EpochMetrics: Sendable {
     public var validationLoss: Double?
     public var validationAccuracy: Double?
     public var learningRate: Double
+    /// The mean over the epoch's steps of the gradient's global L2 norm before clipping.
+    public var gradientNorm: Double
     public var seconds: Double
     public var samplesPerSecond: Double
     /// Processes of a data-parallel run (1 in one process).
@@ -21,6 +23,7 @@ public struct EpochMetrics: Sendable {
             "val_loss": validationLoss.map(JSON.number) ?? .null,
             "val_accuracy": validationAccuracy.map(JSON.number) ?? .null,
             "lr": .number(learningRate),
+            "grad_norm": .number(gradientNorm),
             "seconds": .number(seconds),
             "samples_per_second": .number(samplesPerSecond),
             "ranks": .integer(ranks),
@@ -34,9 +37,10 @@ public struct EpochMetrics: Sendable {
 public struct TrainingSummary: Sendable {
     public var runDirectory: String
     public var epochsCompleted: Int
-    /// The epoch saved as `best.safetensors` and its validation accuracy (nil without validation).
+    /// The epoch saved as `best.safetensors`, and its value of `monitor` (nil without validation).
     public var bestEpoch: Int
-    public var bestValidationAccuracy: Double?
+    public var monitor: Monitor
+    public var bestValue: Double?
     public var stoppedEarly: Bool
     public var seconds: Double
     public var lastMetrics: EpochMetrics?

@@ -12,6 +12,8 @@ struct TrainingSetup {
     var network: Sequential<Float>
     var optimizer: any Optimizer<Float>
     var progress: TrainingProgress
+    /// The learning rate of every epoch.
+    var schedule: LearningRateSchedule
     /// `metrics.jsonl` rows of the epochs a resumed run already completed.
     var metricsRows: [JSON]
     /// Notes for the user (data warnings, where a resumed run continues).
@@ -30,21 +32,40 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
+        self.config = try config.withInputShape(data.inputShape)
+            .resolvingClassWeights(labels: data.train.labels, classCount: classCount, classNames: data.classes.names)
         if config.data.shard {
-            // This rank's contiguous 1/N of the training rows; normalisation was fitted on all.
+            // This rank's contiguous 1/N of the training rows; normalisation and balanced
+            // class weights were computed on all of them.
             data.train = data.train.rows(options.communicator.share(of: 0..<data.train.count))
         }
-        self.config = config.withInputShape(data.inputShape)
         self.classCount = classCount
         self.network = network
         try Self.checkBatchNormBatches(config, trainCount: data.train.count)
+        if config.data.augment != nil && data.inputShape.count != 3 {
+            throw DNNError.config("data.augment", "needs image inputs [channels, height, width], but a sample is \(data.inputShape)",
+                                  hint: "remove data.augment, or give model.input_shape, e.g. [1, 28, 28]")
+        }
         if let initFrom = config.solver.initFrom {
             try Checkpoint.load(try SafeTensors.read(path: initFrom), into: network, strict: false, path: initFrom)
         }
+        schedule = try Self.schedule(config, hasValidation: data.validation != nil)
         optimizer = config.solver.optimizer.makeOptimizer(for: network.parameters)
-        progress = TrainingProgress(learningRate: config.solver.optimizer.learningRate, random: random)
+        optimizer.learningRate = schedule.firstRate
+        progress = TrainingProgress(learningRate: schedule.firstRate, random: random)
+        progress.plateau = schedule.initialPlateau
         metricsRows = []
         if let resume = options.resume { try restore(from: resume) }
+    }
+
+    /// The run's schedule; `plateau` needs a validation set to follow.
+    private static func schedule(_ config: Config, hasValidation: Bool) throws -> LearningRateSchedule {
+        let schedule = LearningRateSchedule(solver: config.solver)
+        if schedule.needsMonitor && !hasValidation {
+            throw DNNError.config("solver.lr_schedule", "plateau follows solver.monitor (\(config.solver.monitor.rawValue)), which needs validation data",
+                                  hint: "add data.validation, e.g. {\"split\": 0.1}, or choose another schedule type")
+        }
+        return schedule
     }
 
     /// The number of classes the network's last layer scores, and that layer's config path.

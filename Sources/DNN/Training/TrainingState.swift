@@ -17,10 +17,19 @@ public struct TrainingProgress: Sendable, Equatable {
     public var lossSum = 0.0
     public var correct = 0
     public var seen = 0
-    /// The best validation accuracy so far and its epoch (-1 and 0 when none yet).
-    public var bestAccuracy = -1.0
+    /// Σ over the epoch's steps of the gradient's norm before clipping (`grad_norm`).
+    public var gradientNormSum = 0.0
+    /// The best monitored value so far (`solver.monitor`; nil before the first) and its
+    /// epoch (0 when none yet): what `best.safetensors` holds.
+    public var bestValue: Double?
     public var bestEpoch = 0
+    /// Early stopping's reference (Keras' `best`: only an improvement by more than
+    /// `min_delta` moves it; nil before the first) and the epochs since it moved.
+    public var stoppingBest: Double?
     public var epochsWithoutImprovement = 0
+    /// The `plateau` schedule's bookkeeping (unused by the other schedules); the trainer
+    /// starts it at its schedule's `initialPlateau`.
+    public var plateau = LearningRateSchedule.PlateauState(best: -.infinity)
 
     public init(learningRate: Double, random: RandomGenerator) {
         self.learningRate = learningRate
@@ -29,8 +38,9 @@ public struct TrainingProgress: Sendable, Equatable {
     }
 
     /// Adds one batch to the epoch's running sums (`lossSum`: its mean loss times its rows).
-    mutating func record(lossSum batchLossSum: Double, correct: Int, rows: Int) {
+    mutating func record(lossSum batchLossSum: Double, correct: Int, rows: Int, gradientNorm: Double) {
         lossSum += batchLossSum
+        gradientNormSum += gradientNorm
         self.correct += correct
         seen += rows
         iteration += 1
@@ -42,16 +52,27 @@ public struct TrainingProgress: Sendable, Equatable {
         lossSum = 0
         correct = 0
         seen = 0
+        gradientNormSum = 0
         epochRandom = random
     }
 
-    /// Records the validation accuracy of the epoch just finished (nil without
-    /// validation: every epoch then counts as the best); returns whether it is the new best.
-    mutating func recordValidation(_ accuracy: Double?, epoch: Int) -> Bool {
-        let improved = accuracy.map { $0 > bestAccuracy } ?? true
-        if improved {
-            bestAccuracy = accuracy ?? bestAccuracy
+    /// Records the monitored value of the epoch just finished (nil without validation:
+    /// every epoch then counts as the best and as an improvement); returns whether it is
+    /// the new best (strictly better, so the earliest epoch wins a tie).
+    mutating func recordMonitor(_ value: Double?, epoch: Int, monitor: Monitor, minDelta: Double) -> Bool {
+        guard let value else {
             bestEpoch = epoch
+            epochsWithoutImprovement = 0
+            return true
+        }
+        let sign = monitor.higherIsBetter ? 1.0 : -1.0
+        let improved = bestValue.map { sign * (value - $0) > 0 } ?? true
+        if improved {
+            bestValue = value
+            bestEpoch = epoch
+        }
+        if stoppingBest.map({ sign * (value - $0) > minDelta }) ?? true {
+            stoppingBest = value
             epochsWithoutImprovement = 0
         } else {
             epochsWithoutImprovement += 1
@@ -68,9 +89,10 @@ public struct TrainingProgress: Sendable, Equatable {
 /// named like `0.weight.exp_avg`, and the rest in metadata). Doubles are stored as
 /// their bit patterns so that a resumed run is bit-identical.
 public struct TrainingState: Sendable {
-    public static let format = "dnn-training-state/2"
-    /// Files of the first format (no position inside an epoch) still resume.
-    static let formats = ["dnn-training-state/1", format]
+    public static let format = "dnn-training-state/3"
+    /// Files of the earlier formats (1: no position inside an epoch; 2: no monitor or
+    /// schedule state, best = validation accuracy) still resume.
+    static let formats = ["dnn-training-state/1", "dnn-training-state/2", format]
 
     /// The file name next to a checkpoint named `last.safetensors`.
     public static func path(besides checkpoint: String) -> String {
@@ -98,12 +120,22 @@ public struct TrainingState: Sendable {
             "loss_sum_bits": String(p.lossSum.bitPattern, radix: 16),
             "correct": String(p.correct),
             "seen": String(p.seen),
-            "best_accuracy_bits": String(p.bestAccuracy.bitPattern, radix: 16),
+            "gradient_norm_sum_bits": String(p.gradientNormSum.bitPattern, radix: 16),
+            "best_value_bits": Self.optionalBits(p.bestValue),
             "best_epoch": String(p.bestEpoch),
+            "stopping_best_bits": Self.optionalBits(p.stoppingBest),
             "epochs_without_improvement": String(p.epochsWithoutImprovement),
+            "plateau_best_bits": String(p.plateau.best.bitPattern, radix: 16),
+            "plateau_bad_epochs": String(p.plateau.badEpochs),
+            "plateau_cooldown_counter": String(p.plateau.cooldownCounter),
         ]
         if !rankRandom.isEmpty { metadata["rank_random"] = rankRandom.map(Self.words).joined(separator: ";") }
         try SafeTensors(tensors: optimizerTensors, metadata: metadata).write(to: path)
+    }
+
+    /// A Double's bit pattern in hexadecimal, or "none".
+    private static func optionalBits(_ value: Double?) -> String {
+        value.map { String($0.bitPattern, radix: 16) } ?? "none"
     }
 
     private static func words(_ random: RandomGenerator) -> String {
@@ -120,10 +152,22 @@ public struct TrainingState: Sendable {
         var progress = TrainingProgress(learningRate: try fields.bits("learning_rate_bits"),
                                         random: try fields.random("random"))
         progress.epoch = try fields.integer("epoch")
-        progress.bestAccuracy = try fields.bits("best_accuracy_bits")
         progress.bestEpoch = try fields.integer("best_epoch")
         progress.epochsWithoutImprovement = try fields.integer("epochs_without_improvement")
         if format == Self.format {
+            progress.bestValue = try fields.optionalBits("best_value_bits")
+            progress.stoppingBest = try fields.optionalBits("stopping_best_bits")
+            progress.plateau = LearningRateSchedule.PlateauState(best: try fields.bits("plateau_best_bits"))
+            progress.plateau.badEpochs = try fields.integer("plateau_bad_epochs")
+            progress.plateau.cooldownCounter = try fields.integer("plateau_cooldown_counter")
+            progress.gradientNormSum = try fields.bits("gradient_norm_sum_bits")
+        } else {
+            // Before format 3 the best was the validation accuracy (-1 before the first).
+            let accuracy = try fields.bits("best_accuracy_bits")
+            progress.bestValue = accuracy < 0 ? nil : accuracy
+            progress.stoppingBest = progress.bestValue
+        }
+        if format != "dnn-training-state/1" {
             progress.iteration = try fields.integer("iteration")
             progress.epochRandom = try fields.random("epoch_random")
             progress.lossSum = try fields.bits("loss_sum_bits")
@@ -166,6 +210,11 @@ private struct StateFields {
             throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", "is not a hexadecimal bit pattern")
         }
         return Double(bitPattern: value)
+    }
+
+    /// `bits`, or nil for "none".
+    func optionalBits(_ key: String) throws -> Double? {
+        try field(key) == "none" ? nil : try bits(key)
     }
 
     func random(_ key: String) throws -> RandomGenerator {

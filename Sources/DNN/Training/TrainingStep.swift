@@ -1,17 +1,22 @@
 /// One iteration of minibatch training, for any scalar type: the trainer's inner loop,
 /// and what the golden-run tests replay in Double against PyTorch.
 ///
-/// The objective's loss and gradient in training mode (`Objective.evaluate`), then one
-/// optimizer step. A batch whose loss is not finite is not applied, so the weights stay
+/// The objective's loss and gradient in training mode (`Objective.evaluate`), the
+/// gradient's norm and `solver.clip_grad_norm` (`GradientClipping`), then one optimizer step. A batch whose loss is not finite is not applied, so the weights stay
 /// those of the last good step.
 public final class TrainingStep<T: Scalar> {
     public let objective: Objective<T>
     public let optimizer: any Optimizer<T>
+    public let clipping: GradientClipping<T>
     public var network: Sequential<T> { objective.network }
+    /// The global L2 norm of the last applied step's gradient, before clipping.
+    public private(set) var gradientNorm = 0.0
 
-    public init(network: Sequential<T>, optimizer: any Optimizer<T>, reg: Double) {
-        objective = Objective(network: network, reg: reg)
+    public init(network: Sequential<T>, optimizer: any Optimizer<T>, reg: Double, clipGradNorm: Double? = nil,
+                loss: LossConfig = .crossEntropy) {
+        objective = Objective(network: network, reg: reg, loss: loss)
         self.optimizer = optimizer
+        clipping = GradientClipping(parameters: network.parameters.map(\.parameter), maxNorm: clipGradNorm)
     }
 
     /// Trains on one batch; returns its loss (without the reg term) and correct count.
@@ -19,7 +24,10 @@ public final class TrainingStep<T: Scalar> {
         // Gradients are zero here: new, or consumed (and zeroed) by the last optimizer step.
         context.mode = .training
         let result = objective.evaluate(input, labels: labels, context: context, gradient: true)
-        if result.loss.isFinite { optimizer.step(context.compute) }
+        if result.loss.isFinite {
+            gradientNorm = clipping.apply()
+            optimizer.step(context.compute)
+        }
         return result
     }
 
