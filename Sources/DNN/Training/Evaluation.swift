@@ -53,7 +53,7 @@ public struct Evaluation: Sendable {
         }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
         let n = Swift.max(dataset.count, 1)
-        return Evaluation(loss: lossSum / Swift.max(weightSum, .leastNonzeroMagnitude), accuracy: Double(correct) / Double(n), samples: dataset.count,
-                          confusion: confusion)
+        return Evaluation(loss: lossSum / Swift.max(weightSum, .leastNonzeroMagnitude),
+                          accuracy: Double(correct) / Double(n), samples: dataset.count, confusion: confusion)
     }
 }
