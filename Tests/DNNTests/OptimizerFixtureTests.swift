@@ -75,16 +75,8 @@ import Testing
         func value() -> Double { labels.withUnsafeBufferPointer { loss.forward(logits, labels: $0.baseAddress!).loss } }
         _ = value()
         let analytic = loss.gradient.array
-        var numeric: [Double] = []
-        for i in 0..<logits.count {
-            let original = logits[i]
-            logits[i] = original + GradientCheck.step
-            let plus = value()
-            logits[i] = original - GradientCheck.step
-            let minus = value()
-            logits[i] = original
-            numeric.append((plus - minus) / (2 * GradientCheck.step))
-        }
+        let numeric = GradientCheck.numericGradient(logits, entries: Array(0..<logits.count), limit: logits.count,
+                                                    pattern: { 0 }, objective: value).numeric
         #expect(GradientCheck.relativeError(analytic, numeric) < 1e-6)
     }
 }

@@ -48,16 +48,8 @@ import Testing
         func value() -> Double { target.withUnsafeBufferPointer { loss.forward(prediction, target: $0.baseAddress!) } }
         _ = value()
         let analytic = loss.gradient.array
-        var numeric: [Double] = []
-        for i in 0..<prediction.count {
-            let original = prediction[i]
-            prediction[i] = original + GradientCheck.step
-            let plus = value()
-            prediction[i] = original - GradientCheck.step
-            let minus = value()
-            prediction[i] = original
-            numeric.append((plus - minus) / (2 * GradientCheck.step))
-        }
+        let numeric = GradientCheck.numericGradient(prediction, entries: Array(0..<prediction.count), limit: prediction.count,
+                                                    pattern: { 0 }, objective: value).numeric
         #expect(GradientCheck.relativeError(analytic, numeric) < 1e-6, "\(kind)")
     }
 }

@@ -8,10 +8,6 @@ import Testing
     static let cases = (try? Fixtures.cases("schedules.json")) ?? []
     static let names = cases.compactMap { $0["name"]?.stringValue }
 
-    @Test("fixture file is present") func fixturesLoaded() {
-        #expect(Self.cases.count >= 14)
-    }
-
     @Test("epoch rates match torch.optim.lr_scheduler", arguments: names)
     func rates(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
@@ -68,5 +64,10 @@ import Testing
         #expect(factor?.description == "solver.warmup.start_factor: must be in (0, 1], got 0")
         let monitor = F.error(F.config(solver: #"{"epochs": 1, "monitor": "val_acc", "optimizer": {"type": "sgd"}}"#))
         #expect(monitor?.location == "solver.monitor")
+    }
+
+    /// `rates` passes vacuously without cases: guard their count.
+    @Test("fixture file is present") func fixturesLoaded() {
+        #expect(Self.cases.count >= 14)
     }
 }

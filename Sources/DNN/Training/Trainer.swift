@@ -26,8 +26,8 @@ public struct TrainOptions: Sendable {
 /// then creates the run directory and loops: `trainEpoch` (Caffe's `Step`: shuffle,
 /// then `TrainingStep` per batch), `validate` (`TestAll`), and `snapshot` (`last` with
 /// the state for `--resume`, `best`). After every epoch the `LearningRateSchedule`
-/// (warmup, then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or SIGTERM stops the loop between two steps with a
-/// mid-epoch snapshot. Same seed and thread count: the same numbers.
+/// (warmup, then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or
+/// SIGTERM stops the loop between two steps with a mid-epoch snapshot. Same seed and thread count: the same numbers.
 public final class Trainer {
     public let config: Config
     public let options: TrainOptions

@@ -2,8 +2,9 @@
 /// and what the golden-run tests replay in Double against PyTorch.
 ///
 /// The objective's loss and gradient in training mode (`Objective.evaluate`), the
-/// gradient's norm and `solver.clip_grad_norm` (`GradientClipping`), then one optimizer step. A batch whose loss is not finite is not applied, so the weights stay
-/// those of the last good step.
+/// gradient's norm and `solver.clip_grad_norm` (`GradientClipping`), then one optimizer
+/// step. A batch whose loss is not finite is not applied, so the weights stay those of
+/// the last good step.
 public final class TrainingStep<T: Scalar> {
     public let objective: Objective<T>
     public let optimizer: any Optimizer<T>
