@@ -228,6 +228,8 @@ public final class Trainer {
     /// - Returns: whether early stopping ends the run here.
     private func finishEpoch() throws -> Bool {
         let epoch = progress.epoch + 1
+        // Rank 0's running statistics on every rank, once, for validation and the snapshots.
+        parallel?.synchronizeBuffers(network)
         let validation = validate()
         let seen = Double(Swift.max(progress.seen, 1))
         let metrics = EpochMetrics(
@@ -261,7 +263,6 @@ public final class Trainer {
     private func validate() -> Evaluation? {
         guard let validation = data.validation else { return nil }
         if let parallel {
-            parallel.synchronizeBuffers(network)
             return parallel.evaluate(network, on: validation, classCount: classCount,
                                      batchSize: config.solver.batchSize, loss: config.loss, context: context)
         }
@@ -274,7 +275,8 @@ public final class Trainer {
     private func snapshot(best: Bool) throws {
         var rankRandom: [RandomGenerator] = []
         if let parallel {
-            parallel.synchronizeBuffers(network)
+            // At an epoch's end finishEpoch has sent rank 0's buffers already.
+            if progress.iteration > 0 { parallel.synchronizeBuffers(network) }
             rankRandom = parallel.gatherRandom(context.random)
         } else {
             progress.random = context.random
