@@ -16,9 +16,19 @@ enum EvalCommand {
         let checkpoint = try Checkpoint.read(path: path)
         let network = try checkpoint.network(path: path)
         let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
-        let dataset = try Dataset(table: try table.reshaped(to: checkpoint.inputShape, file: file),
-                                  encoding: checkpoint.classes, normalization: checkpoint.normalization, file: file)
+        let reshaped = try table.reshaped(to: checkpoint.inputShape, file: file)
         let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        if checkpoint.config.loss.isRegression {
+            let dataset = try Dataset(table: reshaped, targetNormalization: checkpoint.targetNormalization,
+                                      normalization: checkpoint.normalization, file: file, labelPath: "--data",
+                                      lossType: checkpoint.config.loss.typeName)
+            let result = Evaluation.run(network, on: dataset, classCount: 0, loss: checkpoint.config.loss,
+                                        targetNormalization: checkpoint.targetNormalization, context: context)
+            printRegression(result, json: parsed.flag("--json"), checkpoint: checkpoint, path: path, file: file)
+            return 0
+        }
+        let dataset = try Dataset(table: reshaped, encoding: checkpoint.classes, normalization: checkpoint.normalization,
+                                  file: file)
         let result = Evaluation.run(network, on: dataset, classCount: checkpoint.classes.names.count,
                                     loss: checkpoint.config.loss, context: context)
         let names = checkpoint.classes.names
@@ -44,6 +54,26 @@ enum EvalCommand {
         return 0
     }
 
+    /// A regression checkpoint's loss (on the targets as training scaled them) and its
+    /// errors in the targets' original units; `accuracy` is null.
+    static func printRegression(_ result: Evaluation, json: Bool, checkpoint: Checkpoint, path: String, file: String) {
+        let errors = result.regression ?? RegressionErrors(columns: 0)
+        let targets = checkpoint.config.data.train.labelColumns
+        if json {
+            let object: JSON = [
+                "loss": .number(result.loss), "mae": .number(errors.mae), "rmse": .number(errors.rmse),
+                "r2": .number(errors.r2), "accuracy": .null, "samples": .integer(result.samples),
+                "checkpoint": .string(path), "data": .string(file), "epoch": .integer(checkpoint.epoch),
+                "targets": .array(targets.map { .string($0) }),
+            ]
+            Console.out(object.serialized(pretty: false))
+            return
+        }
+        Console.out("\(path) (epoch \(checkpoint.epoch)) on \(file), target \(targets.joined(separator: ", "))")
+        Console.out("loss \(Console.format(result.loss, 4))  mae \(String(format: "%.4g", errors.mae))  "
+            + "rmse \(String(format: "%.4g", errors.rmse))  r2 \(Console.format(errors.r2, 4))  (\(result.samples) samples)")
+    }
+
     /// The table to evaluate: `--data` (and `--labels`), else the config's test set, else its validation set.
     static func dataTable(_ parsed: Arguments, checkpoint: Checkpoint) throws -> (LabelledTable, String) {
         let config = checkpoint.config
@@ -51,16 +81,16 @@ enum EvalCommand {
             if let labels = parsed.value("--labels") {
                 return (try IDXReader.read(images: data, labels: labels), data)
             }
-            let column: String
+            let columns: [String]
             if let label = parsed.value("--label") {
-                column = label
-            } else if case .csv(_, let label) = config.data.train {
-                column = label
+                columns = config.loss.isRegression ? label.split(separator: ",").map(String.init) : [label]
+            } else if case .csv(_, let labels) = config.data.train {
+                columns = labels
             } else {
                 throw DNNError(.usage, at: "--data \(data)",
                                "the checkpoint was trained on IDX files, so a CSV needs --label COLUMN (or give IDX images with --labels)")
             }
-            return (try CSVReader.read(path: data, labelColumn: column), data)
+            return (try RawData.read(.csv(path: data, labels: columns)), data)
         }
         if parsed.value("--labels") != nil {
             throw DNNError(.usage, at: "--labels", "needs IDX images in --data")
@@ -74,7 +104,8 @@ enum EvalCommand {
         case let .split(fraction, shuffle)?:
             // The very rows training validated on: the same split of the same file and seed.
             let table = try RawData.read(config.data.train)
-            return (try table.split(fraction: fraction, shuffle: shuffle, seed: config.seed).validation,
+            return (try table.split(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                    stratified: !config.loss.isRegression).validation,
                     config.data.train.displayName)
         case nil:
             throw DNNError(.usage, at: "dnn eval", "the checkpoint's config has no test or validation data",

@@ -1,7 +1,8 @@
 import DNN
 import Foundation
 
-/// `dnn predict CHECKPOINT DATA [--probabilities]`: one CSV row per sample on stdout.
+/// `dnn predict CHECKPOINT DATA [--probabilities]`: one CSV row per sample on stdout: the
+/// predicted class, or for regression the predicted values in the targets' original units.
 enum PredictCommand {
     static let options = [
         OptionSpec(name: "--probabilities", takesValue: false), OptionSpec(name: "--labels", takesValue: true),
@@ -21,9 +22,21 @@ enum PredictCommand {
         checkpoint.normalization.apply(to: &features, featureCount: table.featureCount)
         let names = checkpoint.classes.names
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
+        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        if checkpoint.config.loss.isRegression {
+            let values = Prediction.values(network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
+                                           targetCount: checkpoint.outputCount,
+                                           targetNormalization: checkpoint.targetNormalization, context: context)
+            let header = (["index"] + checkpoint.config.data.train.labelColumns).map(csvField).joined(separator: ",")
+            let lines = [header] + values.enumerated().map { index, row in
+                ([String(index)] + row.map { "\($0)" }).joined(separator: ",")
+            }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            return 0
+        }
         let probabilities = Prediction.probabilities(
             network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
-            classCount: names.count, context: Context(mode: .evaluation, compute: Compute(threads: threads)))
+            classCount: names.count, context: context)
         let withProbabilities = parsed.flag("--probabilities")
         var header = ["index", "predicted"]
         if table.labels != nil { header.append("label") }
@@ -45,8 +58,14 @@ enum PredictCommand {
         if let labels { return try IDXReader.read(images: data, labels: labels) }
         if try IDXReader.isIDX(data) { return try IDXReader.readImages(data) }
         var column = labelColumn
-        if column == nil, case .csv(_, let label) = checkpoint.config.data.train { column = label }
+        var extraTargets: [String] = []
+        if column == nil, case .csv(_, let labels) = checkpoint.config.data.train {
+            column = labels.first
+            extraTargets = Array(labels.dropFirst())
+        }
+        // Target columns in the file are not features; absent ones are fine.
         return try CSVReader.read(path: data, labelColumn: column, labelRequired: labelColumn != nil)
+            .movingToTargets(extraTargets, file: data, required: false)
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

@@ -88,7 +88,7 @@ enum ConfigFixtures {
         #expect(config.name == "full")
         #expect(config.seed == 42)
         #expect(config.data == DataConfig(
-            train: .csv(path: "/home/user/configs/data/train.csv", label: "species"),
+            train: .csv(path: "/home/user/configs/data/train.csv", labels: ["species"]),
             validation: .split(0.2, shuffle: true),
             test: .idx(images: "/abs/t10k-images.gz", labels: "/home/user/labels.gz"),
             normalize: .standardize))
@@ -181,7 +181,7 @@ enum ConfigFixtures {
     @Test func validationSources() throws {
         let data = #"{"train": {"format": "csv", "path": "/d/t.csv", "label": "y"}, "validation": {"format": "csv", "path": "v.csv", "label": "y"}, "test": null, "normalize": "scale"}"#
         let (config, _) = try F.decode(F.config(data: data))
-        #expect(config.data.validation == .source(.csv(path: "/home/user/configs/v.csv", label: "y")))
+        #expect(config.data.validation == .source(.csv(path: "/home/user/configs/v.csv", labels: ["y"])))
         #expect(config.data.test == nil)
         #expect(config.data.normalize == .scale)
     }
@@ -442,7 +442,7 @@ enum ConfigFixtures {
         let root = ConfigDecoder.absolutePath(folder.path, base: "/")
         #expect(loaded.config.name == "mnist-mlp")
         #expect(loaded.config.seed == 7)
-        #expect(loaded.config.data.train == .csv(path: root + "/data/train.csv", label: "y"))
+        #expect(loaded.config.data.train == .csv(path: root + "/data/train.csv", labels: ["y"]))
         #expect(loaded.config.solver.initFrom == root + "/configs/w.safetensors")
         #expect(loaded.json["seed"] == 7)
         #expect(loaded.warnings.isEmpty)

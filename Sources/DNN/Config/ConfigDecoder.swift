@@ -45,9 +45,11 @@ struct ConfigDecoder {
         root.record("model", model.json)
         let loss = try root.optional("loss") { try ConfigDecoder.loss($0, at: $1) }
         if loss == nil { root.record("loss", try ConfigDecoder.loss(["type": "cross_entropy"], at: "loss").1) }
-        let solver = try self.solver(try root.required("solver"), at: "solver")
+        let lossConfig = loss ?? .crossEntropy
+        let solver = try self.solver(try root.required("solver"), at: "solver", regression: lossConfig.isRegression)
         root.record("solver", solver.json)
-        return Config(name: name, seed: seed, data: data.config, model: model.config, loss: loss ?? .crossEntropy,
+        try ConfigDecoder.checkLossAgreesWithData(lossConfig, data: data.config)
+        return Config(name: name, seed: seed, data: data.config, model: model.config, loss: lossConfig,
                       solver: solver.config, resolvedJSON: root.resolvedJSON)
     }
 
@@ -71,8 +73,8 @@ struct ConfigDecoder {
         "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN} or {\"format\": \"idx\", \"images\": P, \"labels\": P}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize", "augment", "shard"],
-                                      what: path)
+        let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize",
+                                                             "normalize_target", "augment", "shard"], what: path)
         let train = try source(try object.required("train", hint: ConfigDecoder.sourceHint), at: object.path("train"))
         object.record("train", train.json)
         let validation = try object.optional("validation") { try self.validation($0, at: $1) }
@@ -83,6 +85,10 @@ struct ConfigDecoder {
                                 normalize: NormalizeKind(rawValue: normalize) ?? .none,
                                 augment: try object.optional("augment") { try ConfigDecoder.augment($0, at: $1) })
         config.shard = try object.bool("shard", default: false)
+        let normalizeTarget = try object.choice("normalize_target", default: "none",
+                                                options: NormalizeTargetKind.allCases.map(\.rawValue),
+                                                what: "target normalization")
+        config.normalizeTarget = NormalizeTargetKind(rawValue: normalizeTarget) ?? .none
         return (config, object.resolvedJSON)
     }
 
@@ -114,15 +120,35 @@ struct ConfigDecoder {
             let object = try ConfigObject(json, at: path, keys: ["format", "path", "label"], what: "a csv source")
             object.record("format", "csv")
             let path = try file(object, "path")
-            let label = try object.string("label", expected: "a column name (a string)",
-                                          hint: "the name of the CSV column that holds the classes")
-            return (.csv(path: path, label: label), object.resolvedJSON)
+            let labels = try labelColumns(object)
+            return (.csv(path: path, labels: labels), object.resolvedJSON)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")
             let images = try file(object, "images")
             return (.idx(images: images, labels: try file(object, "labels")), object.resolvedJSON)
         }
+    }
+
+    /// A CSV source's `label`: one column name, or a non-empty list of distinct names
+    /// (several regression targets); recorded as given.
+    func labelColumns(_ object: ConfigObject) throws -> [String] {
+        let hint = "the name of the CSV column that holds the classes or targets, or a list of target columns"
+        guard case .array(let items) = try object.required("label", hint: hint) else {
+            return [try object.string("label", expected: "a column name (a string) or a list of them", hint: hint)]
+        }
+        let path = object.path("label")
+        guard !items.isEmpty else { throw DNNError.config(path, "the list of target columns is empty", hint: hint) }
+        var names: [String] = []
+        for (index, item) in items.enumerated() {
+            let name = try ConfigValue.string(item, at: "\(path)[\(index)]", expected: "a column name (a string)")
+            guard !names.contains(name) else {
+                throw DNNError.config("\(path)[\(index)]", "column '\(name)' is listed twice")
+            }
+            names.append(name)
+        }
+        object.record("label", .array(names.map { .string($0) }))
+        return names
     }
 
     /// A data source, or `{"split": fraction, "shuffle": true}`.
@@ -201,14 +227,29 @@ struct ConfigDecoder {
     // MARK: Loss
 
     static func loss(_ json: JSON, at path: String) throws -> (LossConfig, JSON) {
-        let object = try ConfigObject(json, at: path, keys: ["type", "label_smoothing", "weight"], what: path)
+        let object = try ConfigObject(json, at: path, keys: ["type", "label_smoothing", "weight", "delta"], what: path)
         let type = try object.choice("type", default: LossConfig.Kind.crossEntropy.rawValue,
                                      options: LossConfig.Kind.allCases.map(\.rawValue), what: "loss type")
+        let kind = LossConfig.Kind(rawValue: type) ?? .crossEntropy
+        try rejectKeys(of: kind, in: object)
+        guard kind == .crossEntropy else {
+            let delta = kind == .huber ? try object.double("delta", default: 1, .greaterThan(0)) : 1
+            return (LossConfig(kind: kind, delta: delta), object.resolvedJSON)
+        }
         let smoothing = try object.double("label_smoothing", default: 0, .closed(0, 1))
         let weights = try object.optional("weight") { try classWeights($0, at: $1) }
-        return (LossConfig(kind: LossConfig.Kind(rawValue: type) ?? .crossEntropy, labelSmoothing: smoothing,
-                           classWeights: weights),
-                object.resolvedJSON)
+        return (LossConfig(kind: kind, labelSmoothing: smoothing, classWeights: weights), object.resolvedJSON)
+    }
+
+    /// The options of one loss type given to another: `label_smoothing` and `weight`
+    /// belong to cross_entropy, `delta` to huber.
+    private static func rejectKeys(of kind: LossConfig.Kind, in object: ConfigObject) throws {
+        let owners: [(key: String, owner: LossConfig.Kind)] =
+            [("label_smoothing", .crossEntropy), ("weight", .crossEntropy), ("delta", .huber)]
+        for (key, owner) in owners where owner != kind && object.contains(key) {
+            throw DNNError.config(object.path(key), "applies to the \(owner.rawValue) loss only, not to \(kind.rawValue)",
+                                  hint: "remove \"\(key)\" or set loss.type to \(owner.rawValue)")
+        }
     }
 
     /// `loss.weight`: a list of non-negative per-class weights, or `"balanced"`.
@@ -233,7 +274,9 @@ struct ConfigDecoder {
                              "checkpoint_every", "init_from", "monitor", "early_stopping", "lr_schedule", "warmup",
                              "clip_grad_norm", "optimizer"]
 
-    func solver(_ json: JSON, at path: String) throws -> (config: SolverConfig, json: JSON) {
+    /// - Parameter regression: whether the loss is a regression loss, which makes
+    ///   `monitor` default to val_loss and allows the regression metrics.
+    func solver(_ json: JSON, at path: String, regression: Bool = false) throws -> (config: SolverConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ConfigDecoder.solverKeys, what: path)
         let epochs = try object.int("epochs", minimum: 1)
         let batchSize = try object.int("batch_size", default: 32, minimum: 1)
@@ -245,8 +288,7 @@ struct ConfigDecoder {
         let checkpointEvery = try object.int("checkpoint_every", default: 0, minimum: 0)
         let initFrom = object.contains("init_from") ? try file(object, "init_from") : nil
         if initFrom == nil { object.record("init_from", .null) }
-        let monitor = try object.choice("monitor", default: Monitor.validationAccuracy.rawValue,
-                                        options: Monitor.allCases.map(\.rawValue), what: "monitor")
+        let monitor = try ConfigDecoder.monitor(object, regression: regression)
         let earlyStopping = try object.optional("early_stopping") { value, stoppingPath in
             let stopping = try ConfigObject(value, at: stoppingPath, keys: ["patience", "min_delta"], what: stoppingPath,
                                             expected: "{\"patience\": n}")
@@ -274,7 +316,7 @@ struct ConfigDecoder {
         return (SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
                              lrDecay: lrDecay, reg: reg, printEvery: printEvery, checkpointEvery: checkpointEvery,
                              initFrom: initFrom, earlyStopping: earlyStopping,
-                             monitor: Monitor(rawValue: monitor) ?? .validationAccuracy, lrSchedule: schedule,
+                             monitor: monitor, lrSchedule: schedule,
                              warmup: warmup, clipGradNorm: clip, optimizer: optimizer),
                 object.resolvedJSON)
     }

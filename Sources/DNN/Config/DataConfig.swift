@@ -14,6 +14,8 @@ public struct DataConfig: Equatable, Sendable {
     public var shard = false
     /// Random crops and flips of training images; nil for none.
     public var augment: AugmentConfig?
+    /// How regression targets are scaled for training ("none").
+    public var normalizeTarget: NormalizeTargetKind = .none
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
@@ -30,8 +32,9 @@ public struct DataConfig: Equatable, Sendable {
 /// against the config file's folder), so a stored config works from anywhere.
 public enum DataSource: Equatable, Sendable {
     /// `{"format": "csv", "path": P, "label": COLUMN}`: a CSV file with a header row;
-    /// `label` names the class column, every other column is a feature.
-    case csv(path: String, label: String)
+    /// `label` names the class column (or, for regression, one or more target columns:
+    /// `"label": ["y1", "y2"]`), every other column is a feature.
+    case csv(path: String, labels: [String])
     /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
     case idx(images: String, labels: String)
 
@@ -41,6 +44,12 @@ public enum DataSource: Equatable, Sendable {
         case .csv: "csv"
         case .idx: "idx"
         }
+    }
+
+    /// The label columns of a CSV source; empty for IDX.
+    public var labelColumns: [String] {
+        if case .csv(_, let labels) = self { return labels }
+        return []
     }
 
     /// Every `format` a config may use.
@@ -66,5 +75,14 @@ public enum NormalizeKind: String, Equatable, Sendable, CaseIterable {
     case scale
     /// (x - mean) / std per feature, with mean and std from the training set, stored
     /// with the model.
+    case standardize
+}
+
+/// `data.normalize_target`: how regression targets are scaled for training.
+public enum NormalizeTargetKind: String, Equatable, Sendable, CaseIterable {
+    /// Targets as they are.
+    case none
+    /// (y - mean) / std per target column, statistics from the training rows, stored with
+    /// the model; predictions and reported errors are turned back into original units.
     case standardize
 }

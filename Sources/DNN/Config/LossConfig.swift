@@ -3,8 +3,10 @@ public struct LossConfig: Equatable, Sendable {
     /// The JSON `type`s. An enum so that a new loss is a compile error in every `switch`
     /// until it is handled.
     public enum Kind: String, Equatable, Sendable, CaseIterable {
-        /// Softmax + cross-entropy (`nn.CrossEntropyLoss`).
+        /// Softmax + cross-entropy (`nn.CrossEntropyLoss`): classification.
         case crossEntropy = "cross_entropy"
+        /// Regression losses on numeric targets (`nn.MSELoss`, `nn.L1Loss`, `nn.HuberLoss`).
+        case mse, l1, huber
     }
 
     public var kind: Kind
@@ -12,12 +14,31 @@ public struct LossConfig: Equatable, Sendable {
     public var labelSmoothing: Double
     /// `weight`: per-class weights, or nil for none.
     public var classWeights: ClassWeights?
+    /// huber's `delta` (1.0): where the loss turns from quadratic to linear.
+    public var delta: Double
 
-    public init(kind: Kind, labelSmoothing: Double = 0, classWeights: ClassWeights? = nil) {
+    public init(kind: Kind, labelSmoothing: Double = 0, classWeights: ClassWeights? = nil, delta: Double = 1) {
         self.kind = kind
         self.labelSmoothing = labelSmoothing
         self.classWeights = classWeights
+        self.delta = delta
     }
+
+    /// Whether the network predicts numbers (mse, l1, huber) rather than classes.
+    public var isRegression: Bool { kind != .crossEntropy }
+
+    /// The regression loss function, nil for cross-entropy.
+    public var regressionKind: RegressionLossKind? {
+        switch kind {
+        case .crossEntropy: nil
+        case .mse: .mse
+        case .l1: .l1
+        case .huber: .huber(delta: delta)
+        }
+    }
+
+    /// The regression loss types, for messages.
+    public static let regressionTypeNames = "mse, l1 or huber"
 
     /// `{"type": "cross_entropy"}` with every option at its default (`nn.CrossEntropyLoss()`).
     public static let crossEntropy = LossConfig(kind: .crossEntropy)

@@ -49,9 +49,16 @@ public struct WarmupConfig: Equatable, Sendable {
 public enum Monitor: String, Equatable, Sendable, CaseIterable {
     case validationAccuracy = "val_accuracy"
     case validationLoss = "val_loss"
+    /// Regression only, in the target's original units.
+    case validationMAE = "val_mae"
+    case validationRMSE = "val_rmse"
+    case validationR2 = "val_r2"
 
-    /// Whether a larger value is better (accuracy) or a smaller one (loss).
-    public var higherIsBetter: Bool { self == .validationAccuracy }
+    /// Whether a larger value is better (accuracy, R²) or a smaller one (loss, errors).
+    public var higherIsBetter: Bool { self == .validationAccuracy || self == .validationR2 }
+
+    /// Whether the value exists only for a regression loss (MAE, RMSE, R²).
+    public var isRegressionMetric: Bool { self != .validationAccuracy && self != .validationLoss }
 }
 
 extension ConfigDecoder {

@@ -1,9 +1,15 @@
-/// The encoded data a trainer consumes: normalised features and class indices.
+/// The encoded data a trainer consumes: normalised features, and class indices or
+/// (for regression) target values.
 public struct Dataset: Sendable {
     /// [count, sampleSize], row-major, normalised.
     public var features: [Float]
-    /// [count]: the class index of each sample.
+    /// [count]: the class index of each sample; empty for regression.
     public var labels: [Int32]
+    /// [count, targetCount], row-major: the regression targets as training sees them
+    /// (standardised with `data.normalize_target`); empty for classification.
+    public var targets: [Float] = []
+    /// Target columns per sample; 0 for classification.
+    public var targetCount = 0
     /// The shape of one sample: [D] or [C, H, W].
     public var sampleShape: [Int]
     /// The number of samples.
@@ -34,13 +40,37 @@ public struct Dataset: Sendable {
                   labels: try encoding.encode(labels, file: file, lineNumbers: table.lineNumbers),
                   sampleShape: table.sampleShape, count: table.rows)
     }
+
+    /// Regression data: the table's target columns (`targetNormalization` applied) and its
+    /// normalised features.
+    ///
+    /// - Parameters:
+    ///   - labelPath: the config key of the label column, and `lossType` the loss, for errors.
+    /// - Throws: as `LabelledTable.regressionTargets`.
+    public init(table: LabelledTable, targetNormalization: Normalization, normalization: Normalization, file: String,
+                labelPath: String = "data.train.label", lossType: String = "mse") throws {
+        var targets = try table.regressionTargets(file: file, labelPath: labelPath, lossType: lossType)
+        let targetCount = 1 + table.extraTargetNames.count
+        targetNormalization.apply(to: &targets, featureCount: targetCount)
+        var features = table.features
+        normalization.apply(to: &features, featureCount: table.featureCount)
+        self.init(features: features, labels: [], sampleShape: table.sampleShape, count: table.rows)
+        self.targets = targets
+        self.targetCount = targetCount
+    }
+
+    /// Whether the samples carry regression targets rather than class indices.
+    public var isRegression: Bool { targetCount > 0 }
 }
 
 extension Dataset {
     /// The samples in `range`, in their own storage.
     public func rows(_ range: Range<Int>) -> Dataset {
-        Dataset(features: Array(features[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
-                labels: Array(labels[range]), sampleShape: sampleShape, count: range.count)
+        var part = Dataset(features: Array(features[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
+                           labels: isRegression ? [] : Array(labels[range]), sampleShape: sampleShape, count: range.count)
+        part.targets = Array(targets[(range.lowerBound * targetCount)..<(range.upperBound * targetCount)])
+        part.targetCount = targetCount
+        return part
     }
 }
 

@@ -21,6 +21,10 @@ public struct LabelledTable: Sendable, Equatable {
     /// The shape of one sample: [featureCount] for CSV, [1, H, W] for IDX, or the model's
     /// `input_shape` after `reshaped(to:file:)`.
     public var sampleShape: [Int]
+    /// The label columns after the first of a regression with several targets, moved out
+    /// of the features (`movingToTargets`): their names, and [rows, count] values.
+    public var extraTargetNames: [String] = []
+    public var extraTargets: [Float] = []
 
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,

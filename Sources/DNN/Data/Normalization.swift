@@ -77,6 +77,17 @@ public enum Normalization: Equatable, Sendable {
         }
     }
 
+    /// The affine map from normalised values back to the original ones, per column j:
+    /// `x = z · scale[j] + offset[j]` (std and mean for standardize, 255 and 0 for scale,
+    /// 1 and 0 for none): how predicted targets return to the data's units.
+    public func inverse(columns: Int) -> (scale: [Double], offset: [Double]) {
+        switch self {
+        case .none: return (Array(repeating: 1, count: columns), Array(repeating: 0, count: columns))
+        case .scale: return (Array(repeating: 255, count: columns), Array(repeating: 0, count: columns))
+        case let .standardize(mean, std): return (std.map(Double.init), mean.map(Double.init))
+        }
+    }
+
     /// The normalisation as JSON for checkpoint metadata: `{"kind": "none"}`,
     /// `{"kind": "scale"}` or `{"kind": "standardize", "mean": [...], "std": [...]}`.
     ///

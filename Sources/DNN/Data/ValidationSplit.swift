@@ -6,8 +6,10 @@
 /// random within the class from a generator seeded by the config's `seed`, so the same
 /// seed picks the same rows and `dnn eval` scores exactly the rows training validated
 /// on. A class-sorted file (scikit-learn's wine as it ships) then validates on every
-/// class, not on the last one only. With `shuffle: false` the LAST rows in file order
-/// validate, as Keras' `validation_split`, for ordered data.
+/// class, not on the last one only. Regression targets have no classes: their subset is
+/// plain (`train_test_split` without `stratify`), from the same seeded generator. With
+/// `shuffle: false` the LAST rows in file order validate, as Keras' `validation_split`,
+/// for ordered data.
 extension LabelledTable {
     /// The two parts of a split, each in file order, and warnings for classes missing from one.
     public struct Split: Sendable {
@@ -18,9 +20,11 @@ extension LabelledTable {
 
     /// Splits `round(fraction · rows)` rows off as validation data (see the extension's summary).
     ///
+    /// - Parameter stratified: whether the labels are classes whose shares to keep (false
+    ///   for regression targets: a plain random subset, and no class warnings).
     /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
     ///   in (0, 1) or either part would be empty.
-    public func split(fraction: Double, shuffle: Bool, seed: UInt64) throws -> Split {
+    public func split(fraction: Double, shuffle: Bool, seed: UInt64, stratified: Bool = true) throws -> Split {
         let path = "data.validation.split"
         guard fraction.isFinite, fraction > 0, fraction < 1 else {
             throw DNNError.config(path, "must be a fraction between 0 and 1 (exclusive), got \(fraction)")
@@ -35,16 +39,17 @@ extension LabelledTable {
         var isValidation = [Bool](repeating: false, count: rows)
         if shuffle {
             var random = RandomGenerator(seed: seed ^ 0x5EED_5917_7A11_DA7E)
-            for row in Self.stratifiedSample(labels ?? [String](repeating: "", count: rows), count: validationRows,
-                                             random: &random) {
-                isValidation[row] = true
-            }
+            let chosen = stratified
+                ? Self.stratifiedSample(labels ?? [String](repeating: "", count: rows), count: validationRows, random: &random)
+                : Array(random.permutation(rows).prefix(validationRows))
+            for row in chosen { isValidation[row] = true }
         } else {
             for row in (rows - validationRows)..<rows { isValidation[row] = true }
         }
         let train = select(isValidation.indices.filter { !isValidation[$0] })
         let validation = select(isValidation.indices.filter { isValidation[$0] })
-        return Split(train: train, validation: validation, warnings: Self.missingClasses(train: train, validation: validation))
+        return Split(train: train, validation: validation,
+                     warnings: stratified ? Self.missingClasses(train: train, validation: validation) : [])
     }
 
     /// `count` row indices: per class (rows sharing a label) its share of `count`, the
@@ -89,11 +94,20 @@ extension LabelledTable {
 
     /// The rows at `indices`, in that order, with their labels and line numbers.
     func select(_ indices: [Int]) -> LabelledTable {
+        var table = LabelledTable(features: Self.rows(indices, of: features, width: featureCount),
+                                  featureCount: featureCount, featureNames: featureNames,
+                                  labels: labels.map { labels in indices.map { labels[$0] } }, rows: indices.count,
+                                  lineNumbers: indices.map { lineNumbers[$0] }, sampleShape: sampleShape)
+        table.extraTargetNames = extraTargetNames
+        table.extraTargets = Self.rows(indices, of: extraTargets, width: extraTargetNames.count)
+        return table
+    }
+
+    /// The rows at `indices` of a row-major matrix `width` values wide.
+    static func rows(_ indices: [Int], of values: [Float], width: Int) -> [Float] {
         var selected = [Float]()
-        selected.reserveCapacity(indices.count * featureCount)
-        for row in indices { selected += features[(row * featureCount)..<((row + 1) * featureCount)] }
-        return LabelledTable(features: selected, featureCount: featureCount, featureNames: featureNames,
-                             labels: labels.map { labels in indices.map { labels[$0] } }, rows: indices.count,
-                             lineNumbers: indices.map { lineNumbers[$0] }, sampleShape: sampleShape)
+        selected.reserveCapacity(indices.count * width)
+        for row in indices { selected += values[(row * width)..<((row + 1) * width)] }
+        return selected
     }
 }

@@ -60,21 +60,27 @@ final class DataParallel {
         }
     }
 
-    /// The validation set, each rank scoring its contiguous share, combined.
+    /// The validation set, each rank scoring its contiguous share, combined: the loss and
+    /// sample sums, then the confusion matrix or (regression) the error sums, whose R²
+    /// needs Σy, Σy² and Σ(y - ŷ)² of every rank.
     func evaluate(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int,
-                  loss: LossConfig, context: Context) -> Evaluation {
+                  loss: LossConfig, targetNormalization: Normalization, context: Context) -> Evaluation {
         let mine = communicator.share(of: 0..<dataset.count)
         let part = Evaluation.run(network, on: dataset, rows: mine, classCount: classCount, batchSize: batchSize,
-                                  loss: loss, context: context)
-        var values = [part.loss * part.weightSum, Double(part.samples), part.weightSum]
-            + part.confusion.flatMap { $0.map(Double.init) }
-        values = communicator.summed(values)
-        let samples = Int(values[1])
-        let confusion = (0..<classCount).map { row in (0..<classCount).map { Int(values[3 + row * classCount + $0]) } }
-        let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
-        return Evaluation(loss: values[0] / Swift.max(values[2], .leastNonzeroMagnitude),
-                          accuracy: Double(correct) / Double(Swift.max(samples, 1)), samples: samples,
-                          confusion: confusion, weightSum: values[2])
+                                  loss: loss, targetNormalization: targetNormalization, context: context)
+        let ownSums = part.regression?.sums ?? part.confusion.flatMap { $0.map(Double.init) }
+        let values = communicator.summed([part.loss * part.weightSum, Double(part.samples), part.weightSum] + ownSums)
+        let samples = Int(values[1]), sums = Array(values[3...])
+        var combined = Evaluation(loss: values[0] / Swift.max(values[2], .leastNonzeroMagnitude), accuracy: 0,
+                                  samples: samples, confusion: [], weightSum: values[2])
+        if let errors = part.regression {
+            combined.regression = RegressionErrors(sums: sums, columns: errors.columns)
+            return combined
+        }
+        combined.confusion = (0..<classCount).map { row in (0..<classCount).map { Int(sums[row * classCount + $0]) } }
+        let correct = (0..<classCount).reduce(0) { $0 + combined.confusion[$1][$1] }
+        combined.accuracy = Double(correct) / Double(Swift.max(samples, 1))
+        return combined
     }
 
     /// Every rank's dropout generator, in rank order (a collective: every rank calls it).

@@ -1,23 +1,31 @@
 /// A batch buffer: samples gathered from a dataset into one contiguous input tensor and
-/// a label array, allocated once and refilled every step.
+/// a label array (or a target matrix, for regression), allocated once and refilled every step.
 public final class Batch {
     /// [N, sample shape...].
     public let input: Tensor<Float>
     /// [N] class indices.
     public private(set) var labels: UnsafeMutablePointer<Int32>
+    /// [N, targetCount] regression targets; unused for classification (targetCount 0).
+    public let targetValues: Tensor<Float>
     private let sampleShape: [Int]
     /// The most samples it holds.
     public let capacity: Int
 
-    public init(sampleShape: [Int], capacity: Int) {
+    public init(sampleShape: [Int], capacity: Int, targetCount: Int = 0) {
         self.sampleShape = sampleShape
         self.capacity = Swift.max(capacity, 1)
         input = Tensor(shape: [self.capacity] + sampleShape)
         labels = .allocate(capacity: self.capacity)
         labels.initialize(repeating: 0, count: self.capacity)
+        targetValues = Tensor(shape: [self.capacity, targetCount])
     }
 
     deinit { labels.deallocate() }
+
+    /// What the batch's rows are scored against: class indices, or the target values.
+    public var targets: Targets<Float> {
+        targetValues.shape[1] > 0 ? .values(UnsafePointer(targetValues.data)) : .classes(UnsafePointer(labels))
+    }
 
     /// Copies the samples at `indices` (at most `capacity`) into the batch.
     public func fill<C: Collection<Int>>(from dataset: Dataset, indices: C) {
@@ -27,8 +35,16 @@ public final class Batch {
         dataset.features.withUnsafeBufferPointer { features in
             for (row, index) in indices.enumerated() {
                 (input.data + row * size).update(from: features.baseAddress! + index * size, count: size)
-                labels[row] = dataset.labels[index]
             }
+        }
+        guard dataset.isRegression else {
+            for (row, index) in indices.enumerated() { labels[row] = dataset.labels[index] }
+            return
+        }
+        let width = dataset.targetCount
+        targetValues.reshape(to: [indices.count, width])
+        for (row, index) in indices.enumerated() {
+            for j in 0..<width { targetValues.data[row * width + j] = dataset.targets[index * width + j] }
         }
     }
 }

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// Metadata keys: `format` (`dnn-checkpoint/1`), `config` (the resolved config as JSON,
 /// absolute paths, `model.input_shape` always set), `classes` (JSON array of class
-/// names; index = class id), `normalization` (JSON), `epoch`, `metrics` (that epoch's
-/// metrics row as JSON), `dnn_version`.
+/// names; index = class id; empty for regression), `normalization` (JSON),
+/// `target_normalization` (regression with `normalize_target`: how targets were scaled,
+/// in the format of `normalization`), `epoch`, `metrics` (that epoch's metrics row as JSON), `dnn_version`.
 public struct Checkpoint: Sendable {
     public static let format = "dnn-checkpoint/1"
 
@@ -15,6 +16,8 @@ public struct Checkpoint: Sendable {
     public var configJSON: JSON
     public var classes: ClassEncoding
     public var normalization: Normalization
+    /// Regression: `data.normalize_target`'s statistics, undone on predictions; `.none` otherwise.
+    public var targetNormalization: Normalization = .none
     public var epoch: Int
     public var metrics: JSON?
     /// The state tensors, by `state_dict()` name.
@@ -22,6 +25,12 @@ public struct Checkpoint: Sendable {
 
     /// Per-sample input shape of the model.
     public var inputShape: [Int] { config.model.inputShape ?? [] }
+
+    /// The values the model outputs per sample: one score per class, or one prediction per
+    /// target column.
+    public var outputCount: Int {
+        config.loss.isRegression ? config.data.train.labelColumns.count : classes.names.count
+    }
 
     /// The state of `network` as safetensors tensors: Float32 parameters and buffers,
     /// I64 scalars for counters.
@@ -40,8 +49,8 @@ public struct Checkpoint: Sendable {
 
     /// Writes `network` with this metadata to `path` atomically.
     public static func write<T: Scalar>(_ network: Sequential<T>, configJSON: JSON, classes: ClassEncoding,
-                                        normalization: Normalization, epoch: Int, metrics: JSON?,
-                                        to path: String) throws {
+                                        normalization: Normalization, targetNormalization: Normalization = .none,
+                                        epoch: Int, metrics: JSON?, to path: String) throws {
         var metadata: [String: String] = [
             "format": format,
             "config": configJSON.serialized(pretty: false),
@@ -51,6 +60,7 @@ public struct Checkpoint: Sendable {
             "dnn_version": DNNVersion.current,
         ]
         if let metrics { metadata["metrics"] = metrics.serialized(pretty: false) }
+        if targetNormalization != .none { metadata["target_normalization"] = targetNormalization.jsonString }
         try SafeTensors(tensors: stateTensors(of: network), metadata: metadata).write(to: path)
     }
 
@@ -83,15 +93,20 @@ public struct Checkpoint: Sendable {
         } catch let error as DNNError {
             throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
         }
-        guard let names = try parse("classes").array?.compactMap(\.stringValue), !names.isEmpty else {
+        guard let names = try parse("classes").array?.compactMap(\.stringValue),
+              !names.isEmpty || config.loss.isRegression else {
             throw DNNError(.checkpoint, at: "\(path): metadata 'classes'", "is not a JSON array of class names")
         }
-        let normalization: Normalization
-        do {
-            normalization = try Normalization(jsonString: try field("normalization"))
-        } catch let error as DNNError {
-            throw DNNError(.checkpoint, at: "\(path): metadata 'normalization'", error.message)
+        func normalization(_ key: String) throws -> Normalization {
+            do {
+                return try Normalization(jsonString: try field(key))
+            } catch let error as DNNError {
+                throw DNNError(.checkpoint, at: "\(path): metadata '\(key)'", error.message)
+            }
         }
+        let inputNormalization = try normalization("normalization")
+        let targetNormalization = file.metadata["target_normalization"] == nil ? .none
+            : try normalization("target_normalization")
         guard let epoch = Int(try field("epoch")), epoch >= 0 else {
             throw DNNError(.checkpoint, at: "\(path): metadata 'epoch'", "is not a non-negative integer")
         }
@@ -100,7 +115,8 @@ public struct Checkpoint: Sendable {
         }
         let metrics = file.metadata["metrics"] == nil ? nil : try parse("metrics")
         return Checkpoint(config: config, configJSON: configJSON, classes: ClassEncoding(names: names),
-                          normalization: normalization, epoch: epoch, metrics: metrics, tensors: file)
+                          normalization: inputNormalization, targetNormalization: targetNormalization, epoch: epoch,
+                          metrics: metrics, tensors: file)
     }
 
     /// The checkpoint's network, built from its config and loaded strictly.
@@ -113,9 +129,10 @@ public struct Checkpoint: Sendable {
         } catch let error as DNNError {
             throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
         }
-        guard network.outputShape == [classes.names.count] else {
+        guard network.outputShape == [outputCount] else {
+            let what = config.loss.isRegression ? "target columns" : "classes"
             throw DNNError(.checkpoint, at: path, "the model outputs \(NetworkBuilder.describe(network.outputShape)) "
-                + "but the checkpoint has \(classes.names.count) classes")
+                + "but the checkpoint has \(outputCount) \(what)")
         }
         try Checkpoint.load(tensors, into: network, strict: true, path: path)
         return network

@@ -1,6 +1,7 @@
-/// What training minimises: the config's loss (softmax cross-entropy with its label
-/// smoothing and class weights) of the network's logits plus
-/// `0.5 · reg · Σ W²` over the regularised weights (linear and conv weights).
+/// What training minimises: the config's loss of the network's outputs (softmax
+/// cross-entropy with its label smoothing and class weights on logits, or a regression
+/// loss on predicted values) plus `0.5 · reg · Σ W²` over the regularised weights
+/// (linear and conv weights).
 ///
 /// The trainer and the gradient checker both go through `evaluate`, so the objective
 /// that `dnn gradcheck` proves is the one `dnn train` descends.
@@ -9,7 +10,12 @@ public final class Objective<T: Scalar> {
     /// The L2 strength `solver.reg`.
     public let reg: Double
     private let regularized: [Parameter<T>]
-    private let loss: SoftmaxCrossEntropy<T>
+    private let loss: DataLoss
+    /// The loss of the outputs against the targets, by kind of task.
+    private enum DataLoss {
+        case classification(SoftmaxCrossEntropy<T>)
+        case regression(RegressionLoss<T>)
+    }
     /// Sums the gradients over the ranks of a data-parallel run between backward and the
     /// reg term (which every rank would add alike); nil in one process.
     var reducer: GradientReducer?
@@ -17,7 +23,11 @@ public final class Objective<T: Scalar> {
     public init(network: Sequential<T>, reg: Double, loss: LossConfig = .crossEntropy) {
         self.network = network
         self.reg = reg
-        self.loss = SoftmaxCrossEntropy(loss)
+        if let kind = loss.regressionKind {
+            self.loss = .regression(RegressionLoss(kind))
+        } else {
+            self.loss = .classification(SoftmaxCrossEntropy(loss))
+        }
         regularized = network.parameters.map(\.parameter).filter(\.isRegularized)
     }
 
@@ -27,7 +37,7 @@ public final class Objective<T: Scalar> {
         public var loss: Double
         /// `0.5 · reg · Σ W²`, computed only when asked for (training does not need it).
         public var penalty: Double
-        /// Rows whose (first) largest logit is the label.
+        /// Rows whose (first) largest logit is the label; 0 for regression.
         public var correct: Int
         /// The whole objective, `loss + penalty`.
         public var total: Double { loss + penalty }
@@ -38,24 +48,43 @@ public final class Objective<T: Scalar> {
     ///
     /// Parameter gradients accumulate: they must be zero before (as the optimizer leaves
     /// them). A non-finite loss skips the backward pass.
-    public func evaluate(_ input: Tensor<T>, labels: UnsafePointer<Int32>, context: Context, gradient: Bool,
+    public func evaluate(_ input: Tensor<T>, targets: Targets<T>, context: Context, gradient: Bool,
                          penalty: Bool = false) -> Result {
-        let logits = network.forward(input, context)
-        let result = loss.forward(logits, labels: labels, computeGradient: gradient)
+        let output = network.forward(input, context)
+        let (lossValue, correct, lossGradient) = dataLoss(output, targets, gradient: gradient)
         var penaltyValue = 0.0
         if penalty && reg > 0 {
             for parameter in regularized {
                 penaltyValue += 0.5 * reg * T.sumOfSquares(parameter.value.data, count: parameter.value.count)
             }
         }
-        if gradient && result.loss.isFinite {
-            _ = network.backward(loss.gradient, context)
+        if gradient && lossValue.isFinite {
+            _ = network.backward(lossGradient, context)
             reducer?.finish()
             addRegGradient()
         } else if gradient {
             contributeNothing()
         }
-        return Result(loss: result.loss, penalty: penaltyValue, correct: result.correct)
+        return Result(loss: lossValue, penalty: penaltyValue, correct: correct)
+    }
+
+    /// `evaluate` against class indices.
+    public func evaluate(_ input: Tensor<T>, labels: UnsafePointer<Int32>, context: Context, gradient: Bool,
+                         penalty: Bool = false) -> Result {
+        evaluate(input, targets: .classes(labels), context: context, gradient: gradient, penalty: penalty)
+    }
+
+    /// The data loss of `output`, the rows it classifies right, and dLoss/dOutput.
+    private func dataLoss(_ output: Tensor<T>, _ targets: Targets<T>, gradient: Bool) -> (Double, Int, Tensor<T>) {
+        switch (loss, targets) {
+        case let (.classification(loss), .classes(labels)):
+            let result = loss.forward(output, labels: labels, computeGradient: gradient)
+            return (result.loss, result.correct, loss.gradient)
+        case let (.regression(loss), .values(values)):
+            return (loss.forward(output, target: values, computeGradient: gradient), 0, loss.gradient)
+        default:
+            preconditionFailure("class indices for a regression loss, or target values for cross-entropy")
+        }
     }
 
     /// For a rank of a data-parallel run that has no rows in this batch (or a non-finite

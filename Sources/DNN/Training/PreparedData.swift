@@ -6,8 +6,13 @@ public struct PreparedData: Sendable {
     public var test: Dataset?
     /// Per-sample input shape: `model.input_shape`, else the data's ([1, H, W] for IDX, [D] for CSV).
     public var inputShape: [Int]
+    /// The class names; empty for regression.
     public var classes: ClassEncoding
     public var normalization: Normalization
+    /// Regression: how the targets were scaled for training (`data.normalize_target`), and
+    /// the target columns' names; `.none` and empty for classification.
+    public var targetNormalization: Normalization = .none
+    public var targetNames: [String] = []
 }
 
 /// The raw tables of a config, before the model's class count is known.
@@ -38,7 +43,8 @@ public struct RawData: Sendable {
             validation = try read(source)
             validationFile = source.displayName
         case let .split(fraction, shuffle)?:
-            let split = try train.split(fraction: fraction, shuffle: shuffle, seed: config.seed)
+            let split = try train.split(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                        stratified: !config.loss.isRegression)
             (train, validation, warnings) = (split.train, split.validation, split.warnings)
             validationFile = trainFile
         }
@@ -60,11 +66,49 @@ public struct RawData: Sendable {
     /// One data source as a table.
     public static func read(_ source: DataSource) throws -> LabelledTable {
         switch source {
-        case let .csv(path, label):
-            return try CSVReader.read(path: path, labelColumn: label)
+        case let .csv(path, labels):
+            return try CSVReader.read(path: path, labelColumn: labels.first)
+                .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels)
         }
+    }
+
+    /// The data for `config`'s loss and a network with `outputCount` outputs: class indices
+    /// for cross-entropy, target values for a regression loss (`configPath` names the last
+    /// layer for errors).
+    /// - Throws: a `.config` error when the labels do not suit the loss, or the output
+    ///   count does not match the classes or target columns.
+    public func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
+        guard config.loss.isRegression else {
+            try train.checkClassLabels(file: trainFile, labelPath: "data.train.label")
+            return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
+        }
+        let names = config.data.train.labelColumns
+        guard outputCount == names.count else {
+            throw DNNError.config(configPath, "the network predicts \(outputCount) values per sample, but data.train.label "
+                                  + "names \(names.count) target column\(names.count == 1 ? "" : "s")",
+                                  hint: "set the last layer's out to \(names.count)")
+        }
+        let type = config.loss.typeName
+        let targets = try train.regressionTargets(file: trainFile, labelPath: "data.train.label", lossType: type)
+        let targetNormalization = Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets,
+                                                    featureCount: names.count)
+        let normalization = Normalization.fit(kind: config.data.normalize.rawValue, features: train.features,
+                                              featureCount: train.featureCount)
+        func dataset(_ table: LabelledTable, _ file: String, _ path: String) throws -> Dataset {
+            try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
+                        labelPath: path, lossType: type)
+        }
+        let validationPath = validationFile == trainFile ? "data.train.label" : "data.validation.label"
+        var data = PreparedData(
+            train: try dataset(train, trainFile, "data.train.label"),
+            validation: try validation.map { try dataset($0, validationFile ?? trainFile, validationPath) },
+            test: try test.map { try dataset($0, testFile ?? trainFile, "data.test.label") },
+            inputShape: inputShape, classes: ClassEncoding(names: []), normalization: normalization)
+        data.targetNormalization = targetNormalization
+        data.targetNames = names
+        return data
     }
 
     /// Encodes labels for a model with `classCount` outputs and normalises the features

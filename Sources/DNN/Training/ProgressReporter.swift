@@ -19,7 +19,8 @@ public final class ProgressReporter: TrainingObserver {
     private let write: (String) -> Void
     private var lastDraw = Date.distantPast
     private var barShown = false
-    private var bestAccuracy = -Double.infinity
+    /// The best monitored value so far (in the monitor's direction), for the highlight.
+    private var bestMonitored: Double?
     /// Bars are redrawn at most this often.
     private static let redrawInterval = 0.1
 
@@ -44,7 +45,7 @@ public final class ProgressReporter: TrainingObserver {
         case .lines:
             guard p.lineDue else { return }
             write("epoch \(p.epoch) iter \(p.iteration)/\(p.iterations)  loss \(Self.fixed(p.loss, 4))  "
-                + "acc \(Self.fixed(p.accuracy, 4))  \(Self.grouped(p.samplesPerSecond)) samples/s\n")
+                + (p.accuracy.map { "acc \(Self.fixed($0, 4))  " } ?? "") + "\(Self.grouped(p.samplesPerSecond)) samples/s\n")
         case .terminal:
             let now = Date()
             guard p.iteration == p.iterations || now.timeIntervalSince(lastDraw) >= Self.redrawInterval else { return }
@@ -56,16 +57,27 @@ public final class ProgressReporter: TrainingObserver {
 
     public func epochEnded(_ m: EpochMetrics, totalEpochs: Int) {
         guard style != .quiet else { return }
-        var line = paint("epoch \(m.epoch)/\(totalEpochs)", "1") + "  train_loss \(Self.fixed(m.trainLoss, 4))  "
-            + "train_acc \(Self.fixed(m.trainAccuracy, 4))"
-        if let loss = m.validationLoss, let accuracy = m.validationAccuracy {
-            let improved = accuracy > bestAccuracy
-            bestAccuracy = Swift.max(bestAccuracy, accuracy)
-            line += "  " + paint("val_loss \(Self.fixed(loss, 4))  val_acc \(Self.fixed(accuracy, 4))", improved ? "32" : "0")
+        var line = paint("epoch \(m.epoch)/\(totalEpochs)", "1") + "  train_loss \(Self.fixed(m.trainLoss, 4))"
+            + (m.trainAccuracy.map { "  train_acc \(Self.fixed($0, 4))" } ?? "")
+        if let loss = m.validationLoss {
+            var validation = "val_loss \(Self.fixed(loss, 4))"
+            if let accuracy = m.validationAccuracy { validation += "  val_acc \(Self.fixed(accuracy, 4))" }
+            if let errors = m.validationErrors {
+                validation += "  val_rmse \(Self.significant(errors.rmse))  val_r2 \(Self.fixed(errors.r2, 4))"
+            }
+            line += "  " + paint(validation, improved(m) ? "32" : "0")
         }
         line += "  lr \(m.learningRate)  \(Self.grouped(m.samplesPerSecond)) samples/s  \(Self.fixed(m.seconds, 2))s"
         clearBar()
         write(line + "\n")
+    }
+
+    /// Whether this epoch's monitored value is the best so far (what `best.safetensors` follows).
+    private func improved(_ m: EpochMetrics) -> Bool {
+        guard let value = m.monitoredValue, !value.isNaN else { return false }
+        let better = bestMonitored.map { m.monitor.higherIsBetter ? value > $0 : value < $0 } ?? true
+        if better { bestMonitored = value }
+        return better
     }
 
     public func note(_ message: String) {
@@ -97,7 +109,7 @@ public final class ProgressReporter: TrainingObserver {
         let body = String(repeating: "=", count: Swift.max(0, filled - 1)) + (filled > 0 ? (filled == width ? "=" : ">") : "")
             + String(repeating: " ", count: width - filled)
         return paint("epoch \(p.epoch)/\(p.totalEpochs)", "1") + " [\(body)] \(p.iteration)/\(p.iterations)"
-            + "  loss \(Self.fixed(p.loss, 4))  acc \(Self.fixed(p.accuracy, 4))"
+            + "  loss \(Self.fixed(p.loss, 4))" + (p.accuracy.map { "  acc \(Self.fixed($0, 4))" } ?? "")
             + "  \(Self.grouped(p.samplesPerSecond)) samples/s  ETA \(Self.duration(p.epochSecondsLeft))"
     }
 
@@ -114,6 +126,9 @@ public final class ProgressReporter: TrainingObserver {
     }
 
     static func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+
+    /// Four significant digits: errors in a target's own units may be large or small.
+    static func significant(_ value: Double) -> String { String(format: "%.4g", value) }
 
     /// 12,345.
     static func grouped(_ value: Double) -> String {

@@ -80,7 +80,8 @@ public final class Trainer {
                             clipGradNorm: config.solver.clipGradNorm, loss: self.config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         // A batch never holds more than the whole training set (batch_size may be larger).
-        batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count))
+        batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
+                      targetCount: data.train.targetCount)
         augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
         let communicator = options.communicator
         guard communicator.size > 1 else {
@@ -188,7 +189,7 @@ public final class Trainer {
             batch.fill(from: data.train, indices: rows)
             augmentation?.apply(to: batch.input, random: &context.random)
             parallel?.reducer.weight = Double(rows.count) / Double(globalRows)
-            let result = step.run(batch.input, labels: batch.labels, context: context)
+            let result = step.run(batch.input, targets: batch.targets, context: context)
             lossSum = result.loss * Double(rows.count)
             correct = result.correct
         }
@@ -218,7 +219,7 @@ public final class Trainer {
         let seen = Double(Swift.max(progress.seen, 1))
         observer.iteration(IterationProgress(
             epoch: epoch, totalEpochs: config.solver.epochs, iteration: progress.iteration, iterations: iterations,
-            loss: progress.lossSum / seen, accuracy: Double(progress.correct) / seen,
+            loss: progress.lossSum / seen, accuracy: config.loss.isRegression ? nil : Double(progress.correct) / seen,
             samplesPerSecond: Double(progress.seen) / Swift.max(elapsed, 1e-9), epochSeconds: elapsed,
             lineDue: config.solver.printEvery > 0 && progress.iteration % config.solver.printEvery == 0))
     }
@@ -232,18 +233,23 @@ public final class Trainer {
         parallel?.synchronizeBuffers(network)
         let validation = validate()
         let seen = Double(Swift.max(progress.seen, 1))
-        let metrics = EpochMetrics(
-            epoch: epoch, trainLoss: progress.lossSum / seen, trainAccuracy: Double(progress.correct) / seen,
-            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+        let regression = config.loss.isRegression
+        var metrics = EpochMetrics(
+            epoch: epoch, trainLoss: progress.lossSum / seen,
+            trainAccuracy: regression ? nil : Double(progress.correct) / seen,
+            validationLoss: validation?.loss, validationAccuracy: regression ? nil : validation?.accuracy,
             learningRate: optimizer.learningRate,
             gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
             seconds: Date().timeIntervalSince(epochStart),
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
             ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
+        metrics.isRegression = regression
+        metrics.validationErrors = validation?.regression
+        let monitored = validation?.value(of: config.solver.monitor)
+        (metrics.monitor, metrics.monitoredValue) = (config.solver.monitor, monitored)
         lastMetrics = metrics
         metricsRows.append(metrics.json)
         if isPrimary { try runDirectory.writeMetrics(metricsRows) }
-        let monitored = validation?.value(of: config.solver.monitor)
         let improved = progress.recordMonitor(monitored, epoch: epoch, monitor: config.solver.monitor,
                                               minDelta: config.solver.earlyStopping?.minDelta ?? 0)
         optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: monitored,
@@ -264,10 +270,11 @@ public final class Trainer {
         guard let validation = data.validation else { return nil }
         if let parallel {
             return parallel.evaluate(network, on: validation, classCount: classCount,
-                                     batchSize: config.solver.batchSize, loss: config.loss, context: context)
+                                     batchSize: config.solver.batchSize, loss: config.loss,
+                                     targetNormalization: data.targetNormalization, context: context)
         }
         return Evaluation.run(network, on: validation, classCount: classCount, batchSize: config.solver.batchSize,
-                              loss: config.loss, context: context)
+                              loss: config.loss, targetNormalization: data.targetNormalization, context: context)
     }
 
     /// Writes `last.safetensors` with its training state (the progress as it stands,
@@ -292,7 +299,8 @@ public final class Trainer {
 
     private func writeCheckpoint(to path: String) throws {
         try Checkpoint.write(network, configJSON: config.resolvedJSON, classes: data.classes,
-                             normalization: data.normalization, epoch: progress.epoch, metrics: lastMetrics?.json,
+                             normalization: data.normalization, targetNormalization: data.targetNormalization,
+                             epoch: progress.epoch, metrics: lastMetrics?.json,
                              to: path)
     }
 }

@@ -17,14 +17,15 @@ public struct IterationProgress: Sendable {
     public var iteration: Int
     public var iterations: Int
     public var loss: Double
-    public var accuracy: Double
+    /// nil for regression.
+    public var accuracy: Double?
     public var samplesPerSecond: Double
     /// Seconds since the epoch began.
     public var epochSeconds: Double
     /// Whether this is a `print_every` iteration.
     public var lineDue: Bool
 
-    public init(epoch: Int, totalEpochs: Int, iteration: Int, iterations: Int, loss: Double, accuracy: Double,
+    public init(epoch: Int, totalEpochs: Int, iteration: Int, iterations: Int, loss: Double, accuracy: Double?,
                 samplesPerSecond: Double, epochSeconds: Double, lineDue: Bool) {
         self.epoch = epoch
         self.totalEpochs = totalEpochs

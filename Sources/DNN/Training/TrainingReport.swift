@@ -2,9 +2,18 @@
 public struct EpochMetrics: Sendable {
     public var epoch: Int
     public var trainLoss: Double
-    public var trainAccuracy: Double
+    /// nil for regression.
+    public var trainAccuracy: Double?
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+    /// Regression only: the validation errors in the targets' original units (nil
+    /// without validation); `isRegression` adds their keys to the row.
+    public var isRegression = false
+    public var validationErrors: RegressionErrors?
+    /// `solver.monitor` and its value this epoch (nil without validation): what the
+    /// progress line highlights; not part of the row.
+    public var monitor: Monitor = .validationAccuracy
+    public var monitoredValue: Double?
     public var learningRate: Double
     /// The mean over the epoch's steps of the gradient's global L2 norm before clipping.
     public var gradientNorm: Double
@@ -16,12 +25,25 @@ public struct EpochMetrics: Sendable {
     public var allreduceSeconds = 0.0
 
     public var json: JSON {
+        var members: [(key: String, value: JSON)] = [
+            ("epoch", .integer(epoch)),
+            ("train_loss", .number(trainLoss)),
+            ("train_accuracy", trainAccuracy.map(JSON.number) ?? .null),
+            ("val_loss", validationLoss.map(JSON.number) ?? .null),
+            ("val_accuracy", validationAccuracy.map(JSON.number) ?? .null),
+        ]
+        if isRegression {
+            members += [("val_mae", validationErrors.map { .number($0.mae) } ?? .null),
+                        ("val_rmse", validationErrors.map { .number($0.rmse) } ?? .null),
+                        ("val_r2", validationErrors.map { .number($0.r2) } ?? .null)]
+        }
+        guard case .object(let rest) = common else { return .object(members) }
+        return .object(members + rest)
+    }
+
+    /// The keys after the losses and accuracies, the same for every task.
+    private var common: JSON {
         [
-            "epoch": .integer(epoch),
-            "train_loss": .number(trainLoss),
-            "train_accuracy": .number(trainAccuracy),
-            "val_loss": validationLoss.map(JSON.number) ?? .null,
-            "val_accuracy": validationAccuracy.map(JSON.number) ?? .null,
             "lr": .number(learningRate),
             "grad_norm": .number(gradientNorm),
             "seconds": .number(seconds),

@@ -30,7 +30,7 @@ struct TrainingSetup {
         let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
                                                                    random: &random, memory: memory)
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
-        data = try raw.prepare(normalize: config.data.normalize, classCount: classCount, configPath: lastLayerPath)
+        data = try raw.prepare(config, outputCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
         self.config = try config.withInputShape(data.inputShape)
             .resolvingClassWeights(labels: data.train.labels, classCount: classCount, classNames: data.classes.names)

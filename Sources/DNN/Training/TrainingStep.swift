@@ -21,15 +21,20 @@ public final class TrainingStep<T: Scalar> {
     }
 
     /// Trains on one batch; returns its loss (without the reg term) and correct count.
-    public func run(_ input: Tensor<T>, labels: UnsafePointer<Int32>, context: Context) -> Objective<T>.Result {
+    public func run(_ input: Tensor<T>, targets: Targets<T>, context: Context) -> Objective<T>.Result {
         // Gradients are zero here: new, or consumed (and zeroed) by the last optimizer step.
         context.mode = .training
-        let result = objective.evaluate(input, labels: labels, context: context, gradient: true)
+        let result = objective.evaluate(input, targets: targets, context: context, gradient: true)
         if result.loss.isFinite {
             gradientNorm = clipping.apply()
             optimizer.step(context.compute)
         }
         return result
+    }
+
+    /// `run` against class indices.
+    public func run(_ input: Tensor<T>, labels: UnsafePointer<Int32>, context: Context) -> Objective<T>.Result {
+        run(input, targets: .classes(labels), context: context)
     }
 
     /// A step of a data-parallel rank that has no rows in this batch: its (empty) part in
