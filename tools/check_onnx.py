@@ -5,12 +5,15 @@ For a dnn checkpoint and a data file (CSV, or IDX images raw or .gz), this
   1. exports the checkpoint with `dnn export` (or takes --onnx FILE),
   2. runs onnx.checker.check_model(model, full_check=True),
   3. checks the graph's interface: input `input` [batch, *sample shape] with a symbolic
-     batch, outputs `logits` and `probabilities`, metadata_props `classes` and `dnn_config`,
+     batch, outputs `logits` and `probabilities`, metadata_props `classes` and `dnn_config`
+     (a regression checkpoint: output `prediction`, metadata_props `targets`),
   4. runs onnxruntime on the raw features (the model normalises them itself) one sample
      at a time for the first --batch1 samples, and over the whole file in batches,
-  5. compares its `probabilities` with `dnn predict CHECKPOINT DATA --probabilities`.
+  5. compares its `probabilities` with `dnn predict CHECKPOINT DATA --probabilities`
+     (regression: its `prediction`, in the targets' units, with the values `dnn predict`
+     prints, relative to max(1, |value|)).
 
-Exit 0 when every probability agrees within --tolerance (1e-5), 1 otherwise. With --json it
+Exit 0 when every value agrees within --tolerance (1e-5), 1 otherwise. With --json it
 prints one JSON object: {"max_diff_batch1": x, "max_diff_full": x, "samples": n, ...}.
 
 Needs: pip install onnx onnxruntime numpy (`make onnx-venv` makes .build/venv-onnx).
@@ -64,12 +67,12 @@ def is_idx(path):
     return len(head) == 4 and head[0] == 0 and head[1] == 0 and head[2] == 8
 
 
-def read_csv_features(path, label_column):
-    """The feature columns of a CSV with a header, in file order, without the label column."""
+def read_csv_features(path, label_columns):
+    """The feature columns of a CSV with a header, in file order, without the label columns."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], [row for row in rows[1:] if row]
-    keep = [j for j, name in enumerate(header) if name != label_column]
+    keep = [j for j, name in enumerate(header) if name not in label_columns]
     return np.array([[float(row[j]) for j in keep] for row in body], dtype=np.float32)
 
 
@@ -79,38 +82,54 @@ def read_features(data, config):
         features = read_idx_images(data)
     else:
         label = config["data"]["train"].get("label") if config["data"]["train"].get("format") == "csv" else None
-        features = read_csv_features(data, label)
+        features = read_csv_features(data, label if isinstance(label, list) else [label])
     return features.reshape([features.shape[0]] + list(config["model"]["input_shape"]))
 
 
-def dnn_probabilities(dnn, checkpoint, data, classes):
-    """`dnn predict --probabilities` as float64 [N, classes]."""
-    text = run([dnn, "predict", checkpoint, data, "--probabilities"])
+def is_regression(config):
+    return config["loss"]["type"] != "cross_entropy"
+
+
+def dnn_outputs(dnn, checkpoint, data, names, regression):
+    """`dnn predict --probabilities` as float64 [N, classes]; for regression, the
+    predicted values `dnn predict` prints, [N, targets]."""
+    text = run([dnn, "predict", checkpoint, data] + ([] if regression else ["--probabilities"]))
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
-    columns = [header.index("p_" + name) for name in classes]
+    columns = [header.index(name if regression else "p_" + name) for name in names]
     return np.array([[float(row[j]) for j in columns] for row in rows[1:] if row], dtype=np.float64)
 
 
-def check_interface(model, sample_shape):
-    """The names, shapes and metadata the contract fixes; returns the class names."""
+def check_interface(model, sample_shape, regression):
+    """The names, shapes and metadata the contract fixes; returns the class (or target) names."""
     graph = model.graph
+    outputs = ["prediction"] if regression else ["logits", "probabilities"]
     assert [i.name for i in graph.input] == ["input"], [i.name for i in graph.input]
-    assert [o.name for o in graph.output] == ["logits", "probabilities"], [o.name for o in graph.output]
+    assert [o.name for o in graph.output] == outputs, [o.name for o in graph.output]
     dims = graph.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param and not dims[0].HasField("dim_value"), "the batch dimension is not symbolic"
     assert [d.dim_value for d in dims[1:]] == list(sample_shape), (dims, sample_shape)
     assert graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     metadata = {p.key: p.value for p in model.metadata_props}
     assert model.producer_name == "dnn", model.producer_name
+    if regression:
+        assert "classes" not in metadata, "a regression model has no classes"
+        return json.loads(metadata["targets"])
     return json.loads(metadata["classes"])
 
 
-def onnx_probabilities(session, features, batch):
-    """onnxruntime's `probabilities` in batches of `batch` rows."""
-    parts = [session.run(["probabilities"], {"input": features[start:start + batch]})[0]
+def onnx_outputs(session, features, batch, output):
+    """onnxruntime's `output` in batches of `batch` rows."""
+    parts = [session.run([output], {"input": features[start:start + batch]})[0]
              for start in range(0, len(features), batch)]
     return np.concatenate(parts).astype(np.float64)
+
+
+def max_difference(actual, expected, regression):
+    """The largest difference; for regression relative to max(1, |expected|), since values
+    in a target's units may be large."""
+    scale = np.maximum(1.0, np.abs(expected)) if regression else 1.0
+    return float((np.abs(actual - expected) / scale).max())
 
 
 def main():
@@ -136,21 +155,23 @@ def main():
         onnx.checker.check_model(model, full_check=True)
         opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
         config = json.loads({p.key: p.value for p in model.metadata_props}["dnn_config"])
-        classes = check_interface(model, config["model"]["input_shape"])
+        regression = is_regression(config)
+        names = check_interface(model, config["model"]["input_shape"], regression)
         features = read_features(args.data, config)
-        expected = dnn_probabilities(args.dnn, args.checkpoint, args.data, classes)
-        assert expected.shape == (len(features), len(classes)), (expected.shape, features.shape)
+        expected = dnn_outputs(args.dnn, args.checkpoint, args.data, names, regression)
+        assert expected.shape == (len(features), len(names)), (expected.shape, features.shape)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         one = min(args.batch1, len(features))
-        batch1 = onnx_probabilities(session, features[:one], 1)
-        full = onnx_probabilities(session, features, args.batch)
+        output = "prediction" if regression else "probabilities"
+        batch1 = onnx_outputs(session, features[:one], 1, output)
+        full = onnx_outputs(session, features, args.batch, output)
         result = {
             "checkpoint": args.checkpoint, "opset": opset, "samples": len(features), "batch1_samples": one,
-            "nodes": len(model.graph.node), "max_diff_batch1": float(np.abs(batch1 - expected[:one]).max()),
-            "max_diff_full": float(np.abs(full - expected).max()),
-            "same_argmax": bool((full.argmax(1) == expected.argmax(1)).all()),
+            "nodes": len(model.graph.node), "max_diff_batch1": max_difference(batch1, expected[:one], regression),
+            "max_diff_full": max_difference(full, expected, regression),
+            "same_argmax": regression or bool((full.argmax(1) == expected.argmax(1)).all()),
         }
     ok = result["max_diff_batch1"] <= args.tolerance and result["max_diff_full"] <= args.tolerance
     if args.json:

@@ -4,7 +4,8 @@ each checkpoint with `dnn export` and checks it with tools/check_onnx.py (onnx.c
 full_check, onnxruntime's probabilities against `dnn predict --probabilities` within 1e-5,
 at batch 1 and over the whole data file).
 
-The cases: the iris configs on data/iris.csv; configs/every_layer.json and
+The cases: the iris configs on data/iris.csv; configs/regression.json on
+data/regression.csv (output `prediction` in the targets' units); configs/every_layer.json and
 Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms, residual
 blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
 an input, the Gelu operator); the MNIST configs for one epoch on a tenth of
@@ -23,6 +24,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 IRIS = os.path.join(ROOT, "data", "iris.csv")
+REGRESSION = os.path.join(ROOT, "data", "regression.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
@@ -31,6 +33,7 @@ MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
 def cases():
     """(name, config, data, train options, opsets) for every check; None is dnn's default opset."""
     iris = [(name, f"configs/{name}.json", IRIS, [], [None]) for name in ("iris", "iris_bn", "two_layer")]
+    regression = [("regression", "configs/regression.json", REGRESSION, ["--epochs", "10"], [None, 21])]
     every = [(name, config, IRIS, ["--epochs", "10"], [None, 21])
              for name, config in (("every_layer", "configs/every_layer.json"),
                                   ("every_form", "Tests/onnx/every_form.json"))]
@@ -40,7 +43,7 @@ def cases():
                      "--set", f"data.train.images={MNIST_IMAGES}", "--set", f"data.train.labels={MNIST_LABELS}"]
     mnist = [(name, f"configs/{name}.json", MNIST_IMAGES, mnist_options, [None])
              for name in ("mnist_mlp", "mnist_cnn", "mnist_resnet")]
-    return iris + every + mnist
+    return iris + regression + every + mnist
 
 
 def check(case, dnn, folder, threads):

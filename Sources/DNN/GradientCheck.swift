@@ -89,15 +89,16 @@ public enum GradientCheck {
     }
 
     /// Checks every parameter of `network` on the objective training minimises
-    /// (`Objective`): softmax cross-entropy of `network(input)` against `labels` plus
-    /// `0.5 · reg · Σ W²` over regularised weights.
+    /// (`Objective`): the loss of `network(input)` (softmax cross-entropy against `labels`,
+    /// or a regression loss against `targetValues` [N, D]) plus `0.5 · reg · Σ W²` over
+    /// regularised weights.
     ///
     /// - Parameters:
     ///   - perturb: for demonstrating the checker: the analytic gradient of this parameter
     ///     is multiplied by 1.001 before comparison, as a subtly wrong backward pass would be.
     /// - Returns: the loss at the starting point (without reg) and one check per parameter and reg.
     public static func network(_ network: Sequential<Double>, input: Tensor<Double>, labels: [Int32],
-                               regs: [Double], maxEntries: Int = 40, seed: UInt64 = 0, perturb: String? = nil,
+                               targetValues: [Double] = [], regs: [Double], maxEntries: Int = 40, seed: UInt64 = 0, perturb: String? = nil,
                                loss: LossConfig = .crossEntropy, compute: Compute) -> (initialLoss: Double, checks: [Check]) {
         let context = Context(mode: .training, random: RandomGenerator(seed: seed), compute: compute)
         let startState = context.random
@@ -109,9 +110,15 @@ public enum GradientCheck {
             if backward {
                 for (_, parameter) in parameters { parameter.gradient.zero() }
             }
+            let objective = Objective(network: network, reg: reg, loss: loss)
+            if loss.isRegression {
+                return targetValues.withUnsafeBufferPointer {
+                    objective.evaluate(input, targets: .values($0.baseAddress!), context: context, gradient: backward,
+                                       penalty: true)
+                }
+            }
             return labels.withUnsafeBufferPointer {
-                Objective(network: network, reg: reg, loss: loss).evaluate(input, labels: $0.baseAddress!, context: context,
-                                                               gradient: backward, penalty: true)
+                objective.evaluate(input, labels: $0.baseAddress!, context: context, gradient: backward, penalty: true)
             }
         }
         var random = RandomGenerator(seed: seed &+ 1)

@@ -27,12 +27,14 @@ enum GradcheckCommand {
                                                                    random: &random)
         guard network.outputShape.count == 1 else {
             throw DNNError.config("model.layers[\(config.model.layers.count - 1)]",
-                                  "the network outputs \(network.outputShape) per sample, but the loss needs one score per class")
+                                  "the network outputs \(network.outputShape) per sample, but the loss needs one value per class or target")
         }
         let classCount = network.outputShape[0]
         let input = Tensor<Double>(shape: [batchSize] + inputShape,
                                    values: (0..<(batchSize * inputShape.reduce(1, *))).map { _ in random.normal() })
         let labels = (0..<batchSize).map { _ in Int32(random.integer(below: classCount)) }
+        // Regression: standard normal targets, as standardised targets are.
+        let targetValues = config.loss.isRegression ? (0..<(batchSize * classCount)).map { _ in random.normal() } : []
         if let name = parsed.value("--perturb"), !network.parameters.contains(where: { $0.name == name }) {
             throw DNNError(.usage, at: "--perturb \(name)", "is not a parameter of this network",
                            hint: "parameters: \(network.parameters.map(\.name).joined(separator: ", "))")
@@ -41,13 +43,13 @@ enum GradcheckCommand {
         // class (so that no class is empty): any positive weights exercise the same code.
         let loss = try config.resolvingClassWeights(labels: labels + (0..<Int32(classCount)), classCount: classCount).loss
         let (initialLoss, checks) = GradientCheck.network(
-            network, input: input, labels: labels, regs: regs, maxEntries: maxEntries, seed: seed,
+            network, input: input, labels: labels, targetValues: targetValues, regs: regs, maxEntries: maxEntries, seed: seed,
             perturb: parsed.value("--perturb"), loss: loss, compute: Compute(threads: threads))
-        let expected = Foundation.log(Double(classCount))
+        let expected = config.loss.isRegression ? nil : Foundation.log(Double(classCount))
         let failed = checks.filter { !$0.passed }
         if parsed.flag("--json") {
             let json: JSON = [
-                "initial_loss": .number(initialLoss), "expected_loss": .number(expected),
+                "initial_loss": .number(initialLoss), "expected_loss": expected.map(JSON.number) ?? .null,
                 "tolerance": .number(GradientCheck.tolerance), "passed": .bool(failed.isEmpty),
                 "checks": .array(checks.map {
                     ["reg": .number($0.reg), "param": .string($0.name), "relative_error": .number($0.relativeError),
@@ -58,17 +60,18 @@ enum GradcheckCommand {
             Console.out(json.serialized(pretty: false))
         } else {
             for warning in loaded.warnings { Console.error("dnn: warning: \(warning)") }
-            printReport(checks, initialLoss: initialLoss, classCount: classCount, batchSize: batchSize)
+            printReport(checks, initialLoss: initialLoss, classCount: expected == nil ? nil : classCount,
+                        batchSize: batchSize)
         }
         return failed.isEmpty ? 0 : 1
     }
 
-    /// One line per checked tensor and a verdict.
-    static func printReport(_ checks: [GradientCheck.Check], initialLoss: Double, classCount: Int, batchSize: Int) {
-        let expected = Foundation.log(Double(classCount))
+    /// One line per checked tensor and a verdict; `classCount` nil for regression.
+    static func printReport(_ checks: [GradientCheck.Check], initialLoss: Double, classCount: Int?, batchSize: Int) {
         let failed = checks.filter { !$0.passed }
-        Console.out("initial loss \(Console.format(initialLoss, 4))  (ln \(classCount) = \(Console.format(expected, 4)) "
-            + "for uniform scores; batch of \(batchSize), double precision)")
+        let uniform = classCount.map { "ln \($0) = \(Console.format(Foundation.log(Double($0)), 4)) for uniform scores; " }
+        Console.out("initial loss \(Console.format(initialLoss, 4))  (\(uniform ?? "standard normal targets; ")"
+            + "batch of \(batchSize), double precision)")
         let width = max(12, (checks.map(\.name.count).max() ?? 0) + 2)
         Console.out("param".padding(toLength: width, withPad: " ", startingAt: 0) + "reg       relative error   entries")
         for check in checks {

@@ -372,8 +372,9 @@ enum ConfigFixtures {
         let normalize = F.error(F.config(data: #"{"train": {"format": "idx", "images": "i", "labels": "l"}, "normalize": "standardise"}"#))
         #expect(normalize?.location == "data.normalize")
         #expect(normalize?.hint == "did you mean 'standardize'?")
-        let loss = F.error(F.config(extra: #", "loss": {"type": "mse"}"#))
-        #expect(loss?.description == "loss.type: unknown loss type \"mse\"; known: cross_entropy")
+        let loss = F.error(F.config(extra: #", "loss": {"type": "msee"}"#))
+        #expect(loss?.message == "unknown loss type \"msee\"; known: cross_entropy, mse, l1, huber")
+        #expect(loss?.hint == "did you mean 'mse'?")
     }
 
     @Test func batchnormMomentumAboveHalfWarns() throws {

@@ -1,12 +1,15 @@
 import Foundation
 
 /// `dnn export`: a checkpoint as an ONNX model that takes the raw features `dnn predict`
-/// reads and returns the same probabilities.
+/// reads and returns the same probabilities (or, for regression, the same predicted values).
 ///
 /// Graph: `input` float32 [batch, *sample shape] → the checkpoint's normalisation
 /// (x/255, or (x - mean)/std per feature) → the layers in inference form → `logits`
-/// [batch, classes] → Softmax(axis 1) → `probabilities`. `metadata_props` carry `classes`
-/// (a JSON list) and `dnn_config` (the resolved config).
+/// [batch, classes] → Softmax(axis 1) → `probabilities`. For regression the layers'
+/// output [batch, targets] is `prediction`, after a Mul by std and an Add of mean per
+/// target when `data.normalize_target` standardised them, so it is in original units.
+/// `metadata_props` carry `classes` (a JSON list; classification only), `targets` (the
+/// target columns; regression only) and `dnn_config` (the resolved config).
 public enum ONNXExport {
     /// The opset written when none is asked for.
     public static let defaultOpset = 17
@@ -16,7 +19,8 @@ public enum ONNXExport {
     public static let supportedOpsets = 17...21
 
     /// The graph's input and output names.
-    public static let inputName = "input", logitsName = "logits", probabilitiesName = "probabilities"
+    public static let inputName = "input", logitsName = "logits", probabilitiesName = "probabilities",
+                      predictionName = "prediction"
 
     /// Reads the checkpoint at `checkpointPath`, lowers it and writes the model to `outputPath`
     /// atomically (a temporary file, then a rename), so a failure leaves no partial file and
@@ -55,22 +59,52 @@ public enum ONNXExport {
         var lowering = ONNXLowering(network: network, opset: opset, input: inputName)
         let features = normalize(inputName, checkpoint.normalization, sampleShape: checkpoint.inputShape,
                                  graph: &lowering.graph)
-        let logits = lowering.sequence(checkpoint.config.model.layers, network, input: features, prefix: "")
+        let output = lowering.sequence(checkpoint.config.model.layers, network, input: features, prefix: "")
+        if checkpoint.config.loss.isRegression {
+            return regressionModel(checkpoint, output: output, graph: &lowering.graph, opset: opset)
+        }
+        let logits = output
         lowering.graph.output(logits, as: logitsName)
         let softmax = lowering.graph.node("Softmax", [logitsName], [.init(name: "axis", value: .int(1))], scope: "softmax")
         lowering.graph.output(softmax, as: probabilitiesName)
 
-        let batch = ONNXProto.Dimension.symbol("batch"), classes = checkpoint.classes.names.count
-        let graph = ONNXProto.Graph(
-            name: checkpoint.config.name, nodes: lowering.graph.nodes, initializers: lowering.graph.initializers,
-            inputs: [ONNXProto.ValueInfo(name: inputName, shape: [batch] + checkpoint.inputShape.map { .value($0) })],
-            outputs: [ONNXProto.ValueInfo(name: logitsName, shape: [batch, .value(classes)]),
-                      ONNXProto.ValueInfo(name: probabilitiesName, shape: [batch, .value(classes)])])
+        let classes = checkpoint.classes.names.count
         let classNames = JSON.array(checkpoint.classes.names.map { .string($0) }).serialized(pretty: false)
+        return model(checkpoint, lowering.graph, opset: opset,
+                     outputs: [(logitsName, classes), (probabilitiesName, classes)], metadata: ("classes", classNames))
+    }
+
+    /// The model around a finished graph: `input`, `outputs` [batch, size] each, and the
+    /// metadata (`dnn_config` after `metadata`).
+    private static func model(_ checkpoint: Checkpoint, _ graph: ONNXGraphBuilder, opset: Int,
+                              outputs: [(name: String, size: Int)], metadata: (String, String)) -> ONNXProto.Model {
+        let batch = ONNXProto.Dimension.symbol("batch")
         return ONNXProto.Model(
             irVersion: irVersion(opset: opset), opset: opset, producerName: "dnn", producerVersion: DNNVersion.current,
-            graph: graph,
-            metadata: [("classes", classNames), ("dnn_config", checkpoint.configJSON.serialized(pretty: false))])
+            graph: ONNXProto.Graph(
+                name: checkpoint.config.name, nodes: graph.nodes, initializers: graph.initializers,
+                inputs: [ONNXProto.ValueInfo(name: inputName, shape: [batch] + checkpoint.inputShape.map { .value($0) })],
+                outputs: outputs.map { ONNXProto.ValueInfo(name: $0.name, shape: [batch, .value($0.size)]) }),
+            metadata: [metadata, ("dnn_config", checkpoint.configJSON.serialized(pretty: false))])
+    }
+
+    /// The regression model: the layers' `output` with the target normalisation undone
+    /// (`z · std + mean`, as `Prediction.values`) as `prediction` [batch, targets].
+    static func regressionModel(_ checkpoint: Checkpoint, output: String, graph: inout ONNXGraphBuilder,
+                                opset: Int) -> ONNXProto.Model {
+        let targets = checkpoint.outputCount
+        var prediction = output
+        if case .standardize = checkpoint.targetNormalization {
+            let (scale, offset) = checkpoint.targetNormalization.inverse(columns: targets)
+            let scaled = graph.node("Mul", [output, graph.constant("target.std", dims: [targets], scale.map(Float.init))],
+                                    scope: "target")
+            prediction = graph.node("Add", [scaled, graph.constant("target.mean", dims: [targets], offset.map(Float.init))],
+                                    scope: "target")
+        }
+        graph.output(prediction, as: predictionName)
+        let targetNames = JSON.array(checkpoint.config.data.train.labelColumns.map { .string($0) })
+        return model(checkpoint, graph, opset: opset, outputs: [(predictionName, targets)],
+                     metadata: ("targets", targetNames.serialized(pretty: false)))
     }
 
     /// The input normalisation as the graph's first nodes, exactly as `Normalization.apply`:

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Training curves as an SVG that any browser shows: loss (left) and accuracy (right)
-/// per epoch, training solid and validation dashed, one colour per run, the best
-/// validation epoch of each run marked. Several runs overlay for comparison.
+/// Training curves as an SVG that any browser shows: loss (left) and accuracy (right;
+/// validation RMSE for regression runs) per epoch, training solid and validation dashed,
+/// one colour per run, the best validation epoch of each run marked. Several runs overlay
+/// for comparison.
 public enum MetricsPlot {
     /// One run: its name (the folder) and its `metrics.jsonl` rows.
     public struct Run: Sendable {
@@ -34,11 +35,27 @@ public enum MetricsPlot {
             }
         }
 
-        /// The epoch with the highest validation accuracy (earliest on ties), as `best.safetensors`.
-        var best: (x: Double, y: Double)? {
-            points("val_accuracy").reduce(nil) { best, point in
-                best.map { point.y > $0.y ? point : $0 } ?? point
+        /// The epoch with the best validation value of `metric` (earliest on ties).
+        func best(_ metric: Metric) -> (x: Double, y: Double)? {
+            points(metric.validationKey).reduce(nil) { best, point in
+                best.map { (metric.higherIsBetter ? point.y > $0.y : point.y < $0.y) ? point : $0 } ?? point
             }
+        }
+    }
+
+    /// What the right panel shows: accuracy, or for regression runs (whose rows carry
+    /// `val_rmse`) the validation RMSE in the target's units.
+    struct Metric {
+        var trainingKey: String
+        var validationKey: String
+        var label: String
+        var higherIsBetter: Bool
+        static let accuracy = Metric(trainingKey: "train_accuracy", validationKey: "val_accuracy", label: "accuracy",
+                                     higherIsBetter: true)
+        static let rmse = Metric(trainingKey: "train_rmse", validationKey: "val_rmse", label: "RMSE", higherIsBetter: false)
+
+        static func of(_ runs: [Run]) -> Metric {
+            runs.contains { !$0.points(rmse.validationKey).isEmpty } ? rmse : accuracy
         }
     }
 
@@ -53,12 +70,13 @@ public enum MetricsPlot {
     /// The SVG document.
     public static func svg(_ runs: [Run], title: String? = nil) -> String {
         var body: [String] = []
-        let (legendMarkup, legendHeight) = legend(runs)
+        let metric = Metric.of(runs)
+        let (legendMarkup, legendHeight) = legend(runs, metric: metric)
         let height = plotHeight + legendHeight
         let panelWidth = (width - 40) / 2
-        body.append(panel(runs, keys: ("train_loss", "val_loss"), label: "loss", x: 0, width: panelWidth, accuracy: false))
-        body.append(panel(runs, keys: ("train_accuracy", "val_accuracy"), label: "accuracy", x: panelWidth + 40,
-                          width: panelWidth, accuracy: true))
+        body.append(panel(runs, keys: ("train_loss", "val_loss"), label: "loss", x: 0, width: panelWidth, metric: nil))
+        body.append(panel(runs, keys: (metric.trainingKey, metric.validationKey), label: metric.label, x: panelWidth + 40,
+                          width: panelWidth, metric: metric))
         body.append(legendMarkup)
         let heading = title ?? (runs.count <= 3 ? runs.map(\.name).joined(separator: " vs ") : "\(runs.count) runs")
         return """
@@ -72,8 +90,10 @@ public enum MetricsPlot {
         """
     }
 
+    /// - Parameter metric: the right panel's metric, whose best epochs are marked; nil for loss.
     private static func panel(_ runs: [Run], keys: (String, String), label: String, x: Double, width: Double,
-                              accuracy: Bool) -> String {
+                              metric: Metric?) -> String {
+        let accuracy = metric?.label == Metric.accuracy.label
         let left = x + 60, right = x + width - 10, top = 40.0, bottom = plotHeight - 50
         let all = runs.flatMap { $0.points(keys.0) + $0.points(keys.1) }
         let maxEpoch = Swift.max(1, runs.flatMap { $0.rows.compactMap { $0["epoch"]?.double } }.max() ?? 1)
@@ -111,7 +131,7 @@ public enum MetricsPlot {
                     out.append("<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"2.5\" fill=\"\(color)\"/>")
                 }
             }
-            if accuracy, let best = run.best {
+            if let metric, let best = run.best(metric) {
                 out.append("<circle class=\"best\" data-run=\"\(escape(run.name))\" cx=\"\(f(px(best.x)))\" cy=\"\(f(py(best.y)))\" "
                     + "r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>")
                 // The label sits on the side of the marker that has room, one line per run;
@@ -130,19 +150,19 @@ public enum MetricsPlot {
 
     /// The legend's markup and height: entries flow left to right and wrap onto further
     /// rows; with many runs each validation entry also names its best epoch.
-    private static func legend(_ runs: [Run]) -> (String, Double) {
+    private static func legend(_ runs: [Run], metric: Metric) -> (String, Double) {
         var out = ["<g class=\"legend\">"]
         var entries: [(caption: String, color: String, dashed: Bool, marker: Bool)] = []
         for (index, run) in runs.enumerated() {
             let color = palette[index % palette.count]
             entries.append((runs.count > 1 ? "\(run.name) train" : "train", color, false, false))
             var caption = runs.count > 1 ? "\(run.name) validation" : "validation"
-            if runs.count > labelledRuns, let best = run.best {
+            if runs.count > labelledRuns, let best = run.best(metric) {
                 caption += " (best \(String(format: "%.4f", best.y)) @ \(Int(best.x)))"
             }
             entries.append((caption, color, true, false))
         }
-        entries.append(("best validation accuracy (best.safetensors)", "#333", false, true))
+        entries.append(("best validation \(metric.label)", "#333", false, true))
         var x = 60.0, y = plotHeight + 6
         for entry in entries {
             let entryWidth = 48 + Double(entry.caption.count) * 7
