@@ -16,7 +16,9 @@ import Testing
         var state: [String: [Double]] = [:]
     }
 
-    static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
+    /// The fixture's network with its initial state loaded, and its optimizer.
+    static func setUp<T: Scalar>(_ fixture: JSON, as type: T.Type)
+        throws -> (network: Sequential<T>, optimizer: any Optimizer<T>, config: OptimizerConfig) {
         var decoder = ConfigDecoder(baseDirectory: "/")
         let specs = try decoder.layers(fixture["layers"]!, at: "layers", allowEmpty: false)
         let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
@@ -29,10 +31,30 @@ import Testing
                 ? SafeTensors.Tensor(int64: Int64(data.first ?? 0)) : SafeTensors.Tensor(data, shape: shape)))
         }
         try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "training.json")
-        let solver = fixture["solver"]!
-        let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer").0
+        let optimizerConfig = try decoder.optimizer(fixture["solver"]!["optimizer"]!, at: "solver.optimizer").0
         let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
         network.skipInputGradient()  // as the trainer does: the golden runs cover that path
+        return (network, optimizer, optimizerConfig)
+    }
+
+    /// Every state tensor of `network` by name, as Doubles.
+    static func state<T: Scalar>(of network: Sequential<T>) -> [String: [Double]] {
+        var state: [String: [Double]] = [:]
+        for (name, entry) in network.state {
+            switch entry {
+            case .parameter(let parameter): state[name] = parameter.value.array.map { Double($0) }
+            case .buffer(let tensor): state[name] = tensor.array.map { Double($0) }
+            case .counter(let counter): state[name] = [Double(counter.value)]
+            }
+        }
+        return state
+    }
+
+    static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
+        let decoder = ConfigDecoder(baseDirectory: "/")
+        let (network, optimizer, optimizerConfig) = try setUp(fixture, as: T.self)
+        let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
+        let solver = fixture["solver"]!
         let loss = try fixture["loss"].map { try ConfigDecoder.loss($0, at: "loss").0 } ?? .crossEntropy
         let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0,
                                 clipGradNorm: solver["clip_grad_norm"]?.double, loss: loss)
@@ -60,13 +82,7 @@ import Testing
             optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: nil,
                                                        plateau: &plateau)
         }
-        for (name, entry) in network.state {
-            switch entry {
-            case .parameter(let parameter): run.state[name] = parameter.value.array.map { Double($0) }
-            case .buffer(let tensor): run.state[name] = tensor.array.map { Double($0) }
-            case .counter(let counter): run.state[name] = [Double(counter.value)]
-            }
-        }
+        run.state = state(of: network)
         return run
     }
 
