@@ -36,23 +36,45 @@ struct MPITests {
         #expect(try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1", "--quiet"]).status == 0)
         let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1", "--quiet"])
         #expect(two.status == 0, "\(two.stderr)")
-        let one = try Self.numbers(directory + "/one"), parallel = try Self.numbers(directory + "/two")
-        #expect(one.count == 6 && parallel.count == 6)
-        for (a, b) in zip(one, parallel) {
-            for (key, value) in a {
-                let difference = abs(value - (b[key] ?? .infinity)) / Swift.max(abs(value), 1e-3)
-                #expect(difference < 1e-5, "\(key): \(value) vs \(b[key] ?? .nan)")
-            }
-        }
+        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 6)
         let rows = try CLITrainTests.metrics(directory + "/two")
         #expect(rows.allSatisfy { $0["ranks"]?.int == 2 && ($0["allreduce_seconds"]?.double ?? -1) >= 0 })
-        let weights = try FaultToleranceTests.tensors(directory + "/one/last.safetensors")
-        let parallelWeights = try FaultToleranceTests.tensors(directory + "/two/last.safetensors")
+    }
+
+    /// The metrics (timings aside) and final weights of two runs agree to float rounding.
+    static func expectSameRuns(_ first: String, _ second: String, epochs: Int,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let one = try numbers(first), parallel = try numbers(second)
+        #expect(one.count == epochs && parallel.count == epochs, sourceLocation: sourceLocation)
+        for (a, b) in zip(one, parallel) {
+            #expect(Set(a.keys) == Set(b.keys), sourceLocation: sourceLocation)
+            for (key, value) in a {
+                let difference = abs(value - (b[key] ?? .infinity)) / Swift.max(abs(value), 1e-3)
+                #expect(difference < 1e-5, "\(key): \(value) vs \(b[key] ?? .nan)", sourceLocation: sourceLocation)
+            }
+        }
+        let weights = try FaultToleranceTests.tensors(first + "/last.safetensors")
+        let parallelWeights = try FaultToleranceTests.tensors(second + "/last.safetensors")
+        #expect(weights.count == parallelWeights.count, sourceLocation: sourceLocation)
         for (a, b) in zip(weights, parallelWeights) {
             let x: [Float] = try a.values(as: Float.self, name: "w", file: "one")
             let y: [Float] = try b.values(as: Float.self, name: "w", file: "two")
-            #expect(maxRelativeDifference(x.map(Double.init), y.map(Double.init)) < 1e-5)
+            #expect(maxRelativeDifference(x.map(Double.init), y.map(Double.init)) < 1e-5, sourceLocation: sourceLocation)
         }
+    }
+
+    /// Regression: the loss gradients average over the global batch, and the validation
+    /// MAE, RMSE and R² come from sums reduced over the ranks (R² from Σy, Σy², Σ(y - ŷ)²).
+    @Test func twoRanksReproduceOneProcessForRegression() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = TestPaths.packageRoot + "/configs/regression.json"
+        let options = ["--epochs", "3", "--threads", "1", "--quiet", "--set", "solver.batch_size=25"]
+        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
+        #expect(two.status == 0, "\(two.stderr)")
+        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
+        let rows = try Self.numbers(directory + "/two")
+        #expect(rows.allSatisfy { $0["val_r2"] != nil && $0["val_rmse"] != nil && $0["val_mae"] != nil })
     }
 
     /// With `data.shard`, each rank trains on its half of the rows; the run still learns iris.
