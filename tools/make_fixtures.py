@@ -476,7 +476,8 @@ def example_config_cases():
                 shape = [1, 28, 28]
             else:
                 header = open(os.path.join(os.path.dirname(path), train["path"])).readline().strip().split(",")
-                shape = [len(header) - 1]
+                labels = train["label"] if isinstance(train["label"], list) else [train["label"]]
+                shape = [len(header) - len(labels)]
         torch_model = build_torch_model(model["layers"], shape)
         state = [{"name": k, "shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}
                  for k, v in torch_model.state_dict().items()]
@@ -494,20 +495,27 @@ def example_config_cases():
     return cases
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def fixtures_folder(description):
+    """The --out folder (Tests/DNNTests/Fixtures by default), created, with torch set to
+    deterministic single-threaded math: the start of every fixture script."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "DNNTests", "Fixtures"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
+    return args.out
+
+
+def main():
+    out = fixtures_folder(__doc__.splitlines()[0])
     warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
-    write(os.path.join(args.out, "layers.json"), {**header(), "cases": layer_cases()})
-    write(os.path.join(args.out, "losses.json"), {**header(), "cases": loss_cases()})
-    write(os.path.join(args.out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
-    write(os.path.join(args.out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})
-    write(os.path.join(args.out, "training.json"), {**header(), "cases": training_cases()})
-    write(os.path.join(args.out, "example_models.json"), {**header(), "cases": example_config_cases()})
+    write(os.path.join(out, "layers.json"), {**header(), "cases": layer_cases()})
+    write(os.path.join(out, "losses.json"), {**header(), "cases": loss_cases()})
+    write(os.path.join(out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
+    write(os.path.join(out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})
+    write(os.path.join(out, "training.json"), {**header(), "cases": training_cases()})
+    write(os.path.join(out, "example_models.json"), {**header(), "cases": example_config_cases()})
 
 
 if __name__ == "__main__":

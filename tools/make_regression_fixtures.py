@@ -17,8 +17,6 @@ runs this: the fixture is committed. GoldenRunTests' regression suite
 (RegressionGoldenRunTests) replays it in Double and Float.
 """
 
-import argparse
-import json
 import os
 import sys
 
@@ -27,7 +25,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnn_torch import DTYPE, build_torch_model, randomize_, reg_weights, state_json, tensor_json  # noqa: E402
-from make_fixtures import ROOT, torch_optimizer, write  # noqa: E402
+from make_fixtures import fixtures_folder, torch_optimizer, write  # noqa: E402
 
 GENERATOR = "tools/make_regression_fixtures.py"
 LOSSES = {"mse": lambda o: nn.MSELoss(), "l1": lambda o: nn.L1Loss(),
@@ -100,14 +98,9 @@ def regression_cases():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "DNNTests", "Fixtures"))
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    out = fixtures_folder(__doc__.splitlines()[0])
     header = {"generator": GENERATOR, "torch": torch.__version__}
-    write(os.path.join(args.out, "regression_training.json"), {**header, "cases": regression_cases()})
+    write(os.path.join(out, "regression_training.json"), {**header, "cases": regression_cases()})
 
 
 if __name__ == "__main__":

@@ -17,17 +17,6 @@ public struct Evaluation: Sendable {
     /// Regression errors in the targets' original units; nil for classification.
     public var regression: RegressionErrors?
 
-    /// The number `solver.monitor` names (NaN for a metric this task does not have).
-    public func value(of monitor: Monitor) -> Double {
-        switch monitor {
-        case .validationAccuracy: accuracy
-        case .validationLoss: loss
-        case .validationMAE: regression?.mae ?? .nan
-        case .validationRMSE: regression?.rmse ?? .nan
-        case .validationR2: regression?.r2 ?? .nan
-        }
-    }
-
     /// Accuracy per true class (nil for a class without samples).
     public var perClassAccuracy: [Double?] {
         confusion.enumerated().map { label, row in

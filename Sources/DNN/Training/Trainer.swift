@@ -245,8 +245,8 @@ public final class Trainer {
             ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
         metrics.isRegression = regression
         metrics.validationErrors = validation?.regression
-        let monitored = validation?.value(of: config.solver.monitor)
-        (metrics.monitor, metrics.monitoredValue) = (config.solver.monitor, monitored)
+        metrics.monitor = config.solver.monitor
+        let monitored = metrics.monitoredValue
         lastMetrics = metrics
         metricsRows.append(metrics.json)
         if isPrimary { try runDirectory.writeMetrics(metricsRows) }

@@ -10,10 +10,19 @@ public struct EpochMetrics: Sendable {
     /// without validation); `isRegression` adds their keys to the row.
     public var isRegression = false
     public var validationErrors: RegressionErrors?
-    /// `solver.monitor` and its value this epoch (nil without validation): what the
-    /// progress line highlights; not part of the row.
+    /// `solver.monitor`: what the progress line highlights; not part of the row.
     public var monitor: Monitor = .validationAccuracy
-    public var monitoredValue: Double?
+
+    /// This epoch's value of `monitor`; nil without validation.
+    public var monitoredValue: Double? {
+        switch monitor {
+        case .validationAccuracy: validationAccuracy
+        case .validationLoss: validationLoss
+        case .validationMAE: validationErrors?.mae
+        case .validationRMSE: validationErrors?.rmse
+        case .validationR2: validationErrors?.r2
+        }
+    }
     public var learningRate: Double
     /// The mean over the epoch's steps of the gradient's global L2 norm before clipping.
     public var gradientNorm: Double
