@@ -6,6 +6,7 @@ enum EvalCommand {
     static let options = [
         OptionSpec(name: "--data", takesValue: true), OptionSpec(name: "--labels", takesValue: true),
         OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+        OptionSpec(name: "--precision", takesValue: true),
         OptionSpec(name: "--json", takesValue: false),
     ]
 
@@ -18,7 +19,7 @@ enum EvalCommand {
         let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
         let dataset = try Dataset(table: try table.reshaped(to: checkpoint.inputShape, file: file),
                                   encoding: checkpoint.classes, normalization: checkpoint.normalization, file: file)
-        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let context = Context(mode: .evaluation, compute: try parsed.compute(threads: threads))
         let result = Evaluation.run(network, on: dataset, classCount: checkpoint.classes.names.count,
                                     loss: checkpoint.config.loss, context: context)
         let names = checkpoint.classes.names

@@ -6,6 +6,7 @@ enum PredictCommand {
     static let options = [
         OptionSpec(name: "--probabilities", takesValue: false), OptionSpec(name: "--labels", takesValue: true),
         OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+        OptionSpec(name: "--precision", takesValue: true),
     ]
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -23,7 +24,7 @@ enum PredictCommand {
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
         let probabilities = Prediction.probabilities(
             network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
-            classCount: names.count, context: Context(mode: .evaluation, compute: Compute(threads: threads)))
+            classCount: names.count, context: Context(mode: .evaluation, compute: try parsed.compute(threads: threads)))
         let withProbabilities = parsed.flag("--probabilities")
         var header = ["index", "predicted"]
         if table.labels != nil { header.append("label") }

@@ -16,7 +16,8 @@ import Testing
         var state: [String: [Double]] = [:]
     }
 
-    static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
+    /// The fixture's network (`layers`, `input_shape`) with its `initial_state` loaded.
+    static func initialNetwork<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Sequential<T> {
         var decoder = ConfigDecoder(baseDirectory: "/")
         let specs = try decoder.layers(fixture["layers"]!, at: "layers", allowEmpty: false)
         let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
@@ -28,7 +29,27 @@ import Testing
             initial.append((name, name.hasSuffix("num_batches_tracked")
                 ? SafeTensors.Tensor(int64: Int64(data.first ?? 0)) : SafeTensors.Tensor(data, shape: shape)))
         }
-        try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "training.json")
+        try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "fixture")
+        return network
+    }
+
+    /// Every tensor of `network` by checkpoint name, as Doubles.
+    static func state<T: Scalar>(of network: Sequential<T>) -> [String: [Double]] {
+        var state: [String: [Double]] = [:]
+        for (name, entry) in network.state {
+            switch entry {
+            case .parameter(let parameter): state[name] = parameter.value.array.map { Double($0) }
+            case .buffer(let tensor): state[name] = tensor.array.map { Double($0) }
+            case .counter(let counter): state[name] = [Double(counter.value)]
+            }
+        }
+        return state
+    }
+
+    static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
+        var decoder = ConfigDecoder(baseDirectory: "/")
+        let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
+        let network = try initialNetwork(fixture, as: T.self)
         let solver = fixture["solver"]!
         let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer").0
         let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
@@ -60,13 +81,7 @@ import Testing
             optimizer.learningRate = schedule.nextRate(after: epoch, rate: optimizer.learningRate, value: nil,
                                                        plateau: &plateau)
         }
-        for (name, entry) in network.state {
-            switch entry {
-            case .parameter(let parameter): run.state[name] = parameter.value.array.map { Double($0) }
-            case .buffer(let tensor): run.state[name] = tensor.array.map { Double($0) }
-            case .counter(let counter): run.state[name] = [Double(counter.value)]
-            }
-        }
+        run.state = state(of: network)
         return run
     }
 

@@ -231,7 +231,7 @@ struct ConfigDecoder {
 
     static let solverKeys = ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg", "print_every",
                              "checkpoint_every", "init_from", "monitor", "early_stopping", "lr_schedule", "warmup",
-                             "clip_grad_norm", "optimizer"]
+                             "clip_grad_norm", "precision", "optimizer"]
 
     func solver(_ json: JSON, at path: String) throws -> (config: SolverConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ConfigDecoder.solverKeys, what: path)
@@ -268,15 +268,18 @@ struct ConfigDecoder {
             let norm = try ConfigValue.double(value, at: clipPath, .greaterThan(0))
             return (norm, .number(norm))
         }
+        let precision = try object.choice("precision", default: Precision.fp32.rawValue,
+                                          options: Precision.allCases.map(\.rawValue), what: "precision")
         let (optimizer, optimizerJSON) = try self.optimizer(
             try object.required("optimizer", hint: "e.g. {\"type\": \"sgd\", \"lr\": 0.01}"), at: object.path("optimizer"))
         object.record("optimizer", optimizerJSON)
-        return (SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
+        var solver = SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
                              lrDecay: lrDecay, reg: reg, printEvery: printEvery, checkpointEvery: checkpointEvery,
                              initFrom: initFrom, earlyStopping: earlyStopping,
                              monitor: Monitor(rawValue: monitor) ?? .validationAccuracy, lrSchedule: schedule,
-                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer),
-                object.resolvedJSON)
+                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer)
+        solver.precision = Precision(rawValue: precision) ?? .fp32
+        return (solver, object.resolvedJSON)
     }
 
     /// The keys of each optimizer type besides `type`.
