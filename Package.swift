@@ -12,7 +12,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "DNN", dependencies: ["CZlib"], swiftSettings: nativeCPU),
+        .target(name: "CBFloat16", path: "Sources/CBFloat16"),
+        .target(name: "DNN", dependencies: ["CZlib", "CBFloat16"], swiftSettings: nativeCPU),
         .executableTarget(name: "DNNCLI", dependencies: ["DNN"], swiftSettings: nativeCPU),
         .testTarget(name: "DNNTests", dependencies: ["DNN"], exclude: ["Fixtures"], swiftSettings: nativeCPU),
     ]

@@ -13,6 +13,9 @@ side. Not needed by CI. Run with the same thread count as dnn (`--threads`, defa
   course-style NumPy implementation (affine/batchnorm/relu/dropout forward and backward
   functions, Adam), as the cs231n assignments write it.
 - infer: eval-mode forward samples/s at batch sizes 1, 64, 256, 1024 (torch.no_grad).
+- with `--precision both` (or bf16): every torch row also (or only) in bfloat16, marked
+  `"precision": "bf16"`: gemm as a bf16 matmul, train and infer under
+  `torch.autocast("cpu", dtype=torch.bfloat16)`, PyTorch's own mixed precision on CPU.
 - memory: peak resident memory of a full torch training run of mnist_cnn is measured by
   `make compare` with /usr/bin/time, not here.
 """
@@ -52,7 +55,7 @@ GEMM_CASES = [
 ]
 
 
-def gemm_rows(seconds, torch):
+def gemm_rows(seconds, torch, precisions):
     rows = []
     rng = np.random.default_rng(1)
     for name, m, n, k, ta, tb in GEMM_CASES:
@@ -64,14 +67,32 @@ def gemm_rows(seconds, torch):
         rows.append({"kind": "gemm", "name": name, "value": 2 * m * n * k / t / 1e9, "unit": "GFLOP/s", "impl": "numpy"})
         ta_, tb_ = torch.from_numpy(a), torch.from_numpy(b)
         TA, TB = (ta_.t() if ta else ta_), (tb_.t() if tb else tb_)
-        tout = torch.empty(m, n)
-        t = fastest(seconds, lambda: torch.matmul(TA, TB, out=tout))
-        rows.append({"kind": "gemm", "name": name, "value": 2 * m * n * k / t / 1e9, "unit": "GFLOP/s", "impl": "torch"})
+        for precision in precisions:
+            dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+            PA, PB = TA.to(dtype), TB.to(dtype)
+            tout = torch.empty(m, n, dtype=dtype)
+            t = fastest(seconds, lambda: torch.matmul(PA, PB, out=tout))
+            rows.append({"kind": "gemm", "name": name, "value": 2 * m * n * k / t / 1e9, "unit": "GFLOP/s",
+                         "impl": "torch", "precision": precision})
     return rows
 
 
-def torch_rows(seconds, torch):
+def torch_rows(seconds, torch, precisions):
+    rows = []
+    for precision in precisions:
+        rows += model_rows(seconds, torch, precision)
+    return rows
+
+
+def model_rows(seconds, torch, precision):
+    """Training and inference rows of both example models, under bf16 autocast for `bf16`."""
+    import contextlib
+
     from dnn_torch import build_torch_model
+    def autocast():
+        if precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
     rows = []
     for name in ["mnist_mlp", "mnist_cnn"]:
         config = json.load(open(os.path.join(ROOT, "configs", name + ".json")))
@@ -88,19 +109,21 @@ def torch_rows(seconds, torch):
 
         def step():
             opt.zero_grad()
-            loss = loss_fn(model(x), y)
+            with autocast():
+                logits = model(x)
+            loss = loss_fn(logits.float(), y)
             loss.backward()
             opt.step()
         t = fastest(seconds, step)
         rows.append({"kind": "train", "name": f"{name} batch {batch}", "value": batch / t, "unit": "samples/s",
-                     "impl": "torch"})
+                     "impl": "torch", "precision": precision})
         model.eval()
         for b in [1, 64, 256, 1024]:
             xb = torch.rand(b, 1, 28, 28)
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 t = fastest(seconds, lambda: model(xb))
             rows.append({"kind": "infer", "name": f"{name} batch {b}", "value": b / t, "unit": "samples/s",
-                         "impl": "torch"})
+                         "impl": "torch", "precision": precision})
     return rows
 
 
@@ -176,16 +199,18 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--only", default="gemm,train,infer")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "both"])
     args = parser.parse_args()
+    precisions = ["fp32", "bf16"] if args.precision == "both" else [args.precision]
     import torch
     torch.set_num_threads(args.threads)
     only = set(args.only.split(","))
     rows = []
     if "gemm" in only:
-        rows += gemm_rows(args.seconds, torch)
+        rows += gemm_rows(args.seconds, torch, precisions)
     if only & {"train", "infer"}:
-        rows += [r for r in torch_rows(args.seconds, torch) if r["kind"] in only]
-    if "train" in only:
+        rows += [r for r in torch_rows(args.seconds, torch, precisions) if r["kind"] in only]
+    if "train" in only and "fp32" in precisions:
         rows += numpy_mlp_rows(args.seconds)
     print(json.dumps({"results": rows, "torch": torch.__version__, "numpy": np.__version__, "threads": args.threads}))
 

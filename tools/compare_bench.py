@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """dnn against PyTorch eager and NumPy, side by side on this machine (`make compare`).
 
-Runs `dnn bench --json` and `tools/bench_torch.py` alternately for several rounds (the
-machine is shared and noisy, so each row keeps its best round), then prints every row
-with the ratios dnn/torch and dnn/numpy. With the MNIST files present it also trains
+Runs `dnn bench --json --precision both` and `tools/bench_torch.py --precision both`
+alternately for several rounds (the machine is shared and noisy, so each row keeps its
+best round), then prints every row with the ratios dnn/torch and dnn/numpy, and for the
+bf16 rows (dnn's `precision: "bf16"` against PyTorch's bf16 autocast) also dnn's own
+bf16/fp32 ratio. With the MNIST files present it also trains
 configs/mnist_cnn.json with both (`dnn train` and tools/train_torch.py) and compares
 their peak resident memory, time and accuracy. Not needed by CI.
 
@@ -58,13 +60,16 @@ def main():
 
     best = {}
     for _ in range(args.rounds):
-        ours = run_json([args.dnn, "bench", "--json", "--threads", str(args.threads), "--seconds", str(args.seconds)])
+        ours = run_json([args.dnn, "bench", "--json", "--threads", str(args.threads), "--seconds", str(args.seconds),
+                         "--precision", "both"])
         theirs = run_json([sys.executable, os.path.join(ROOT, "tools", "bench_torch.py"), "--threads",
-                           str(args.threads), "--seconds", str(args.seconds)], env=numpy_env(args.threads))
+                           str(args.threads), "--seconds", str(args.seconds), "--precision", "both"],
+                          env=numpy_env(args.threads))
         for row in ours["results"]:
             row["impl"] = "dnn"
         for row in ours["results"] + theirs["results"]:
-            key = (row["kind"], row["name"], row["impl"])
+            name = row["name"] + (" bf16" if row.get("precision") == "bf16" else "")
+            key = (row["kind"], name, row["impl"])
             best[key] = max(best.get(key, 0), row["value"])
 
     names = []
@@ -72,18 +77,22 @@ def main():
         if (kind, name) not in names:
             names.append((kind, name))
     lines = []
-    header = ["workload", "unit", "dnn", "torch", "numpy", "dnn/torch", "dnn/numpy"]
+    header = ["workload", "unit", "dnn", "torch", "numpy", "dnn/torch", "dnn/numpy", "bf16/fp32"]
     for kind, name in names:
         unit = "GFLOP/s" if kind == "gemm" else "samples/s"
         d, t, n = (best.get((kind, name, impl)) for impl in ("dnn", "torch", "numpy"))
-        lines.append([f"{kind} {name}", unit, d, t, n, d / t if d and t else None, d / n if d and n else None])
-    # Inference at each side's best batch size.
+        own = best.get((kind, name[:-len(" bf16")], "dnn")) if name.endswith(" bf16") else None
+        lines.append([f"{kind} {name}", unit, d, t, n, d / t if d and t else None, d / n if d and n else None,
+                      d / own if d and own else None])
+    # Inference at each side's best batch size, in each precision.
     for model in ["mnist_mlp", "mnist_cnn"]:
-        rows = {impl: max((v for (k, nm, i), v in best.items() if k == "infer" and nm.startswith(model) and i == impl),
-                          default=None) for impl in ("dnn", "torch")}
-        if rows["dnn"] and rows["torch"]:
-            lines.append([f"infer {model} (best batch)", "samples/s", rows["dnn"], rows["torch"], None,
-                          rows["dnn"] / rows["torch"], None])
+        for suffix in ["", " bf16"]:
+            rows = {impl: max((v for (k, nm, i), v in best.items() if k == "infer" and nm.startswith(model)
+                               and nm.endswith(" bf16") == (suffix != "") and i == impl), default=None)
+                    for impl in ("dnn", "torch")}
+            if rows["dnn"] and rows["torch"]:
+                lines.append([f"infer {model} (best batch){suffix}", "samples/s", rows["dnn"], rows["torch"], None,
+                              rows["dnn"] / rows["torch"], None, None])
 
     mnist = os.path.join(ROOT, "data", "mnist", "t10k-images-idx3-ubyte.gz")
     memory = None
@@ -107,7 +116,7 @@ def main():
         print("|" + "---|" * len(header))
         for row in lines:
             print("| " + " | ".join([row[0], row[1], fmt(row[2]), fmt(row[3]), fmt(row[4]), fmt(row[5], True),
-                                     fmt(row[6], True)]) + " |")
+                                     fmt(row[6], True), fmt(row[7], True)]) + " |")
         if memory:
             print(f"\n`dnn train configs/mnist_cnn.json`: peak RSS {memory[0]:.0f} MiB against PyTorch's "
                   f"{memory[1]:.0f} MiB ({memory[1] / memory[0]:.1f}x less), {memory[2]:.1f} s against "
@@ -115,10 +124,11 @@ def main():
                   f"against {memory[5]:.4f}.")
         return
     print(f"dnn vs PyTorch eager and NumPy: {stamp}, best of {args.rounds} alternating rounds")
-    widths = [40, 10, 12, 12, 12, 10, 10]
+    widths = [46, 10, 12, 12, 12, 10, 10, 10]
     print("".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in lines:
-        cells = [row[0], row[1], fmt(row[2]), fmt(row[3]), fmt(row[4]), fmt(row[5], True), fmt(row[6], True)]
+        cells = [row[0], row[1], fmt(row[2]), fmt(row[3]), fmt(row[4]), fmt(row[5], True), fmt(row[6], True),
+                 fmt(row[7], True)]
         print("".join(c.ljust(w) for c, w in zip(cells, widths)))
     if memory:
         print(f"\ntrain configs/mnist_cnn.json: peak RSS dnn {memory[0]:.0f} MiB, torch {memory[1]:.0f} MiB "

@@ -40,14 +40,22 @@ public enum Benchmark {
         GEMMCase(label: "cnn conv2 dcol (64x288)T . 64x12544", shape: GEMMShape(m: 288, n: 12544, k: 64, transposeA: true)),
     ]
 
-    /// GFLOP/s of one GEMM case in Float.
-    public static func gemm(_ c: GEMMCase, threads: Int, seconds: Double) -> Double {
+    /// A compute context of `threads` threads whose products run in `precision` (as
+    /// this CPU can: see `Precision.effective`).
+    static func compute(threads: Int, precision: Precision) -> Compute {
+        let compute = Compute(threads: threads)
+        compute.productPrecision = precision.effective
+        return compute
+    }
+
+    /// GFLOP/s of one GEMM case on Float matrices, with products in `precision`.
+    public static func gemm(_ c: GEMMCase, threads: Int, seconds: Double, precision: Precision = .fp32) -> Double {
         let s = c.shape
         var random = RandomGenerator(seed: 1)
         let a = Tensor<Float>(shape: [s.m * s.k], values: (0..<(s.m * s.k)).map { _ in Float(random.uniform()) })
         let b = Tensor<Float>(shape: [s.k * s.n], values: (0..<(s.k * s.n)).map { _ in Float(random.uniform()) })
         let out = Tensor<Float>(shape: [s.m * s.n])
-        let compute = Compute(threads: threads)
+        let compute = compute(threads: threads, precision: precision)
         let time = fastest(seconds: seconds) {
             Float.gemm(s, alpha: 1, a.data, b.data, beta: 0, out.data, compute)
         }
@@ -70,7 +78,8 @@ public enum Benchmark {
 
     /// Samples per second of training steps of `layers` on random data of `inputShape`.
     public static func training(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
-                                batchSize: Int, threads: Int, seconds: Double) throws -> Double {
+                                batchSize: Int, threads: Int, seconds: Double,
+                                precision: Precision = .fp32) throws -> Double {
         var random = RandomGenerator(seed: 2)
         let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
         let model = optimizer.makeOptimizer(for: network.parameters)
@@ -78,7 +87,7 @@ public enum Benchmark {
         let step = TrainingStep(network: network, optimizer: model, reg: 0)
         let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
                                              random: &random)
-        let context = Context(mode: .training, random: random, compute: Compute(threads: threads))
+        let context = Context(mode: .training, random: random, compute: compute(threads: threads, precision: precision))
         let time = labels.withUnsafeBufferPointer { labels in
             fastest(seconds: seconds) { _ = step.run(input, labels: labels.baseAddress!, context: context) }
         }
@@ -87,11 +96,11 @@ public enum Benchmark {
 
     /// Samples per second of evaluation-mode forward passes.
     public static func inference(layers: [LayerSpec], inputShape: [Int], batchSize: Int, threads: Int,
-                                 seconds: Double) throws -> Double {
+                                 seconds: Double, precision: Precision = .fp32) throws -> Double {
         var random = RandomGenerator(seed: 3)
         let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
         let (input, _) = syntheticBatch(inputShape: inputShape, classes: 1, batchSize: batchSize, random: &random)
-        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let context = Context(mode: .evaluation, compute: compute(threads: threads, precision: precision))
         let time = fastest(seconds: seconds) { _ = network.forward(input, context) }
         return Double(batchSize) / time
     }
@@ -115,14 +124,15 @@ extension Benchmark {
     }
 
     public static func layerTimes(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
-                                  batchSize: Int, threads: Int, steps: Int) throws -> [LayerTime] {
+                                  batchSize: Int, threads: Int, steps: Int,
+                                  precision: Precision = .fp32) throws -> [LayerTime] {
         var random = RandomGenerator(seed: 2)
         let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
         let model = optimizer.makeOptimizer(for: network.parameters)
         let loss = SoftmaxCrossEntropy<Float>()
         let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
                                              random: &random)
-        let context = Context(mode: .training, random: random, compute: Compute(threads: threads))
+        let context = Context(mode: .training, random: random, compute: compute(threads: threads, precision: precision))
         var forward = Array(repeating: 0.0, count: network.layers.count + 2)
         var backward = forward
         network.skipInputGradient()

@@ -78,6 +78,28 @@ struct Arguments {
         return number
     }
 
+    /// `--precision fp32|bf16`, or nil when it is not given. `alsoBoth` accepts `both`
+    /// (dnn bench: every row in fp32, then in bf16), returned as nil too.
+    func precision(alsoBoth: Bool = false) throws -> Precision? {
+        guard let text = value("--precision") else { return nil }
+        if alsoBoth && text == "both" { return nil }
+        guard let precision = Precision(rawValue: text) else {
+            let names = Precision.allCases.map(\.rawValue) + (alsoBoth ? ["both"] : [])
+            throw DNNError(.usage, at: "--precision", "must be one of \(names.joined(separator: ", ")), got '\(text)'")
+        }
+        return precision
+    }
+
+    /// A compute context of `threads` threads whose products run at `--precision` (fp32
+    /// when not given); says once on stderr when bf16 runs as fp32 on this CPU.
+    func compute(threads: Int) throws -> Compute {
+        let precision = try self.precision() ?? .fp32
+        if let notice = precision.fallbackNotice { Console.error(notice) }
+        let compute = Compute(threads: threads)
+        compute.productPrecision = precision.effective
+        return compute
+    }
+
     /// Exactly `count` positional arguments (or between `count` and `maximum`).
     func positionals(_ names: [String], required: Int, command: String) throws -> [String] {
         guard positionals.count >= required else {

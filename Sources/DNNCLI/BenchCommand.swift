@@ -1,13 +1,14 @@
 import DNN
 import Foundation
 
-/// `dnn bench [--threads N] [--seconds S] [--json]`: speed of this build on this machine.
+/// `dnn bench [--threads N] [--seconds S] [--precision fp32|bf16|both] [--json]`: speed of
+/// this build on this machine. `both` times each row in fp32 and then bf16, side by side.
 enum BenchCommand {
     static let options = [
         OptionSpec(name: "--threads", takesValue: true), OptionSpec(name: "--seconds", takesValue: true),
         OptionSpec(name: "--json", takesValue: false), OptionSpec(name: "--only", takesValue: true),
         OptionSpec(name: "--configs", takesValue: true), OptionSpec(name: "--models", takesValue: true),
-        OptionSpec(name: "--layers", takesValue: false),
+        OptionSpec(name: "--layers", takesValue: false), OptionSpec(name: "--precision", takesValue: true),
     ]
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -18,25 +19,33 @@ enum BenchCommand {
         let only = Set((parsed.value("--only") ?? "gemm,train,infer").split(separator: ",").map(String.init))
         let configDirectory = parsed.value("--configs") ?? "configs"
         let json = parsed.flag("--json")
+        let precisions = try parsed.precision(alsoBoth: true).map { [$0] } ?? (parsed.value("--precision") == nil ? [.fp32] : [.fp32, .bf16])
+        for notice in Set(precisions.compactMap(\.fallbackNotice)) { Console.error(notice) }
         var rows: [JSON] = []
-        func report(_ kind: String, _ name: String, _ value: Double, _ unit: String) {
+        func report(_ kind: String, _ name: String, _ value: Double, _ unit: String, _ precision: Precision) {
             rows.append(["kind": .string(kind), "name": .string(name), "value": .number(value), "unit": .string(unit),
-                         "threads": .integer(threads)])
+                         "threads": .integer(threads), "precision": .string(precision.rawValue)])
             if !json {
                 Console.out(kind.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                    + (name + (precision == .fp32 ? "" : " \(precision.rawValue)"))
+                        .padding(toLength: 44, withPad: " ", startingAt: 0)
                     + String(format: "%12.1f %@", value, unit))
             }
         }
         if parsed.flag("--layers") {
-            try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn", configDirectory: configDirectory,
-                                threads: threads)
+            for precision in precisions {
+                try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn",
+                                    configDirectory: configDirectory, threads: threads, precision: precision)
+            }
             return 0
         }
         if !json { Console.out("dnn \(DNNVersion.current) bench, \(threads) threads, best of ~\(seconds)s per row") }
         if only.contains("gemm") {
             for c in Benchmark.gemmCases {
-                report("gemm", c.label, Benchmark.gemm(c, threads: threads, seconds: seconds), "GFLOP/s")
+                for precision in precisions {
+                    report("gemm", c.label, Benchmark.gemm(c, threads: threads, seconds: seconds, precision: precision),
+                           "GFLOP/s", precision)
+                }
             }
         }
         let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
@@ -44,20 +53,25 @@ enum BenchCommand {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
             let shape = config.model.inputShape ?? [1, 28, 28]
             if only.contains("train") {
-                let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
-                                                  inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
-                                                  threads: threads, seconds: seconds)
-                report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s")
+                for precision in precisions {
+                    let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
+                                                      inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
+                                                      threads: threads, seconds: seconds, precision: precision)
+                    report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s", precision)
+                }
             }
             if only.contains("augment") && shape.count == 3 {
                 let rate = Benchmark.augmentation(inputShape: shape, batchSize: config.solver.batchSize, seconds: seconds)
-                report("augment", "\(name) batch \(config.solver.batchSize) crop+flip", rate, "samples/s")
+                report("augment", "\(name) batch \(config.solver.batchSize) crop+flip", rate, "samples/s", .fp32)
             }
             if only.contains("infer") {
                 for batch in [1, 64, 256, 1024] {
-                    let rate = try Benchmark.inference(layers: config.model.layers, inputShape: shape, batchSize: batch,
-                                                       threads: threads, seconds: seconds)
-                    report("infer", "\(name) batch \(batch)", rate, "samples/s")
+                    for precision in precisions {
+                        let rate = try Benchmark.inference(layers: config.model.layers, inputShape: shape,
+                                                           batchSize: batch, threads: threads, seconds: seconds,
+                                                           precision: precision)
+                        report("infer", "\(name) batch \(batch)", rate, "samples/s", precision)
+                    }
                 }
             }
         }
@@ -66,14 +80,15 @@ enum BenchCommand {
     }
 
     /// `--layers`: where a training step's time goes, layer by layer (Caffe's `time`).
-    static func printLayerTimes(models: String, configDirectory: String, threads: Int) throws {
+    static func printLayerTimes(models: String, configDirectory: String, threads: Int,
+                                precision: Precision) throws {
         for name in models.split(separator: ",") {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
             let times = try Benchmark.layerTimes(
                 layers: config.model.layers, optimizer: config.solver.optimizer,
                 inputShape: config.model.inputShape ?? [1, 28, 28], classes: 10,
-                batchSize: config.solver.batchSize, threads: threads, steps: 50)
-            Console.out("\(name), batch \(config.solver.batchSize), \(threads) threads: ms per step")
+                batchSize: config.solver.batchSize, threads: threads, steps: 50, precision: precision)
+            Console.out("\(name), batch \(config.solver.batchSize), \(threads) threads, \(precision.rawValue): ms per step")
             Console.out("layer".padding(toLength: 44, withPad: " ", startingAt: 0) + "  forward  backward")
             for time in times {
                 Console.out(time.name.padding(toLength: 44, withPad: " ", startingAt: 0)

@@ -6,6 +6,7 @@ enum EvalCommand {
     static let options = [
         OptionSpec(name: "--data", takesValue: true), OptionSpec(name: "--labels", takesValue: true),
         OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+        OptionSpec(name: "--precision", takesValue: true),
         OptionSpec(name: "--json", takesValue: false),
     ]
 
@@ -17,7 +18,7 @@ enum EvalCommand {
         let network = try checkpoint.network(path: path)
         let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
         let reshaped = try table.reshaped(to: checkpoint.inputShape, file: file)
-        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let context = Context(mode: .evaluation, compute: try parsed.compute(threads: threads))
         if checkpoint.config.loss.isRegression {
             let dataset = try Dataset(table: reshaped, targetNormalization: checkpoint.targetNormalization,
                                       normalization: checkpoint.normalization, file: file, labelPath: "--data",

@@ -58,6 +58,8 @@ enum Help {
       --threads N          threads for the kernels (default: all cores)
       --set PATH=VALUE     override a config value by dotted path; repeatable, e.g.
                            --set solver.optimizer.lr=0.01 --set model.layers.3.p=0.3
+      --precision P        fp32 or bf16: the same as --set solver.precision=P (bf16: linear
+                           and conv products take bfloat16 operands, as PyTorch's autocast)
       --force              replace the checkpoints of an existing --out directory
       --quiet              print nothing but errors
     """
@@ -74,6 +76,9 @@ enum Help {
       --labels FILE        IDX labels, with IDX images in --data
       --label COLUMN       the label column of a CSV (default: the config's)
       --threads N          threads for the kernels (default: all cores)
+      --precision P        fp32 (default) or bf16: linear and conv products take bfloat16
+                           operands with float32 sums (PyTorch's CPU autocast); fp32 with
+                           a note on a CPU without AVX512_BF16
       --json               print one JSON object: loss, accuracy, samples, classes,
                            per_class_accuracy, confusion
     """
@@ -103,7 +108,7 @@ enum Help {
 
     static let bench = """
     USAGE: dnn bench [--threads N] [--seconds S] [--only gemm,train,infer,augment] [--models NAMES]
-                     [--layers] [--json]
+                     [--layers] [--precision fp32|bf16|both] [--json]
 
     Times, on this machine: matrix products (GFLOP/s) at square sizes and at the shapes of
     the MNIST MLP and CNN, and training and inference throughput (samples/s) of
@@ -118,7 +123,9 @@ enum Help {
       --models NAMES       configs to time, by name in --configs (default mnist_mlp,mnist_cnn)
       --configs DIR        where the configs are (default configs)
       --layers             milliseconds per training step in each layer's forward and backward
-      --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads"}]}
+      --precision P        products in fp32 (default), bf16, or both: each row in fp32 and then
+                           in bf16, side by side
+      --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads", "precision"}]}
     """
 
     static let inspect = """
@@ -134,6 +141,7 @@ enum Help {
 
     static let predict = """
     USAGE: dnn predict CHECKPOINT DATA [--probabilities] [--labels LABELS] [--label COLUMN]
+                       [--threads N] [--precision fp32|bf16]
 
     Prints CSV on stdout, one row per sample in file order: `index,predicted`, then
     `label` when the data has labels, then with --probabilities one column `p_CLASS` per

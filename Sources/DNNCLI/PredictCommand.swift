@@ -7,6 +7,7 @@ enum PredictCommand {
     static let options = [
         OptionSpec(name: "--probabilities", takesValue: false), OptionSpec(name: "--labels", takesValue: true),
         OptionSpec(name: "--label", takesValue: true), OptionSpec(name: "--threads", takesValue: true),
+        OptionSpec(name: "--precision", takesValue: true),
     ]
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -22,7 +23,7 @@ enum PredictCommand {
         checkpoint.normalization.apply(to: &features, featureCount: table.featureCount)
         let names = checkpoint.classes.names
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
-        let context = Context(mode: .evaluation, compute: Compute(threads: threads))
+        let context = Context(mode: .evaluation, compute: try parsed.compute(threads: threads))
         if checkpoint.config.loss.isRegression {
             let values = Prediction.values(network, features: features, count: table.rows, sampleShape: checkpoint.inputShape,
                                            targetCount: checkpoint.outputCount,

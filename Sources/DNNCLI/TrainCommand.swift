@@ -10,6 +10,7 @@ enum TrainCommand {
         OptionSpec(name: "--out", takesValue: true), OptionSpec(name: "--epochs", takesValue: true),
         OptionSpec(name: "--seed", takesValue: true), OptionSpec(name: "--resume", takesValue: true),
         OptionSpec(name: "--threads", takesValue: true), OptionSpec(name: "--set", takesValue: true, repeatable: true),
+        OptionSpec(name: "--precision", takesValue: true),
         OptionSpec(name: "--force", takesValue: false), OptionSpec(name: "--quiet", takesValue: false),
     ]
 
@@ -54,6 +55,7 @@ enum TrainCommand {
         var overrides = parsed.all("--set")
         if let epochs = try parsed.integer("--epochs", in: 1...Int.max) { overrides.append("solver.epochs=\(epochs)") }
         if let seed = try parsed.integer("--seed", in: 0...Int.max) { overrides.append("seed=\(seed)") }
+        if let precision = try parsed.precision() { overrides.append("solver.precision=\"\(precision.rawValue)\"") }
         var trainOptions = TrainOptions()
         trainOptions.outDirectory = parsed.value("--out")
         trainOptions.resume = resume

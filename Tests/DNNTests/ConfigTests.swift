@@ -410,7 +410,7 @@ enum ConfigFixtures {
         #expect(json["solver"]?.object?.map(\.key) == ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg",
                                                       "print_every", "checkpoint_every", "init_from", "monitor",
                                                       "early_stopping", "lr_schedule", "warmup", "clip_grad_norm",
-                                                      "optimizer"])
+                                                      "precision", "optimizer"])
         #expect(json["solver"]?["monitor"] == "val_accuracy")
         #expect(json["solver"]?["lr_schedule"] == .null && json["solver"]?["clip_grad_norm"] == .null)
         #expect(json["solver"]?["optimizer"] == ["type": "sgd", "lr": 0.001, "momentum": 0.0, "nesterov": false,

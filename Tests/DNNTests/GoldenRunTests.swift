@@ -16,9 +16,8 @@ import Testing
         var state: [String: [Double]] = [:]
     }
 
-    /// The fixture's network with its initial state loaded, and its optimizer.
-    static func setUp<T: Scalar>(_ fixture: JSON, as type: T.Type)
-        throws -> (network: Sequential<T>, optimizer: any Optimizer<T>, config: OptimizerConfig) {
+    /// The fixture's network (`layers`, `input_shape`) with its `initial_state` loaded.
+    static func initialNetwork<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Sequential<T> {
         var decoder = ConfigDecoder(baseDirectory: "/")
         let specs = try decoder.layers(fixture["layers"]!, at: "layers", allowEmpty: false)
         let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
@@ -30,14 +29,11 @@ import Testing
             initial.append((name, name.hasSuffix("num_batches_tracked")
                 ? SafeTensors.Tensor(int64: Int64(data.first ?? 0)) : SafeTensors.Tensor(data, shape: shape)))
         }
-        try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "training.json")
-        let optimizerConfig = try decoder.optimizer(fixture["solver"]!["optimizer"]!, at: "solver.optimizer").0
-        let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
-        network.skipInputGradient()  // as the trainer does: the golden runs cover that path
-        return (network, optimizer, optimizerConfig)
+        try Checkpoint.load(SafeTensors(tensors: initial), into: network, strict: true, path: "fixture")
+        return network
     }
 
-    /// Every state tensor of `network` by name, as Doubles.
+    /// Every tensor of `network` by checkpoint name, as Doubles.
     static func state<T: Scalar>(of network: Sequential<T>) -> [String: [Double]] {
         var state: [String: [Double]] = [:]
         for (name, entry) in network.state {
@@ -52,9 +48,12 @@ import Testing
 
     static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> Run<T> {
         let decoder = ConfigDecoder(baseDirectory: "/")
-        let (network, optimizer, optimizerConfig) = try setUp(fixture, as: T.self)
         let inputShape = (fixture["input_shape"]?.array ?? []).compactMap(\.int)
+        let network = try initialNetwork(fixture, as: T.self)
         let solver = fixture["solver"]!
+        let optimizerConfig = try decoder.optimizer(solver["optimizer"]!, at: "solver.optimizer").0
+        let optimizer: any Optimizer<T> = optimizerConfig.makeOptimizer(for: network.parameters)
+        network.skipInputGradient()  // as the trainer does: the golden runs cover that path
         let loss = try fixture["loss"].map { try ConfigDecoder.loss($0, at: "loss").0 } ?? .crossEntropy
         let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0,
                                 clipGradNorm: solver["clip_grad_norm"]?.double, loss: loss)

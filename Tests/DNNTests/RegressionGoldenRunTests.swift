@@ -27,8 +27,11 @@ import Testing
     }
 
     static func replay<T: Scalar>(_ fixture: JSON, as type: T.Type) throws -> (GoldenRunTests.Run<T>, Sequential<T>) {
-        let (network, optimizer, _) = try GoldenRunTests.setUp(fixture, as: T.self)
+        let network = try GoldenRunTests.initialNetwork(fixture, as: T.self)
+        network.skipInputGradient()  // as the trainer does
         let solver = fixture["solver"]!
+        let optimizer: any Optimizer<T> = try ConfigDecoder(baseDirectory: "/")
+            .optimizer(solver["optimizer"]!, at: "solver.optimizer").0.makeOptimizer(for: network.parameters)
         let loss = try ConfigDecoder.loss(fixture["loss"]!, at: "loss").0
         let step = TrainingStep(network: network, optimizer: optimizer, reg: solver["reg"]?.double ?? 0, loss: loss)
         let features = Fixtures.tensor(fixture["features"]).data

@@ -272,7 +272,7 @@ struct ConfigDecoder {
 
     static let solverKeys = ["epochs", "batch_size", "shuffle", "drop_last", "lr_decay", "reg", "print_every",
                              "checkpoint_every", "init_from", "monitor", "early_stopping", "lr_schedule", "warmup",
-                             "clip_grad_norm", "optimizer"]
+                             "clip_grad_norm", "precision", "optimizer"]
 
     /// - Parameter regression: whether the loss is a regression loss, which makes
     ///   `monitor` default to val_loss and allows the regression metrics.
@@ -310,15 +310,18 @@ struct ConfigDecoder {
             let norm = try ConfigValue.double(value, at: clipPath, .greaterThan(0))
             return (norm, .number(norm))
         }
+        let precision = try object.choice("precision", default: Precision.fp32.rawValue,
+                                          options: Precision.allCases.map(\.rawValue), what: "precision")
         let (optimizer, optimizerJSON) = try self.optimizer(
             try object.required("optimizer", hint: "e.g. {\"type\": \"sgd\", \"lr\": 0.01}"), at: object.path("optimizer"))
         object.record("optimizer", optimizerJSON)
-        return (SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
+        var solver = SolverConfig(epochs: epochs, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
                              lrDecay: lrDecay, reg: reg, printEvery: printEvery, checkpointEvery: checkpointEvery,
                              initFrom: initFrom, earlyStopping: earlyStopping,
                              monitor: monitor, lrSchedule: schedule,
-                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer),
-                object.resolvedJSON)
+                             warmup: warmup, clipGradNorm: clip, optimizer: optimizer)
+        solver.precision = Precision(rawValue: precision) ?? .fp32
+        return (solver, object.resolvedJSON)
     }
 
     /// The keys of each optimizer type besides `type`.

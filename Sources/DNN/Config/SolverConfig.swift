@@ -32,6 +32,9 @@ public struct SolverConfig: Equatable, Sendable {
     public var clipGradNorm: Double?
     /// The update rule; required.
     public var optimizer: OptimizerConfig
+    /// The precision of linear and convolution products (fp32); `bf16` as PyTorch's CPU
+    /// autocast, in float32 on a CPU without bfloat16 dot products.
+    public var precision: Precision = .fp32
 
     /// A solver with the config file's defaults for everything but `epochs`.
     public init(epochs: Int, batchSize: Int = 32, shuffle: Bool = true, dropLast: Bool = false,

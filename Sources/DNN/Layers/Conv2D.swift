@@ -50,6 +50,8 @@ public final class Conv2D<T: Scalar>: Layer {
     private let output = Tensor<T>(shape: [0])         // [N, O, OH, OW]
     private let inputGradient = Tensor<T>(shape: [0])  // [N, C, H, W]
     private let paddedInput = Tensor<T>(shape: [0])    // [N, C, planeStride]: the direct path's input
+    private let roundedWeight = Tensor<T>(shape: [0])  // [O, C, kh, kw]: bf16 operands of the direct path
+    private let roundedGradient = Tensor<T>(shape: [0])  // [N, O, OH, OW]: likewise for dW
     private var batchSize = 0
 
     public init(geometry: WindowGeometry, outChannels: Int, bias: Bool = true, initializer: InitScheme = .he,
@@ -92,7 +94,15 @@ public final class Conv2D<T: Scalar>: Layer {
             let layout = directLayout
             paddedInput.reshape(to: [n, geometry.channels, layout.planeStride])
             T.padPlanes(x.data, n: n, layout, into: paddedInput.data, context.compute)
-            T.directConvolution(paddedInput.data, n: n, layout, weight: weight.value.data, bias: bias?.value.data,
+            // bf16 products (no GEMM here): the loops multiply operands rounded to bfloat16.
+            var weights = UnsafePointer(weight.value.data)
+            if BFloat16GEMM.roundOperands(paddedInput.data, count: paddedInput.count, context.compute) {
+                roundedWeight.reshape(to: weight.value.shape)
+                roundedWeight.data.update(from: weight.value.data, count: weight.value.count)
+                BFloat16GEMM.roundOperands(roundedWeight.data, count: roundedWeight.count, context.compute)
+                weights = UnsafePointer(roundedWeight.data)
+            }
+            T.directConvolution(paddedInput.data, n: n, layout, weight: weights, bias: bias?.value.data,
                                 outChannels: outChannels, y: output.data, context.compute)
             return output
         case .im2col, .automatic:
@@ -134,7 +144,14 @@ public final class Conv2D<T: Scalar>: Layer {
                                dx: computesInputGradient ? inputGradient.data : nil, context.compute)
             return inputGradient
         case .direct:
-            T.directWeightGradient(paddedInput.data, dy: dy.data, n: n, directLayout, outChannels: outChannels,
+            var gradient = UnsafePointer(dy.data)
+            if T.self == Float.self && context.compute.productPrecision == .bf16 {
+                roundedGradient.reshape(to: dy.shape)
+                roundedGradient.data.update(from: dy.data, count: dy.count)
+                BFloat16GEMM.roundOperands(roundedGradient.data, count: roundedGradient.count, context.compute)
+                gradient = UnsafePointer(roundedGradient.data)
+            }
+            T.directWeightGradient(paddedInput.data, dy: gradient, n: n, directLayout, outChannels: outChannels,
                                    dw: weight.gradient.data, context.compute)
             if computesInputGradient {
                 // dx as on the im2col path: dcol = Wᵀ · dy', then col2im.

@@ -31,12 +31,12 @@ public final class Dropout<T: Scalar>: Layer {
     }
 
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
-        output.reshape(to: x.shape)
         maskApplied = context.isTraining && p > 0
         guard maskApplied else {
-            output.copy(from: x)
+            output.alias(of: x, shape: x.shape)  // the identity: no copy
             return output
         }
+        output.reshape(to: x.shape)
         mask.reshape(to: x.shape)
         T.dropoutMask(mask.data, units: x.count / unitSize, unitSize: unitSize, p: p, random: &context.random)
         T.multiply(x.data, mask.data, output.data, count: x.count)
@@ -44,11 +44,11 @@ public final class Dropout<T: Scalar>: Layer {
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
-        inputGradient.reshape(to: dy.shape)
         if maskApplied {
+            inputGradient.reshape(to: dy.shape)
             T.multiply(dy.data, mask.data, inputGradient.data, count: dy.count)
         } else {
-            inputGradient.copy(from: dy)
+            inputGradient.alias(of: dy, shape: dy.shape)
         }
         return inputGradient
     }

@@ -1,6 +1,7 @@
 /// `nn.Flatten()`: [N, C, H, W] to [N, C·H·W], keeping the C, H, W order.
 ///
-/// Storage is already row-major, so forward and backward copy and relabel the shape.
+/// Storage is already row-major, so forward and backward relabel the shape: their
+/// results are aliases of the input and the gradient (no copy).
 public final class Flatten<T: Scalar>: Layer {
     public let inputShape: [Int]
     public var outputShape: [Int] { [inputShape.reduce(1, *)] }
@@ -16,14 +17,12 @@ public final class Flatten<T: Scalar>: Layer {
     }
 
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
-        output.reshape(to: [x.batchSize] + outputShape)
-        output.copy(from: x)
+        output.alias(of: x, shape: [x.batchSize] + outputShape)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
-        inputGradient.reshape(to: [dy.batchSize] + inputShape)
-        inputGradient.copy(from: dy)
+        inputGradient.alias(of: dy, shape: [dy.batchSize] + inputShape)
         return inputGradient
     }
 }

@@ -43,6 +43,7 @@ final class WinogradConvolution<T: Scalar> {
     private func forEachProduct(_ compute: Compute, _ body: (Int, Compute) -> Void) {
         while serial.count < compute.threads { serial.append(Compute(threads: 1)) }
         let tasks = compute.threads, serial = self.serial
+        for single in serial { single.productPrecision = compute.productPrecision }
         compute.parallel(tasks) { task in
             for xi in (16 * task / tasks)..<(16 * (task + 1) / tasks) { body(xi, serial[task]) }
         }

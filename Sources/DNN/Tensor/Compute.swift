@@ -8,6 +8,9 @@
 public final class Compute: @unchecked Sendable {
     /// The number of threads kernels split their work over.
     public let threads: Int
+    /// The precision of matrix products (`GEMM`); set it to `Precision.effective`, so
+    /// `bf16` is only ever asked of a CPU that has the instructions.
+    public var productPrecision: Precision = .fp32
     /// The workers besides the calling thread.
     private let pool: ThreadPool
     /// Scratch slots: slot 0 is shared (e.g. a packed GEMM panel), 1...threads belong to one task each.

@@ -112,6 +112,11 @@ enum GEMM<T: KernelScalar> {
         let units = splitColumns ? columnVectors : rowPanels
         // Small products are not worth waking a second thread for: one range of all units.
         let grain = s.m * s.n * s.k < 65_536 ? units : 1
+        if T.self == Float.self && compute.productPrecision == .bf16 {
+            BFloat16GEMM.multiply(s, alpha: alpha, a, b, beta: beta, c, units: units, grain: grain,
+                                  splitColumns: splitColumns, lanes: lanes, compute)
+            return
+        }
         let kc = kc(for: s.k)
         compute.parallelRanges(units, grain: grain, scratch: kc * nc(forDepth: kc), as: T.self) { range, packedB in
             let rows = splitColumns ? 0..<s.m : (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)

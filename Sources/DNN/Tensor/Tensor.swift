@@ -12,6 +12,8 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     public private(set) var capacity: Int
     /// The storage, 64-byte aligned so that kernels may use aligned vector loads.
     public private(set) var data: UnsafeMutablePointer<T>
+    /// False while the tensor is an alias of another tensor's storage (`alias(of:shape:)`).
+    private var ownsStorage = true
 
     /// A zero-filled tensor.
     public init(shape: [Int]) {
@@ -35,7 +37,7 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         values.withUnsafeBytes { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
-    deinit { data.deallocate() }
+    deinit { if ownsStorage { data.deallocate() } }
 
     private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<T> {
         UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<T>.stride, alignment: 64)
@@ -46,14 +48,29 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     /// The contents are unspecified afterwards unless the count is unchanged.
     public func reshape(to newShape: [Int]) {
         let newCount = newShape.reduce(1, *)
-        if newCount > capacity {
-            data.deallocate()
-            capacity = newCount
+        if newCount > capacity || !ownsStorage {
+            // An alias never writes into the storage it borrowed: it gets its own.
+            if ownsStorage { data.deallocate() }
+            ownsStorage = true
+            capacity = Swift.max(newCount, 1)
             data = Tensor.allocate(capacity)
             zero(first: capacity)
         }
         shape = newShape
         count = newCount
+    }
+
+    /// Makes this tensor a second name for `other`'s storage under `newShape` (the same
+    /// number of elements): a reshape without a copy, as `Flatten` needs. It stays valid
+    /// while `other` keeps its storage, that is until `other`'s owner runs again.
+    public func alias(of other: Tensor<T>, shape newShape: [Int]) {
+        precondition(newShape.reduce(1, *) == other.count, "alias of \(other.count) elements as \(newShape)")
+        if ownsStorage { data.deallocate() }
+        ownsStorage = false
+        data = other.data
+        capacity = other.capacity
+        shape = newShape
+        count = other.count
     }
 
     /// The batch size: the first dimension.

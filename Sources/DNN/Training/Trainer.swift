@@ -79,6 +79,7 @@ public final class Trainer {
         step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
                             clipGradNorm: config.solver.clipGradNorm, loss: self.config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
+        context.compute.productPrecision = config.solver.precision.effective
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
                       targetCount: data.train.targetCount)

@@ -32,6 +32,7 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         data = try raw.prepare(config, outputCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
+        if let notice = config.solver.precision.fallbackNotice { notes.append(notice) }
         self.config = try config.withInputShape(data.inputShape)
             .resolvingClassWeights(labels: data.train.labels, classCount: classCount, classNames: data.classes.names)
         if config.data.shard {

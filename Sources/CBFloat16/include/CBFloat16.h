@@ -1,0 +1,36 @@
+// The bfloat16 matrix product of `precision: "bf16"`: operands rounded to bfloat16
+// (nearest even), products summed in float32 with VDPBF16PS (AVX512_BF16). Swift
+// cannot name that instruction, so this small C target holds it, compiled for it by
+// function attribute only: the binary runs on any x86-64 and asks `cpuid` first.
+#ifndef DNN_CBFLOAT16_H
+#define DNN_CBFLOAT16_H
+
+#include <stddef.h>
+
+/// A row-major product `C[m, n] = alpha · op(A)[m, k] · op(B)[k, n] + beta · C`, as
+/// Swift's `GEMMShape`: `transpose_a` means A is stored [k, m], `transpose_b` that B
+/// is stored [n, k]; `lda`, `ldb`, `ldc` are the stored row strides.
+typedef struct {
+    long m, n, k;
+    int transpose_a, transpose_b;
+    long lda, ldb, ldc;
+} dnn_bf16_shape;
+
+/// 1 when this CPU runs VDPBF16PS and the OS keeps the 512-bit registers, else 0.
+int dnn_bf16_supported(void);
+
+/// Scratch bytes one thread needs for `dnn_bf16_gemm_block` at depth `k`.
+size_t dnn_bf16_scratch_bytes(long k);
+
+/// C[rows, columns] of the product on the calling thread, `scratch` holding at least
+/// `dnn_bf16_scratch_bytes(k)` bytes, 64-byte aligned. `beta == 0` never reads C.
+/// Only call it when `dnn_bf16_supported()`.
+void dnn_bf16_gemm_block(const dnn_bf16_shape *shape, float alpha, const float *a, const float *b,
+                         float beta, float *c, long row_begin, long row_end, long column_begin,
+                         long column_end, void *scratch);
+
+/// Rounds `count` floats to bfloat16 (nearest even) and back, in place: the operands
+/// the product above really multiplies, for references and tests.
+void dnn_bf16_round(float *values, long count);
+
+#endif

@@ -1,0 +1,40 @@
+import CBFloat16
+import Foundation
+
+/// The precision of the products of linear and convolution layers (`solver.precision`,
+/// `--precision`), as PyTorch's CPU autocast: with `bf16` their operands are rounded to
+/// bfloat16 and summed in float32; weights, gradients' sums, optimizer state,
+/// normalisations, activations and losses stay float32 either way.
+public enum Precision: String, CaseIterable, Sendable {
+    case fp32
+    case bf16
+
+    /// Whether this CPU multiplies bfloat16 pairs in hardware (AVX512_BF16), asked once.
+    /// `DNN_DISABLE_BF16=1` answers no, to try the float32 fallback on any machine.
+    public static let bfloat16Supported: Bool = {
+        if let value = ProcessInfo.processInfo.environment["DNN_DISABLE_BF16"], !value.isEmpty, value != "0" {
+            return false
+        }
+        return dnn_bf16_supported() != 0
+    }()
+
+    /// The precision this machine runs `self` in: `bf16` falls back to `fp32` without
+    /// the instructions (the caller says so once, see `fallbackNotice`).
+    public var effective: Precision {
+        self == .bf16 && !Precision.bfloat16Supported ? .fp32 : self
+    }
+
+    /// The one line to print when `bf16` was asked for and runs as `fp32`, else nil.
+    public var fallbackNotice: String? {
+        guard self == .bf16, effective == .fp32 else { return nil }
+        return "dnn: note: this CPU has no bfloat16 dot-product instructions (AVX512_BF16); precision bf16 runs in fp32"
+    }
+
+    /// `values` rounded to bfloat16 (nearest even, denormals to zero, as the hardware
+    /// conversion) and back to Float: the operands a bf16 product really multiplies.
+    public static func roundedToBFloat16(_ values: [Float]) -> [Float] {
+        var rounded = values
+        rounded.withUnsafeMutableBufferPointer { dnn_bf16_round($0.baseAddress, $0.count) }
+        return rounded
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import DNN
+
+/// `precision: "bf16"` and `--precision` as a user meets them: the resolved config, the
+/// float32 fallback said once, bf16 eval of a checkpoint (float32 on disk), and errors.
+@Suite(.serialized) struct CLIPrecisionTests {
+    @Test func trainsInBF16AndKeepsFloat32Checkpoints() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory)
+        let run = directory + "/run"
+        let result = try CLI.run(["train", config, "--out", run, "--precision", "bf16", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let resolved = try JSON.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), file: "config.json")
+        #expect(resolved["solver"]?["precision"]?.stringValue == "bf16")
+        let checkpoint = try Checkpoint.read(path: run + "/best.safetensors")
+        #expect(checkpoint.config.solver.precision == .bf16)
+        let tensors = try SafeTensors.read(path: run + "/best.safetensors")
+        #expect(Set(tensors.tensors.map(\.tensor.dtype)).isSubset(of: ["F32", "I64"]))
+        // eval in either precision; bf16 is what validation measured during training.
+        let fp32 = try CLI.run(["eval", run + "/best.safetensors", "--json"])
+        let bf16 = try CLI.run(["eval", run + "/best.safetensors", "--json", "--precision", "bf16"])
+        #expect(fp32.status == 0 && bf16.status == 0, "\(fp32.stderr) \(bf16.stderr)")
+        let a = try JSON.parse(fp32.stdout, file: "fp32"), b = try JSON.parse(bf16.stdout, file: "bf16")
+        let fp32Loss = a["loss"]?.double ?? .nan, bf16Loss = b["loss"]?.double ?? .nan
+        #expect(abs(fp32Loss - bf16Loss) < 0.02 * fp32Loss, "fp32 \(fp32Loss) bf16 \(bf16Loss)")
+        if Precision.bfloat16Supported { #expect(fp32Loss != bf16Loss, "bf16 eval really rounds") }
+    }
+
+    @Test func fallsBackToFloat32AndSaysSoOnce() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory)
+        let environment = ["DNN_DISABLE_BF16": "1"]
+        let bf16 = try CLI.run(["train", config, "--out", directory + "/bf16", "--set", "solver.precision=\"bf16\"",
+                                "--threads", "1"], environment: environment)
+        #expect(bf16.status == 0, "\(bf16.stderr)")
+        #expect(bf16.stderr.components(separatedBy: "no bfloat16 dot-product instructions").count == 2, "\(bf16.stderr)")
+        let fp32 = try CLI.run(["train", config, "--out", directory + "/fp32", "--threads", "1"], environment: environment)
+        #expect(!fp32.stderr.contains("bfloat16"))
+        // The fallback is float32 exactly: the same metrics, bit for bit.
+        let rows = { (run: String) in try String(contentsOfFile: directory + run + "/metrics.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSON.parse(String($0), file: "metrics")["val_loss"]?.double } }
+        #expect(try rows("/bf16") == rows("/fp32"))
+        let eval = try CLI.run(["eval", directory + "/bf16/best.safetensors", "--precision", "bf16"], environment: environment)
+        #expect(eval.status == 0 && eval.stderr.contains("runs in fp32"))
+    }
+
+    @Test func rejectsUnknownPrecisions() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory)
+        let flag = try CLI.run(["train", config, "--out", directory + "/run", "--precision", "fp16"])
+        #expect(flag.status == 2 && flag.stderr.contains("--precision") && flag.stderr.contains("fp16"))
+        let key = try CLI.run(["train", config, "--out", directory + "/run", "--set", "solver.precision=\"half\""])
+        #expect(key.status == 2 && key.stderr.contains("solver.precision"), "\(key.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
+        let bench = try CLI.run(["bench", "--precision", "bf17", "--only", "gemm"])
+        #expect(bench.status == 2 && bench.stderr.contains("both"))
+    }
+}
