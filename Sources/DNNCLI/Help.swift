@@ -27,7 +27,7 @@ enum Help {
       dnn eval CHECKPOINT [options]       loss, accuracy and confusion matrix of a checkpoint
       dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
       dnn inspect CONFIG|CHECKPOINT       the layers: output shapes, parameters, FLOPs, memory
-      dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class
+      dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class or values
       dnn export CHECKPOINT [-o FILE]     the network as an ONNX model, for onnxruntime and others
       dnn plot RUN_DIR... [-o FILE.svg]   loss and accuracy curves as SVG
       dnn bench [options]                 GEMM GFLOP/s, training and inference samples/s
@@ -67,14 +67,16 @@ enum Help {
     static let eval = """
     USAGE: dnn eval CHECKPOINT [--data CSV | --data IMAGES --labels LABELS] [--json]
 
-    Loss, accuracy, per-class accuracy and confusion matrix of a checkpoint. Without
-    --data: the test set of the checkpoint's config, else its validation set. The
-    checkpoint's classes and normalisation apply to the data.
+    Loss, accuracy, per-class accuracy and confusion matrix of a checkpoint; for a
+    regression checkpoint (loss mse, l1 or huber) the loss, MAE, RMSE and R² in the
+    targets' original units. Without --data: the test set of the checkpoint's config, else
+    its validation set. The checkpoint's classes and normalisation apply to the data.
 
     OPTIONS
       --data FILE          a CSV file (with the training label column), or IDX images
       --labels FILE        IDX labels, with IDX images in --data
-      --label COLUMN       the label column of a CSV (default: the config's)
+      --label COLUMN       the label column of a CSV (default: the config's; regression:
+                           the target columns, comma-separated)
       --threads N          threads for the kernels (default: all cores)
       --precision P        fp32 (default) or bf16: linear and conv products take bfloat16
                            operands with float32 sums (PyTorch's CPU autocast); fp32 with
@@ -147,7 +149,9 @@ enum Help {
     `label` when the data has labels, then with --probabilities one column `p_CLASS` per
     class. DATA is a CSV file (its label column, named as in training or by --label, is
     used when present and not required) or IDX images, raw or gzip (labels from
-    --labels). The checkpoint's classes and normalisation apply.
+    --labels). The checkpoint's classes and normalisation apply. A regression checkpoint
+    prints `index,TARGET...`: the predicted values in the targets' original units (target
+    columns in the data are left out of the features).
 
     EXAMPLE
       dnn predict runs/demo/best.safetensors data/iris.csv | awk -F, 'NR>1 && $2!=$3'

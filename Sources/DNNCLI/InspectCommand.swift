@@ -90,7 +90,14 @@ enum InspectCommand {
             }
             Console.out("metrics: " + text.joined(separator: ", "))
         }
-        Console.out("classes (\(checkpoint.classes.names.count)): " + checkpoint.classes.names.joined(separator: ", "))
+        if checkpoint.config.loss.isRegression {
+            let targets = checkpoint.config.data.train.labelColumns
+            var line = "targets (\(targets.count), \(checkpoint.config.loss.typeName)): " + targets.joined(separator: ", ")
+            if case .standardize = checkpoint.targetNormalization { line += "; standardized for training" }
+            Console.out(line)
+        } else {
+            Console.out("classes (\(checkpoint.classes.names.count)): " + checkpoint.classes.names.joined(separator: ", "))
+        }
         switch checkpoint.normalization {
         case .none: Console.out("normalization: none")
         case .scale: Console.out("normalization: scale (x / 255)")

@@ -56,7 +56,8 @@ import Testing
         #expect(config.data.augment == AugmentConfig(padding: 4, horizontalFlip: true))
         #expect(config.resolvedJSON["data"]?["augment"] == ["random_crop": ["padding": 4], "horizontal_flip": true])
         let (plain, _) = try F.decode(F.config())
-        #expect(plain.resolvedJSON["data"]?.object?.map(\.key) == ["train", "validation", "test", "normalize", "augment", "shard"])
+        #expect(plain.resolvedJSON["data"]?.object?.map(\.key) == ["train", "validation", "test", "normalize",
+                                                                       "normalize_target", "augment", "shard"])
         let typo = F.error(F.config(data: #"{"train": {"format": "idx", "images": "i", "labels": "l"}, "augment": {"horizontal_flips": true}}"#))
         #expect(typo?.location == "data.augment.horizontal_flips" && typo?.hint == "did you mean 'horizontal_flip'?")
         let zero = F.error(F.config(data: #"{"train": {"format": "idx", "images": "i", "labels": "l"}, "augment": {"random_crop": {"padding": 0}}}"#))

@@ -81,13 +81,13 @@ struct ConfigDecoder {
         let test = try object.optional("test") { try source($0, at: $1) }
         let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
                                           what: "normalization")
+        let normalizeTarget = try object.choice("normalize_target", default: "none",
+                                                options: NormalizeTargetKind.allCases.map(\.rawValue),
+                                                what: "target normalization")
         var config = DataConfig(train: train.source, validation: validation, test: test,
                                 normalize: NormalizeKind(rawValue: normalize) ?? .none,
                                 augment: try object.optional("augment") { try ConfigDecoder.augment($0, at: $1) })
         config.shard = try object.bool("shard", default: false)
-        let normalizeTarget = try object.choice("normalize_target", default: "none",
-                                                options: NormalizeTargetKind.allCases.map(\.rawValue),
-                                                what: "target normalization")
         config.normalizeTarget = NormalizeTargetKind(rawValue: normalizeTarget) ?? .none
         return (config, object.resolvedJSON)
     }

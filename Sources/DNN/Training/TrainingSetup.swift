@@ -74,8 +74,9 @@ struct TrainingSetup {
         let lastIndex = config.model.layers.count - 1
         let path = "model.layers[\(lastIndex)]"
         guard network.outputShape.count == 1 else {
-            throw DNNError.config(path, "the network outputs \(NetworkBuilder.describe(network.outputShape)) per sample, but the loss needs one score per class",
-                                  hint: "end the model with flatten and a linear layer whose out is the number of classes")
+            let unit = config.loss.isRegression ? "one value per target column" : "one score per class"
+            throw DNNError.config(path, "the network outputs \(NetworkBuilder.describe(network.outputShape)) per sample, but the loss needs \(unit)",
+                                  hint: "end the model with flatten and a linear layer whose out is the number of \(config.loss.isRegression ? "targets" : "classes")")
         }
         if case .linear = config.model.layers[lastIndex] { return (network.outputShape[0], path + ".out") }
         return (network.outputShape[0], path)
