@@ -62,6 +62,7 @@ mpi-demo: build
 gradcheck: build
 	$(DNN) gradcheck configs/two_layer.json
 	$(DNN) gradcheck configs/iris.json
+	$(DNN) gradcheck configs/regression.json
 
 bench: build
 	$(DNN) bench
