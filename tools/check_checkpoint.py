@@ -28,7 +28,10 @@ data.train.label, every other column is a feature in file order) or IDX files (r
 gzip; images become float [N, 1, H, W] of byte values); labels map to class ids as dnn
 maps them (integers directly when the classes are "0".."C-1", else by class name, else
 by numeric value); the normalisation is applied, each sample is reshaped to
-model.input_shape, and it prints the mean cross-entropy loss and the accuracy.
+model.input_shape, and it prints the mean cross-entropy loss and the accuracy. A regression
+checkpoint (loss mse, l1 or huber; label one column or a list) prints instead the loss on
+the targets as training scaled them (metadata target_normalization) and MAE, RMSE and R² in
+the targets' units, as `dnn eval --json` reports them.
 
 --json prints exactly one JSON object on stdout:
     {"strict_load": true, "loss": x, "accuracy": x, "samples": n, ...}   (with data)
@@ -82,7 +85,7 @@ def load_checkpoint(path):
     except json.JSONDecodeError as e:
         raise LoadError(f"{path}: __metadata__.config is not JSON: {e}") from None
     info = {"config": config, "epoch": meta.get("epoch")}
-    for key in ("classes", "normalization"):
+    for key in ("classes", "normalization", "target_normalization"):
         if key in meta:
             try:
                 info[key] = json.loads(meta[key])
@@ -126,6 +129,9 @@ def build_and_load(state, config):
 
 
 def read_csv(path, label_column):
+    """Features and the label column's texts; `label_column` may be a list of regression
+    target columns, whose texts come back as one list per row."""
+    columns = label_column if isinstance(label_column, list) else [label_column]
     try:
         f = open(path, newline="")
     except OSError as e:
@@ -137,9 +143,10 @@ def read_csv(path, label_column):
         except StopIteration:
             raise DataError(f"{path}: empty file") from None
         header = [h.strip() for h in header]
-        if label_column not in header:
-            raise DataError(f"{path}:1: no column {json.dumps(label_column)} (columns: {header})")
-        li = header.index(label_column)
+        for name in columns:
+            if name not in header:
+                raise DataError(f"{path}:1: no column {json.dumps(name)} (columns: {header})")
+        label_indices = [header.index(name) for name in columns]
         features, labels = [], []
         for line_no, row in enumerate(rows, start=2):
             if not row or all(not c.strip() for c in row):
@@ -148,14 +155,15 @@ def read_csv(path, label_column):
                 raise DataError(f"{path}:{line_no}: {len(row)} fields, header has {len(header)}")
             values = []
             for col, cell in enumerate(row):
-                if col == li:
+                if col in label_indices:
                     continue
                 try:
                     values.append(float(cell))
                 except ValueError:
                     raise DataError(f"{path}:{line_no}:{col + 1}: not a number: {cell!r}") from None
             features.append(values)
-            labels.append(row[li].strip())
+            texts = [row[j].strip() for j in label_indices]
+            labels.append(texts if isinstance(label_column, list) else texts[0])
     return torch.tensor(features, dtype=DTYPE), labels
 
 
@@ -248,6 +256,32 @@ def evaluate(model, input_shape, x, y):
     return loss, accuracy, n
 
 
+def evaluate_regression(model, input_shape, x, labels, loss_config, target_norm, where):
+    """The loss on the targets as training scaled them (normalize_target) and MAE, RMSE and
+    R² (per column, averaged) in the targets' units, as `dnn eval` reports them."""
+    rows = [label if isinstance(label, list) else [label] for label in labels]
+    try:
+        y = torch.tensor([[float(v) for v in row] for row in rows], dtype=torch.float64)
+    except ValueError as e:
+        raise DataError(f"{where}: a target is not a number ({e})") from None
+    mean, std = torch.zeros(y.shape[1], dtype=torch.float64), torch.ones(y.shape[1], dtype=torch.float64)
+    if (target_norm or {}).get("kind") == "standardize":
+        mean = torch.tensor(target_norm["mean"], dtype=torch.float64)
+        std = torch.tensor(target_norm["std"], dtype=torch.float64)
+    dtype = next((t.dtype for t in model.state_dict().values() if t.is_floating_point()), DTYPE)
+    model.eval()
+    with torch.no_grad():
+        z = model(x.reshape([x.shape[0]] + input_shape).to(dtype)).to(torch.float64)
+    kind = loss_config.get("type")
+    criterion = {"mse": torch.nn.MSELoss(), "l1": torch.nn.L1Loss(),
+                 "huber": torch.nn.HuberLoss(delta=loss_config.get("delta", 1.0))}[kind]
+    loss = criterion(z, (y - mean) / std).item()
+    d = z * std + mean - y
+    r2 = (1 - (d ** 2).sum(0) / ((y - y.mean(0)) ** 2).sum(0)).mean().item()
+    return {"loss": loss, "mae": d.abs().mean().item(), "rmse": (d ** 2).mean().sqrt().item(), "r2": r2,
+            "samples": y.shape[0]}
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -294,6 +328,17 @@ def main(argv=None):
                     raise DataError("config data.train.label is missing: cannot tell the label column of the CSV")
                 x, labels = read_csv(args.data, label_column)
                 where = args.data
+                loss_config = info["config"].get("loss") or {}
+                if loss_config.get("type", "cross_entropy") != "cross_entropy":
+                    x = normalize(x, info.get("normalization"), where)
+                    result.update(evaluate_regression(model, input_shape, x, labels, loss_config,
+                                                      info.get("target_normalization"), where))
+                    if not args.json:
+                        print("samples {samples}  loss {loss:.6f}  mae {mae:.6g}  rmse {rmse:.6g}  r2 {r2:.4f}"
+                              .format(**result))
+                    else:
+                        print(json.dumps(result))
+                    return 0
             else:
                 images = read_idx(args.images)
                 raw_labels = read_idx(args.labels)
