@@ -5,6 +5,25 @@ import Testing
 /// The building blocks under the layers: the vector square root, the register
 /// transposition, the thread pool, and the determinism of parallel kernels.
 @Suite struct KernelTests {
+    @Test func anAliasOutlivesItsSourceAndDetachesOnReshape() {
+        let alias = Tensor<Float>(shape: [1])
+        do {
+            let source = Tensor<Float>(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+            alias.alias(of: source, shape: [6])
+            source[0] = 7  // an alias shares the values while its source lives
+        }
+        #expect(alias.shape == [6])
+        #expect(alias.array == [7, 2, 3, 4, 5, 6])
+        alias.reshape(to: [6])
+        alias.fill(1)
+        #expect(alias.array == [Float](repeating: 1, count: 6))
+        let source = Tensor<Float>(shape: [2], values: [3, 4])
+        alias.alias(of: source, shape: [2])
+        alias.reshape(to: [2])  // takes its own storage: the source is not written
+        alias.fill(0)
+        #expect(source.array == [3, 4])
+    }
+
     @Test func vectorSquareRootIsWithinAnUlp() {
         var random = RandomGenerator(seed: 11)
         for _ in 0..<2000 {

@@ -12,6 +12,9 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     public private(set) var capacity: Int
     /// The storage, 64-byte aligned so that kernels may use aligned vector loads.
     public private(set) var data: UnsafeMutablePointer<T>
+    /// Keeps `data` alive: shared with the tensors that alias this one, so an alias
+    /// never points at freed memory, whatever its source does later.
+    private var storage: TensorStorage
     /// False while the tensor is an alias of another tensor's storage (`alias(of:shape:)`).
     private var ownsStorage = true
 
@@ -21,7 +24,8 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         self.shape = shape
         self.count = count
         self.capacity = Swift.max(count, 1)
-        self.data = Tensor.allocate(capacity)
+        self.storage = TensorStorage(byteCount: capacity * MemoryLayout<T>.stride)
+        self.data = storage.pointer.bindMemory(to: T.self, capacity: capacity)
         zero(first: capacity)
     }
 
@@ -37,11 +41,10 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         values.withUnsafeBytes { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
-    deinit { if ownsStorage { data.deallocate() } }
-
-    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<T> {
-        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<T>.stride, alignment: 64)
-            .bindMemory(to: T.self, capacity: capacity)
+    private func allocate(_ newCapacity: Int) {
+        capacity = newCapacity
+        storage = TensorStorage(byteCount: newCapacity * MemoryLayout<T>.stride)
+        data = storage.pointer.bindMemory(to: T.self, capacity: newCapacity)
     }
 
     /// Gives the tensor a new shape, keeping the storage when it is large enough.
@@ -50,10 +53,8 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         let newCount = newShape.reduce(1, *)
         if newCount > capacity || !ownsStorage {
             // An alias never writes into the storage it borrowed: it gets its own.
-            if ownsStorage { data.deallocate() }
             ownsStorage = true
-            capacity = Swift.max(newCount, 1)
-            data = Tensor.allocate(capacity)
+            allocate(Swift.max(newCount, 1))
             zero(first: capacity)
         }
         shape = newShape
@@ -61,12 +62,12 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     }
 
     /// Makes this tensor a second name for `other`'s storage under `newShape` (the same
-    /// number of elements): a reshape without a copy, as `Flatten` needs. It stays valid
-    /// while `other` keeps its storage, that is until `other`'s owner runs again.
+    /// number of elements): a reshape without a copy, as `Flatten` needs. Its values
+    /// follow `other`'s until `other`'s owner runs again; the memory stays valid regardless.
     public func alias(of other: Tensor<T>, shape newShape: [Int]) {
         precondition(newShape.reduce(1, *) == other.count, "alias of \(other.count) elements as \(newShape)")
-        if ownsStorage { data.deallocate() }
         ownsStorage = false
+        storage = other.storage
         data = other.data
         capacity = other.capacity
         shape = newShape
@@ -120,4 +121,15 @@ extension Tensor {
         result.copy(from: self)
         return result
     }
+}
+
+/// One 64-byte aligned allocation, freed when the last tensor that uses it goes away.
+final class TensorStorage: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+
+    init(byteCount: Int) {
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    }
+
+    deinit { pointer.deallocate() }
 }
