@@ -125,15 +125,22 @@ FUZZ_SOURCE_csv         := Fuzz/Targets/CSVFuzzer.swift
 FUZZ_SOURCE_idx         := Fuzz/Targets/IDXFuzzer.swift
 FUZZ_SOURCE_safetensors := Fuzz/Targets/SafeTensorsFuzzer.swift
 
-$(FUZZ_BUILD)/DNN.o: $(DNN_SOURCES) Sources/CZlib/module.modulemap
+FUZZ_INCLUDES := -I Sources/CZlib -I Fuzz/CBFloat16
+
+# The bfloat16 kernels (C): chosen at run time, so the fuzzers run on any CPU.
+$(FUZZ_BUILD)/CBFloat16.o: Sources/CBFloat16/BFloat16GEMM.c Sources/CBFloat16/include/CBFloat16.h
 	@mkdir -p $(FUZZ_BUILD)
-	swiftc -parse-as-library -module-name DNN -wmo -enable-testing $(FUZZ_FLAGS) -I Sources/CZlib \
+	clang -O2 -I Sources/CBFloat16/include -c $< -o $@
+
+$(FUZZ_BUILD)/DNN.o: $(DNN_SOURCES) Sources/CZlib/module.modulemap Fuzz/CBFloat16/module.modulemap
+	@mkdir -p $(FUZZ_BUILD)
+	swiftc -parse-as-library -module-name DNN -wmo -enable-testing $(FUZZ_FLAGS) $(FUZZ_INCLUDES) \
 	  -emit-module -emit-module-path $(FUZZ_BUILD)/DNN.swiftmodule -c $(DNN_SOURCES) -o $@
 
 .SECONDEXPANSION:
-$(FUZZ_BUILD)/%-fuzzer: $$(FUZZ_SOURCE_$$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o
-	swiftc -parse-as-library -module-name $*_fuzzer $(FUZZ_FLAGS) -I $(FUZZ_BUILD) -I Sources/CZlib \
-	  $(FUZZ_SOURCE_$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o -o $@
+$(FUZZ_BUILD)/%-fuzzer: $$(FUZZ_SOURCE_$$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o $(FUZZ_BUILD)/CBFloat16.o
+	swiftc -parse-as-library -module-name $*_fuzzer $(FUZZ_FLAGS) -I $(FUZZ_BUILD) $(FUZZ_INCLUDES) \
+	  $(FUZZ_SOURCE_$*) Fuzz/Targets/FuzzSupport.swift $(FUZZ_BUILD)/DNN.o $(FUZZ_BUILD)/CBFloat16.o -o $@
 
 fuzz-build: $(foreach target,$(FUZZ_TARGETS),$(FUZZ_BUILD)/$(target)-fuzzer)
 
