@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -19,6 +19,7 @@ help:
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
 	@echo "make mpi-demo    train the iris demo on 2 MPI ranks (needs Open MPI's mpirun)"
+	@echo "make mpi-scaling 2 ranks against 1 process on the MNIST configs (needs mpirun)"
 	@echo "make sweep       train iris over dropout p x batchnorm momentum; table of val accuracy, best first"
 	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
@@ -58,6 +59,12 @@ mpi-demo: build
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 --oversubscribe \
 	  $(DNN) train configs/iris.json --out runs/mpi-demo --force --threads 1
 	$(DNN) eval runs/mpi-demo/best.safetensors
+
+# Data-parallel scaling (issue #11): 2 ranks x 1 thread against 1 process x 1 thread, the
+# same global batch, alternating runs (tools/mpi_scaling.py). Needs Open MPI's mpirun.
+mpi-scaling: build mnist-data
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+	  python3 tools/mpi_scaling.py configs/mnist_cnn.json configs/mnist_mlp.json
 
 gradcheck: build
 	$(DNN) gradcheck configs/two_layer.json

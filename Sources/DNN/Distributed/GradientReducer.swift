@@ -4,19 +4,21 @@ import Foundation
 /// is still running, as PyTorch's DistributedDataParallel does.
 ///
 /// The parameters are grouped into buckets of about `bucketBytes`, in the order backward
-/// finishes them (the last layers first). As soon as backward has passed every layer of a
-/// bucket, its gradients are copied, weighted by this rank's share of the batch's rows
-/// (`n_r / n`), into one flat buffer whose sum over the ranks starts at once; later layers'
-/// backward runs while it travels. `finish` waits for the rest and copies the sums back.
-/// The buffers are made once: a step allocates nothing.
+/// finishes them (the last layers first). A bucket's gradients live side by side in one
+/// flat buffer (each gradient tensor is a view into it), so as soon as backward has passed
+/// every layer of a bucket, its sum over the ranks starts in place, with no copy; later
+/// layers' backward runs while it travels. `finish` waits for the rest. Each rank's
+/// gradient is weighted by its share of the batch's rows (`n_r / n`) at the source: the
+/// objective scales the loss gradient by `weight` before backward. The buffers are made
+/// once: a step allocates nothing.
 final class GradientReducer {
     private struct Bucket {
         /// The parameters, and the first (lowest) layer index among them.
         var parameters: [Parameter<Float>]
         var firstLayer: Int
-        /// [Σ parameter sizes] Float: the weighted gradients, then their sum over ranks.
-        var buffer: UnsafeMutablePointer<Float>
-        var count: Int
+        /// [Σ parameter sizes] Float: the storage of the parameters' gradients, which hold
+        /// this rank's weighted gradient, then its sum over the ranks.
+        var buffer: Tensor<Float>
         var pending: PendingSum?
     }
 
@@ -35,15 +37,18 @@ final class GradientReducer {
             current += layers[index].parameters.map(\.parameter)
             size += layers[index].parameters.reduce(0) { $0 + $1.parameter.value.count }
             if size * 4 >= bucketBytes || index == 0, !current.isEmpty {
-                buckets.append(Bucket(parameters: current, firstLayer: index,
-                                      buffer: .allocate(capacity: size), count: size, pending: nil))
+                let buffer = Tensor<Float>(shape: [size])
+                var offset = 0
+                for parameter in current {
+                    parameter.gradient.relocate(into: buffer, at: offset)
+                    offset += parameter.gradient.count
+                }
+                buckets.append(Bucket(parameters: current, firstLayer: index, buffer: buffer, pending: nil))
                 current = []
                 size = 0
             }
         }
     }
-
-    deinit { for bucket in buckets { bucket.buffer.deallocate() } }
 
     /// Called after layer `index`'s backward: starts every bucket that is now complete and
     /// lets the sums in flight progress.
@@ -54,10 +59,14 @@ final class GradientReducer {
         for bucket in buckets { _ = bucket.pending?.test() }
     }
 
-    /// For a rank without rows in this batch: its contribution is zero.
+    /// For a rank without rows in this batch (or with a non-finite loss): its contribution
+    /// is zero.
     func contributeNothing() {
         weight = 0
-        for b in buckets.indices where buckets[b].pending == nil { start(b) }
+        for b in buckets.indices where buckets[b].pending == nil {
+            buckets[b].buffer.zero()
+            start(b)
+        }
     }
 
     /// Waits for every sum and writes it into the gradients.
@@ -67,11 +76,6 @@ final class GradientReducer {
             if buckets[b].pending == nil { start(b) }
             buckets[b].pending?.wait()
             buckets[b].pending = nil
-            var offset = 0
-            for parameter in buckets[b].parameters {
-                parameter.gradient.data.update(from: buckets[b].buffer + offset, count: parameter.value.count)
-                offset += parameter.value.count
-            }
         }
         waitSeconds += Date().timeIntervalSince(started)
     }
@@ -83,14 +87,13 @@ final class GradientReducer {
     }
 
     private func start(_ b: Int) {
+        let buffer = buckets[b].buffer
         var offset = 0
-        let scale = Float(weight), buffer = buckets[b].buffer
         for parameter in buckets[b].parameters {
-            let gradient = parameter.gradient.data
-            let target = buffer + offset
-            for i in 0..<parameter.value.count { target[i] = scale * gradient[i] }
-            offset += parameter.value.count
+            // Only a reshape could move a gradient out of its bucket, and nothing reshapes one.
+            precondition(parameter.gradient.data == buffer.data + offset, "a gradient left its bucket")
+            offset += parameter.gradient.count
         }
-        buckets[b].pending = communicator.startSum(buffer, count: buckets[b].count)
+        buckets[b].pending = communicator.startSum(buffer.data, count: buffer.count)
     }
 }

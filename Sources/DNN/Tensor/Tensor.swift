@@ -74,6 +74,19 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         count = other.count
     }
 
+    /// Moves this tensor's values to `arena`'s storage at `offset` and keeps them there, as a
+    /// view: `GradientReducer` lays a bucket's gradients side by side this way and sums them
+    /// over the ranks in place. A later reshape gives the tensor its own storage again.
+    func relocate(into arena: Tensor<T>, at offset: Int) {
+        precondition(offset >= 0 && offset + count <= arena.capacity, "view of \(count) elements at \(offset)")
+        let target = arena.data + offset
+        target.update(from: data, count: count)
+        ownsStorage = false
+        storage = arena.storage
+        data = target
+        capacity = count
+    }
+
     /// The batch size: the first dimension.
     @inlinable public var batchSize: Int { shape[0] }
     /// The number of scalars per sample: the product of all but the first dimension.

@@ -59,6 +59,11 @@ public final class Objective<T: Scalar> {
             }
         }
         if gradient && lossValue.isFinite {
+            if let reducer, reducer.weight != 1 {
+                // This rank's share of the global batch, applied once to the loss gradient
+                // rather than to every parameter gradient (backward is linear in it).
+                T.scale(lossGradient.data, by: T(reducer.weight), count: lossGradient.count)
+            }
             _ = network.backward(lossGradient, context)
             reducer?.finish()
             addRegGradient()
