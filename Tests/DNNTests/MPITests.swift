@@ -26,7 +26,10 @@ struct MPITests {
         }
     }
 
-    @Test func twoRanksReproduceOneProcess() throws {
+    /// Both ways of summing: after backward (the default on one machine) and overlapped
+    /// with it (the default across machines), chosen here by DNN_MPI_OVERLAP.
+    @Test(arguments: ["0", "1"])
+    func twoRanksReproduceOneProcess(overlap: String) throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory, layers: """
             [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]
@@ -34,11 +37,19 @@ struct MPITests {
             {"epochs": 6, "batch_size": 15, "reg": 0.001, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
             """)
         #expect(try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1", "--quiet"]).status == 0)
-        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1", "--quiet"])
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1", "--quiet"],
+                               extra: ["-x", "DNN_MPI_OVERLAP=" + overlap])
         #expect(two.status == 0, "\(two.stderr)")
         try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 6)
         let rows = try CLITrainTests.metrics(directory + "/two")
         #expect(rows.allSatisfy { $0["ranks"]?.int == 2 && ($0["allreduce_seconds"]?.double ?? -1) >= 0 })
+    }
+
+    @Test func sumsOverlapBackwardOnlyAcrossMachinesUnlessTold() {
+        let oneMachine = SingleProcess()
+        #expect(!DataParallel.overlapsSums(oneMachine, environment: [:]))
+        #expect(DataParallel.overlapsSums(oneMachine, environment: ["DNN_MPI_OVERLAP": "1"]))
+        #expect(!DataParallel.overlapsSums(oneMachine, environment: ["DNN_MPI_OVERLAP": "0"]))
     }
 
     /// The metrics (timings aside) and final weights of two runs agree to float rounding.

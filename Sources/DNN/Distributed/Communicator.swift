@@ -14,6 +14,10 @@ public protocol Communicator: AnyObject, Sendable {
     func sum(_ values: UnsafeMutablePointer<Double>, count: Int)
     /// Element-wise maximum over all ranks, in place.
     func maximum(_ values: UnsafeMutablePointer<Double>, count: Int)
+    /// Whether every rank runs on this machine, where sums are memory copies by the cores.
+    var sharesOneMachine: Bool { get }
+    /// Element-wise sum of Floats over all ranks, in place, returning when it is complete.
+    func sum(_ values: UnsafeMutablePointer<Float>, count: Int)
     /// Starts an element-wise sum of Floats in place; `wait` or `test` it before reading.
     func startSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingSum
     /// Rank `root`'s values everywhere.
@@ -66,6 +70,8 @@ public final class SingleProcess: Communicator, Sendable {
     public var size: Int { 1 }
     public func sum(_ values: UnsafeMutablePointer<Double>, count: Int) {}
     public func maximum(_ values: UnsafeMutablePointer<Double>, count: Int) {}
+    public var sharesOneMachine: Bool { true }
+    public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {}
     public func startSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingSum { CompletedSum() }
     public func broadcast(_ values: UnsafeMutablePointer<Float>, count: Int, root: Int) {}
     public func abort(status: Int32) -> Never { exit(status) }

@@ -16,9 +16,22 @@ final class DataParallel {
 
     init(communicator: any Communicator, network: Sequential<Float>, objective: Objective<Float>) {
         self.communicator = communicator
-        reducer = GradientReducer(layers: network.layers, communicator: communicator)
+        reducer = GradientReducer(layers: network.layers, communicator: communicator,
+                                  overlap: Self.overlapsSums(communicator))
         objective.reducer = reducer
         network.onLayerBackward = { [reducer] index in reducer.layerFinished(index) }
+    }
+
+    /// Whether gradient sums overlap backward: across machines (the network moves the bytes
+    /// while the cores compute), not within one (see `GradientReducer`). `DNN_MPI_OVERLAP=1`
+    /// or `0` chooses.
+    static func overlapsSums(_ communicator: any Communicator,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch environment["DNN_MPI_OVERLAP"] {
+        case "1": return true
+        case "0": return false
+        default: return !communicator.sharesOneMachine
+        }
     }
 
     /// The dropout generator of `rank`: its own masks, from the run's seed.

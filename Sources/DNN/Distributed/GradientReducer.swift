@@ -11,6 +11,11 @@ import Foundation
 /// gradient is weighted by its share of the batch's rows (`n_r / n`) at the source: the
 /// objective scales the loss gradient by `weight` before backward. The buffers are made
 /// once: a step allocates nothing.
+///
+/// Without `overlap`, the buckets are summed after backward with blocking allreduces:
+/// the better choice when all ranks share one machine, where a sum is memory copies made by
+/// the same cores that compute (nothing to overlap with) and Open MPI's blocking
+/// `MPI_Allreduce` of 2 MB takes 0.24 ms against 0.55 ms for `MPI_Iallreduce` and its wait.
 final class GradientReducer {
     private struct Bucket {
         /// The parameters, and the first (lowest) layer index among them.
@@ -23,6 +28,8 @@ final class GradientReducer {
     }
 
     private let communicator: any Communicator
+    /// Whether sums start during backward (`MPI_Iallreduce`) or run after it (`MPI_Allreduce`).
+    let overlap: Bool
     private var buckets: [Bucket] = []
     /// This rank's rows over the global batch's rows, set before each backward.
     var weight = 1.0
@@ -30,8 +37,9 @@ final class GradientReducer {
     private(set) var waitSeconds = 0.0
 
     /// - Parameter layers: the network's top-level layers, whose backward is reported by index.
-    init(layers: [any Layer<Float>], communicator: any Communicator, bucketBytes: Int = 1 << 20) {
+    init(layers: [any Layer<Float>], communicator: any Communicator, overlap: Bool, bucketBytes: Int = 1 << 20) {
         self.communicator = communicator
+        self.overlap = overlap
         var current: [Parameter<Float>] = [], size = 0
         for index in layers.indices.reversed() {
             current += layers[index].parameters.map(\.parameter)
@@ -53,6 +61,7 @@ final class GradientReducer {
     /// Called after layer `index`'s backward: starts every bucket that is now complete and
     /// lets the sums in flight progress.
     func layerFinished(_ index: Int) {
+        guard overlap else { return }
         for b in buckets.indices where buckets[b].pending == nil && buckets[b].firstLayer >= index {
             start(b)
         }
@@ -63,16 +72,18 @@ final class GradientReducer {
     /// is zero.
     func contributeNothing() {
         weight = 0
-        for b in buckets.indices where buckets[b].pending == nil {
-            buckets[b].buffer.zero()
-            start(b)
-        }
+        for b in buckets.indices where buckets[b].pending == nil { buckets[b].buffer.zero() }
     }
 
-    /// Waits for every sum and writes it into the gradients.
+    /// Completes every sum: the gradients then hold their sums over the ranks.
     func finish() {
         let started = Date()
         for b in buckets.indices {
+            if !overlap {
+                checkViews(b)
+                communicator.sum(buckets[b].buffer.data, count: buckets[b].buffer.count)
+                continue
+            }
             if buckets[b].pending == nil { start(b) }
             buckets[b].pending?.wait()
             buckets[b].pending = nil
@@ -87,13 +98,16 @@ final class GradientReducer {
     }
 
     private func start(_ b: Int) {
-        let buffer = buckets[b].buffer
+        checkViews(b)
+        buckets[b].pending = communicator.startSum(buckets[b].buffer.data, count: buckets[b].buffer.count)
+    }
+
+    /// Only a reshape could move a gradient out of its bucket, and nothing reshapes one.
+    private func checkViews(_ b: Int) {
         var offset = 0
         for parameter in buckets[b].parameters {
-            // Only a reshape could move a gradient out of its bucket, and nothing reshapes one.
-            precondition(parameter.gradient.data == buffer.data + offset, "a gradient left its bucket")
+            precondition(parameter.gradient.data == buckets[b].buffer.data + offset, "a gradient left its bucket")
             offset += parameter.gradient.count
         }
-        buckets[b].pending = communicator.startSum(buffer.data, count: buffer.count)
     }
 }

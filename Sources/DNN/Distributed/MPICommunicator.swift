@@ -43,6 +43,15 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         check(mpi.allreduce(mpi.inPlace, values, Int32(count), mpi.double, mpi.sum, mpi.commWorld), "MPI_Allreduce")
     }
 
+    public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        check(mpi.allreduce(mpi.inPlace, values, Int32(count), mpi.float, mpi.sum, mpi.commWorld), "MPI_Allreduce")
+    }
+
+    /// Open MPI says how many ranks share this node; other launchers count as several machines.
+    public var sharesOneMachine: Bool {
+        Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") == size
+    }
+
     public func maximum(_ values: UnsafeMutablePointer<Double>, count: Int) {
         check(mpi.allreduce(mpi.inPlace, values, Int32(count), mpi.double, mpi.max, mpi.commWorld), "MPI_Allreduce")
     }
