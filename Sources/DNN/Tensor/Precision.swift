@@ -11,11 +11,12 @@ public enum Precision: String, CaseIterable, Sendable {
 
     /// Whether this CPU multiplies bfloat16 pairs in hardware (AVX512_BF16), asked once.
     /// `DNN_DISABLE_BF16=1` answers no, to try the float32 fallback on any machine.
-    public static let bfloat16Supported: Bool = {
-        if let value = ProcessInfo.processInfo.environment["DNN_DISABLE_BF16"], !value.isEmpty, value != "0" {
-            return false
-        }
-        return dnn_bf16_supported() != 0
+    public static let bfloat16Supported: Bool = !bfloat16Disabled && dnn_bf16_supported() != 0
+
+    /// Whether `DNN_DISABLE_BF16` is set (to anything but empty or 0).
+    static let bfloat16Disabled: Bool = {
+        guard let value = ProcessInfo.processInfo.environment["DNN_DISABLE_BF16"] else { return false }
+        return !value.isEmpty && value != "0"
     }()
 
     /// The precision this machine runs `self` in: `bf16` falls back to `fp32` without
@@ -27,7 +28,9 @@ public enum Precision: String, CaseIterable, Sendable {
     /// The one line to print when `bf16` was asked for and runs as `fp32`, else nil.
     public var fallbackNotice: String? {
         guard self == .bf16, effective == .fp32 else { return nil }
-        return "dnn: note: this CPU has no bfloat16 dot-product instructions (AVX512_BF16); precision bf16 runs in fp32"
+        let reason = Precision.bfloat16Disabled ? "DNN_DISABLE_BF16 is set"
+            : "this CPU has no bfloat16 dot-product instructions (AVX512_BF16)"
+        return "dnn: note: \(reason); precision bf16 runs in fp32"
     }
 
     /// `values` rounded to bfloat16 (nearest even, denormals to zero, as the hardware
