@@ -44,10 +44,10 @@ static uint16_t bf16_bits(float value) {
     return (uint16_t)(bits >> 16);
 }
 
-static void round_portable(float *values, long count) {
+static void round_portable(const float *source, float *target, long count) {
     for (long i = 0; i < count; i++) {
-        uint32_t bits = (uint32_t)bf16_bits(values[i]) << 16;
-        memcpy(&values[i], &bits, 4);
+        uint32_t bits = (uint32_t)bf16_bits(source[i]) << 16;
+        memcpy(&target[i], &bits, 4);
     }
 }
 
@@ -78,20 +78,22 @@ BF16_TARGET static inline __m512i pair_words(__m512 even, __m512 odd) {
 }
 
 /// Rounds 16 floats at a time with VCVTNEPS2BF16 itself.
-BF16_TARGET static void round_vector(float *values, long count) {
+BF16_TARGET static void round_vector(const float *source, float *target, long count) {
     for (long i = 0; i < count; i += 16) {
         __mmask16 mask = count - i >= 16 ? 0xffff : (__mmask16)((1u << (count - i)) - 1);
-        __m512 x = _mm512_maskz_loadu_ps(mask, values + i);
+        __m512 x = _mm512_maskz_loadu_ps(mask, source + i);
         __m512i bits = _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(x)), 16);
-        _mm512_mask_storeu_ps(values + i, mask, _mm512_castsi512_ps(bits));
+        _mm512_mask_storeu_ps(target + i, mask, _mm512_castsi512_ps(bits));
     }
 }
 
-void dnn_bf16_round(float *values, long count) {
+void dnn_bf16_round_copy(const float *source, float *target, long count) {
     static int supported = -1;
     if (supported < 0) supported = dnn_bf16_supported();
-    if (supported) round_vector(values, count); else round_portable(values, count);
+    if (supported) round_vector(source, target, count); else round_portable(source, target, count);
 }
+
+void dnn_bf16_round(float *values, long count) { dnn_bf16_round_copy(values, values, count); }
 
 /// 16 pairs of one contiguous run x[0..<count] (count ≤ 32; missing values are 0),
 /// as 16 words in depth order.
@@ -291,7 +293,11 @@ BF16_TARGET void dnn_bf16_gemm_block(const dnn_bf16_shape *s, float alpha, const
 
 int dnn_bf16_supported(void) { return 0; }
 
-void dnn_bf16_round(float *values, long count) { round_portable(values, count); }
+void dnn_bf16_round_copy(const float *source, float *target, long count) {
+    round_portable(source, target, count);
+}
+
+void dnn_bf16_round(float *values, long count) { round_portable(values, values, count); }
 
 void dnn_bf16_gemm_block(const dnn_bf16_shape *s, float alpha, const float *a, const float *b, float beta,
                          float *c, long row_begin, long row_end, long column_begin, long column_end,

@@ -33,4 +33,7 @@ void dnn_bf16_gemm_block(const dnn_bf16_shape *shape, float alpha, const float *
 /// the product above really multiplies, for references and tests.
 void dnn_bf16_round(float *values, long count);
 
+/// `source` rounded as above into `target` (which may be `source`): one pass, no copy first.
+void dnn_bf16_round_copy(const float *source, float *target, long count);
+
 #endif

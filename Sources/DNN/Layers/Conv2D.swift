@@ -98,8 +98,8 @@ public final class Conv2D<T: Scalar>: Layer {
             var weights = UnsafePointer(weight.value.data)
             if BFloat16GEMM.roundOperands(paddedInput.data, count: paddedInput.count, context.compute) {
                 roundedWeight.reshape(to: weight.value.shape)
-                roundedWeight.data.update(from: weight.value.data, count: weight.value.count)
-                BFloat16GEMM.roundOperands(roundedWeight.data, count: roundedWeight.count, context.compute)
+                BFloat16GEMM.roundOperands(weight.value.data, into: roundedWeight.data, count: weight.value.count,
+                                           context.compute)
                 weights = UnsafePointer(roundedWeight.data)
             }
             T.directConvolution(paddedInput.data, n: n, layout, weight: weights, bias: bias?.value.data,
@@ -147,8 +147,7 @@ public final class Conv2D<T: Scalar>: Layer {
             var gradient = UnsafePointer(dy.data)
             if T.self == Float.self && context.compute.productPrecision == .bf16 {
                 roundedGradient.reshape(to: dy.shape)
-                roundedGradient.data.update(from: dy.data, count: dy.count)
-                BFloat16GEMM.roundOperands(roundedGradient.data, count: roundedGradient.count, context.compute)
+                BFloat16GEMM.roundOperands(dy.data, into: roundedGradient.data, count: dy.count, context.compute)
                 gradient = UnsafePointer(roundedGradient.data)
             }
             T.directWeightGradient(paddedInput.data, dy: gradient, n: n, directLayout, outChannels: outChannels,

@@ -33,8 +33,20 @@ enum BFloat16GEMM {
     /// does nothing. Returns whether it rounded.
     @discardableResult
     static func roundOperands<T>(_ values: UnsafeMutablePointer<T>, count: Int, _ compute: Compute) -> Bool {
+        roundOperands(UnsafePointer(values), into: values, count: count, compute)
+    }
+
+    /// `values` rounded to bfloat16 into `target` (one pass, split over the threads) when
+    /// `compute` runs bf16 products on Float; else does nothing. Returns whether it rounded.
+    @discardableResult
+    static func roundOperands<T>(_ values: UnsafePointer<T>, into target: UnsafeMutablePointer<T>, count: Int,
+                                 _ compute: Compute) -> Bool {
         guard T.self == Float.self && compute.productPrecision == .bf16 else { return false }
-        dnn_bf16_round(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count)
+        let source = UnsafeRawPointer(values).assumingMemoryBound(to: Float.self)
+        let destination = UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self)
+        compute.parallelRanges(count, grain: 1 << 15) { range in
+            dnn_bf16_round_copy(source + range.lowerBound, destination + range.lowerBound, range.count)
+        }
         return true
     }
 }
