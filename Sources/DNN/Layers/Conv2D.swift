@@ -51,7 +51,6 @@ public final class Conv2D<T: Scalar>: Layer {
     private let inputGradient = Tensor<T>(shape: [0])  // [N, C, H, W]
     private let paddedInput = Tensor<T>(shape: [0])    // [N, C, planeStride]: the direct path's input
     private let roundedWeight = Tensor<T>(shape: [0])  // [O, C, kh, kw]: bf16 operands of the direct path
-    private let roundedGradient = Tensor<T>(shape: [0])  // [N, O, OH, OW]: likewise for dW
     private var batchSize = 0
 
     public init(geometry: WindowGeometry, outChannels: Int, bias: Bool = true, initializer: InitScheme = .he,
@@ -144,14 +143,11 @@ public final class Conv2D<T: Scalar>: Layer {
                                dx: computesInputGradient ? inputGradient.data : nil, context.compute)
             return inputGradient
         case .direct:
-            var gradient = UnsafePointer(dy.data)
-            if T.self == Float.self && context.compute.productPrecision == .bf16 {
-                roundedGradient.reshape(to: dy.shape)
-                BFloat16GEMM.roundOperands(dy.data, into: roundedGradient.data, count: dy.count, context.compute)
-                gradient = UnsafePointer(roundedGradient.data)
-            }
-            T.directWeightGradient(paddedInput.data, dy: gradient, n: n, directLayout, outChannels: outChannels,
-                                   dw: weight.gradient.data, context.compute)
+            // bf16 products: the kernel rounds each plane of dy as it reads it.
+            T.directWeightGradient(paddedInput.data, dy: dy.data, n: n, directLayout, outChannels: outChannels,
+                                   dw: weight.gradient.data,
+                                   roundingDy: T.self == Float.self && context.compute.productPrecision == .bf16,
+                                   context.compute)
             if computesInputGradient {
                 // dx as on the im2col path: dcol = Wᵀ · dy', then col2im.
                 columns.reshape(to: [patchSize, n * plane])

@@ -36,6 +36,13 @@ enum BFloat16GEMM {
         roundOperands(UnsafePointer(values), into: values, count: count, compute)
     }
 
+    /// `values` rounded to bfloat16 into `target` on the calling thread (`T` is Float).
+    static func round<T>(_ values: UnsafePointer<T>, into target: UnsafeMutablePointer<T>, count: Int) {
+        precondition(T.self == Float.self, "bfloat16 rounding of \(T.self)")
+        dnn_bf16_round_copy(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self),
+                            UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), count)
+    }
+
     /// `values` rounded to bfloat16 into `target` (one pass, split over the threads) when
     /// `compute` runs bf16 products on Float; else does nothing. Returns whether it rounded.
     @discardableResult

@@ -43,10 +43,11 @@ public protocol DirectConvolutionKernels: KernelScalar {
                                   y: UnsafeMutablePointer<Self>, _ compute: Compute)
     /// dw [O, C, kh, kw] += Σ over samples and output pixels of dy · the input each tap saw;
     /// each output channel is summed by one thread in a fixed order, so the result does
-    /// not depend on the thread count.
+    /// not depend on the thread count. With `roundingDy` (bf16 products; Float only), each
+    /// plane of dy is rounded to bfloat16 as it is read.
     static func directWeightGradient(_ padded: UnsafePointer<Self>, dy: UnsafePointer<Self>, n: Int,
                                      _ layout: DirectConvolutionLayout, outChannels: Int,
-                                     dw: UnsafeMutablePointer<Self>, _ compute: Compute)
+                                     dw: UnsafeMutablePointer<Self>, roundingDy: Bool, _ compute: Compute)
 }
 
 extension DirectConvolutionKernels {
@@ -137,15 +138,18 @@ extension DirectConvolutionKernels {
 
     public static func directWeightGradient(_ padded: UnsafePointer<Self>, dy: UnsafePointer<Self>, n: Int,
                                             _ layout: DirectConvolutionLayout, outChannels: Int,
-                                            dw: UnsafeMutablePointer<Self>, _ compute: Compute) {
+                                            dw: UnsafeMutablePointer<Self>, roundingDy: Bool, _ compute: Compute) {
         let g = layout.geometry, lanes = Vector.scalarCount, width = layout.paddedWidth
         let kw = g.kernelWidth, taps = g.kernelHeight * kw, channels = g.channels
         let oh = g.outputHeight, ow = g.outputWidth
         // Threads take ranges of output channels; each sums its own dw rows over all samples in order.
         // wideDy: dy of one (sample, channel) on the wide grid, zero in the dropped columns
         // (which no copy below touches).
-        compute.parallelRanges(outChannels, scratch: layout.wideOutput, as: Self.self) { channelRange, wideDy in
+        // Scratch: the wide dy, then (when rounding) one rounded plane of dy.
+        let scratch = layout.wideOutput + (roundingDy ? oh * ow : 0)
+        compute.parallelRanges(outChannels, scratch: scratch, as: Self.self) { channelRange, wideDy in
             wideDy.update(repeating: 0, count: layout.wideOutput)
+            let roundedPlane = wideDy + layout.wideOutput
             for o in channelRange {
                 for c in 0..<channels {
                     let target = dw + (o * channels + c) * taps
@@ -163,7 +167,11 @@ extension DirectConvolutionKernels {
                         var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector(), a4 = Vector()
                         var a5 = Vector(), a6 = Vector(), a7 = Vector(), a8 = Vector()
                         for sample in 0..<n {
-                            let source = dy + (sample * outChannels + o) * oh * ow
+                            var source = dy + (sample * outChannels + o) * oh * ow
+                            if roundingDy {
+                                BFloat16GEMM.round(source, into: roundedPlane, count: oh * ow)
+                                source = UnsafePointer(roundedPlane)
+                            }
                             for oy in 0..<oh { copyRow(source + oy * ow, to: wideDy + oy * width, count: ow) }
                             let plane = padded + (sample * channels + c) * layout.planeStride
                             var q = 0
