@@ -1,7 +1,8 @@
 import Foundation
 
-/// Averages the gradients of every rank over the global batch while the backward pass
-/// is still running, as PyTorch's DistributedDataParallel does.
+/// Averages the gradients of every rank over the global batch: while the backward pass
+/// is still running, as PyTorch's DistributedDataParallel does, or (`overlap` false) right
+/// after it.
 ///
 /// The parameters are grouped into buckets of about `bucketBytes`, in the order backward
 /// finishes them (the last layers first). A bucket's gradients live side by side in one
