@@ -74,6 +74,24 @@ struct MPITests {
         }
     }
 
+    /// A rank with no rows in a batch (3 ranks, batches of 3, and a last batch of 2) still
+    /// clips as the others do, so the ranks stay one model: 3 ranks equal 1 process.
+    @Test func aRankWithoutRowsClipsAsTheOthers() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 3, "batch_size": 3, "print_every": 0, "clip_grad_norm": 0.05,
+             "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9}}
+            """)
+        // 104 training rows: the last batch of each epoch has 2 rows, and rank 2 none.
+        let options = ["--threads", "1", "--quiet", "--set", #"data.validation={"split": 0.3067}"#]
+        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
+        let three = try Self.run(ranks: 3, ["train", config, "--out", directory + "/three"] + options)
+        #expect(three.status == 0, "\(three.stderr)")
+        try Self.expectSameRuns(directory + "/one", directory + "/three", epochs: 3)
+    }
+
     /// Regression: the loss gradients average over the global batch, and the validation
     /// MAE, RMSE and R² come from sums reduced over the ranks (R² from Σy, Σy², Σ(y - ŷ)²).
     @Test func twoRanksReproduceOneProcessForRegression() throws {
@@ -88,7 +106,9 @@ struct MPITests {
         #expect(rows.allSatisfy { $0["val_r2"] != nil && $0["val_rmse"] != nil && $0["val_mae"] != nil })
     }
 
-    /// With `data.shard`, each rank trains on its half of the rows; the run still learns iris.
+    /// With `data.shard`, each rank trains on its half of the rows (read without the other
+    /// half's features); the run still learns iris, validates on all 30 validation rows, and
+    /// its checkpoint carries the single process's normalisation.
     @Test func shardedRanksTrainOnTheirHalves() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory, layers: """
@@ -103,6 +123,13 @@ struct MPITests {
         #expect(rows.count == 40 && (rows.last?["val_accuracy"]?.double ?? 0) >= 0.9, "\(rows.last ?? [:])")
         let resolved = try JSON.parse(String(contentsOfFile: directory + "/run/config.json", encoding: .utf8), file: "c")
         #expect(resolved["data"]?["shard"] == true)
+        let single = try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1", "--epochs", "1", "--quiet"])
+        #expect(single.status == 0, "\(single.stderr)")
+        let sharded = try Checkpoint.read(path: directory + "/run/last.safetensors")
+        #expect(sharded.normalization == (try Checkpoint.read(path: directory + "/one/last.safetensors")).normalization)
+        let evaluated = try CLI.run(["eval", directory + "/run/last.safetensors", "--json"])
+        #expect(try JSON.parse(evaluated.stdout, file: "eval")["samples"]?.double == 30)
+        #expect((rows.last?["val_accuracy"]?.double).map { abs($0 * 30 - ($0 * 30).rounded()) < 1e-9 } == true)
     }
 
     @Test func aBadConfigExitsTwoWithOneMessage() throws {

@@ -30,15 +30,29 @@ public enum CSVReader {
 
     /// Reads a CSV file's contents (raw or gzip) from memory, as `read(path:...)` reads
     /// the file: the same table and the same errors, which name `file`.
-    static func decode(_ contents: [UInt8], file: String, labelColumn: String?,
-                       labelRequired: Bool = true) throws -> LabelledTable {
+    static func decode(_ contents: [UInt8], file: String, labelColumn: String?, labelRequired: Bool = true,
+                       selection: RowSelection? = nil) throws -> LabelledTable {
         var bytes = Gzip.isCompressed(contents) ? try Gzip.decompress(contents, file: file) : contents
         let count = bytes.count
         // A terminating zero lets the scanner look one byte ahead (CR LF) without a bounds check.
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { buffer in
             var parser = CSVParser(base: buffer.baseAddress!, end: count, file: file)
-            return try parser.parse(labelColumn: labelColumn, labelRequired: labelRequired)
+            return try parser.parse(labelColumn: labelColumn, labelRequired: labelRequired, selection: selection)
+        }
+    }
+
+    /// Reads the rows of the CSV file at `path` that `selection` keeps, checking every row
+    /// as `read` does (so every rank of `data.shard` finds the same errors). A plain file
+    /// is mapped, not copied, into memory; a gzip file is still decompressed whole.
+    static func read(path: String, labelColumn: String?, selection: RowSelection) throws -> LabelledTable {
+        guard let mapped = try MappedFile(path: path),
+              !(mapped.count >= 2 && mapped.bytes[0] == 0x1F && mapped.bytes[1] == 0x8B) else {
+            return try decode(try FileBytes.read(path), file: path, labelColumn: labelColumn, selection: selection)
+        }
+        return try withExtendedLifetime(mapped) {
+            var parser = CSVParser(base: mapped.bytes, end: mapped.count, file: path)
+            return try parser.parse(labelColumn: labelColumn, labelRequired: true, selection: selection)
         }
     }
 }
@@ -85,7 +99,7 @@ private struct CSVParser {
         self.file = file
     }
 
-    mutating func parse(labelColumn: String?, labelRequired: Bool) throws -> LabelledTable {
+    mutating func parse(labelColumn: String?, labelRequired: Bool, selection: RowSelection? = nil) throws -> LabelledTable {
         // A UTF-8 byte order mark is not part of the first column's name.
         if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
             position = 3
@@ -106,26 +120,53 @@ private struct CSVParser {
 
         // The data rows, each parsed straight into its slot of `features`.
         var features: [Float] = []
-        // Every feature takes at least one byte of the file, which bounds the estimate
-        // (empty lines count as rows in it, and a header of many columns must not make
-        // them a huge allocation).
-        let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
-        features.reserveCapacity(overflow ? end : min(estimate, end))
+        if let selection {
+            features.reserveCapacity(selection.keptCount * featureCount)
+        } else {
+            // Every feature takes at least one byte of the file, which bounds the estimate
+            // (empty lines count as rows in it, and a header of many columns must not make
+            // them a huge allocation).
+            let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
+            features.reserveCapacity(overflow ? end : min(estimate, end))
+        }
         var labels: [String] = []
         var lineNumbers: [Int] = []
+        // A row `selection` drops is parsed here, checked as any other, then forgotten.
+        var dropped = [Float](repeating: 0, count: featureCount)
+        var row = 0
         while true {
             skipEmptyLines()
             if position >= end { break }
-            lineNumbers.append(line)
-            let rowStart = features.count
-            features.append(contentsOf: repeatElement(0, count: featureCount))
-            try features.withUnsafeMutableBufferPointer { buffer in
-                try parseRow(into: buffer.baseAddress! + rowStart, names: names, labelIndex: labelIndex ?? -1,
-                             labels: &labels)
+            let keep = selection?.keeps(row) ?? true
+            let labelCount = labels.count, rowLine = line
+            if keep {
+                let rowStart = features.count
+                features.append(contentsOf: repeatElement(0, count: featureCount))
+                try features.withUnsafeMutableBufferPointer { buffer in
+                    try parseRow(into: buffer.baseAddress! + rowStart, names: names, labelIndex: labelIndex ?? -1,
+                                 labels: &labels)
+                    selection?.visit?(row, UnsafeBufferPointer(rebasing: buffer[rowStart..<(rowStart + featureCount)]))
+                }
+            } else {
+                try dropped.withUnsafeMutableBufferPointer { buffer in
+                    try parseRow(into: buffer.baseAddress!, names: names, labelIndex: labelIndex ?? -1, labels: &labels)
+                    selection?.visit?(row, UnsafeBufferPointer(buffer))
+                }
             }
+            if keep || selection?.labelsOnly == true {
+                lineNumbers.append(rowLine)
+            } else if labels.count > labelCount {
+                labels.removeLast()
+            }
+            row += 1
         }
-        guard !lineNumbers.isEmpty else {
+        guard row > 0 else {
             throw DNNError.data(file, line: headerLine, column: 1, "no data rows after the header")
+        }
+        if let selection { try selection.checkRowCount(row, file: file) }
+        if selection?.labelsOnly == true {
+            return LabelledTable(features: [], featureCount: 0, featureNames: [], labels: labelIndex == nil ? nil : labels,
+                                 rows: row, lineNumbers: lineNumbers, sampleShape: [0])
         }
         return LabelledTable(features: features, featureCount: featureCount, featureNames: featureNames,
                              labels: labelIndex == nil ? nil : labels, rows: lineNumbers.count,

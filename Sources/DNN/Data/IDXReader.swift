@@ -84,6 +84,107 @@ public enum IDXReader {
                              sampleShape: [1, rows, cols])
     }
 
+    /// The labels of an image and label file pair, with no pixels (a table of zero
+    /// features): the first pass of a `data.shard` read. The image file's header gives the
+    /// count; its pixels are checked in the second pass.
+    static func readLabels(images: String, labels: String) throws -> LabelledTable {
+        let stream = try ByteStream(path: images)
+        let (count, _, _) = try streamedHeader(stream, file: images)
+        let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
+        guard labelTexts.count == count else {
+            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
+                + "\(labels) holds \(grouped(labelTexts.count)) labels")
+        }
+        return LabelledTable(features: [], featureCount: 0, featureNames: [], labels: labelTexts, rows: count,
+                             lineNumbers: Array(1...count), sampleShape: [0])
+    }
+
+    /// The images `selection` keeps, with their labels, as `read(images:labels:)` reads
+    /// them but streamed: the whole image file is never in memory.
+    static func read(images: String, labels: String, selection: RowSelection) throws -> LabelledTable {
+        let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
+        let stream = try ByteStream(path: images)
+        let (count, rows, cols) = try streamedHeader(stream, file: images)
+        guard labelTexts.count == count else {
+            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
+                + "\(labels) holds \(grouped(labelTexts.count)) labels")
+        }
+        try selection.checkRowCount(count, file: images)
+        let imageSize = rows * cols
+        var features = [Float]()
+        features.reserveCapacity(selection.keptCount * imageSize)
+        var keptLabels: [String] = [], lineNumbers: [Int] = []
+        let batch = max(1, (1 << 20) / imageSize)
+        var pixels = [UInt8](repeating: 0, count: batch * imageSize)
+        var dropped = [Float](repeating: 0, count: imageSize)
+        var image = 0
+        while image < count {
+            let take = min(batch, count - image)
+            let got = try pixels.withUnsafeMutableBytes {
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(take * imageSize)]))
+            }
+            if got < take * imageSize {
+                let note = stream.isCompressed ? " after decompression" : ""
+                let actual = 16 + image * imageSize + got
+                throw DNNError(.data, at: "\(images): byte \(actual)",
+                               "truncated: expected \(grouped(16 + count * imageSize)) bytes for \(grouped(count)) images of "
+                                   + "\(rows)x\(cols), file has \(grouped(actual))\(note)")
+            }
+            pixels.withUnsafeBufferPointer { source in
+                for offset in 0..<take {
+                    let row = image + offset, from = source.baseAddress! + offset * imageSize
+                    if selection.keeps(row) {
+                        let start = features.count
+                        features.append(contentsOf: repeatElement(0, count: imageSize))
+                        features.withUnsafeMutableBufferPointer { target in
+                            for i in 0..<imageSize { target[start + i] = Float(from[i]) }
+                            selection.visit?(row, UnsafeBufferPointer(rebasing: target[start..<(start + imageSize)]))
+                        }
+                        keptLabels.append(labelTexts[row])
+                        lineNumbers.append(row + 1)
+                    } else if let visit = selection.visit {
+                        dropped.withUnsafeMutableBufferPointer { target in
+                            for i in 0..<imageSize { target[i] = Float(from[i]) }
+                            visit(row, UnsafeBufferPointer(target))
+                        }
+                    }
+                }
+            }
+            image += take
+        }
+        var extra = 0
+        while true {
+            let got = try pixels.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if got == 0 { break }
+            extra += got
+        }
+        if extra > 0 {
+            let expected = 16 + count * imageSize, note = stream.isCompressed ? " after decompression" : ""
+            throw DNNError(.data, at: "\(images): byte \(expected)",
+                           "\(grouped(extra)) unexpected bytes after the data: expected \(grouped(expected)) bytes for "
+                               + "\(grouped(count)) images of \(rows)x\(cols), file has \(grouped(expected + extra))\(note)")
+        }
+        return LabelledTable(features: features, featureCount: imageSize, featureNames: (0..<imageSize).map { "pixel\($0)" },
+                             labels: keptLabels, rows: lineNumbers.count, lineNumbers: lineNumbers,
+                             sampleShape: [1, rows, cols])
+    }
+
+    /// The image count, rows and columns from the first 16 bytes of `stream`, checked as
+    /// `decodeImages` checks them.
+    private static func streamedHeader(_ stream: ByteStream, file: String) throws -> (Int, Int, Int) {
+        var head = [UInt8](repeating: 0, count: 16)
+        let got = try head.withUnsafeMutableBytes { try stream.read(into: $0) }
+        head.removeSubrange(got...)
+        let dims = try header(head, file: file, expectedDims: 3, kind: "image",
+                              dimNames: ["image count", "row count", "column count"])
+        let (imageSize, imageOverflow) = dims[1].multipliedReportingOverflow(by: dims[2])
+        let (pixelCount, overflow) = dims[0].multipliedReportingOverflow(by: imageSize)
+        guard !imageOverflow, !overflow, pixelCount <= Int.max - 16 else {
+            throw DNNError(.data, at: "\(file): byte 4", "\(grouped(dims[0])) images of \(dims[1])x\(dims[2]) are too many")
+        }
+        return (dims[0], dims[1], dims[2])
+    }
+
     /// A file's bytes, decompressed when gzip.
     private static func decompressed(_ raw: [UInt8], file: String) throws -> (bytes: [UInt8], compressed: Bool) {
         if Gzip.isCompressed(raw) { return (try Gzip.decompress(raw, file: file), true) }

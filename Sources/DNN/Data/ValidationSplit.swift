@@ -25,6 +25,16 @@ extension LabelledTable {
     /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
     ///   in (0, 1) or either part would be empty.
     public func split(fraction: Double, shuffle: Bool, seed: UInt64, stratified: Bool = true) throws -> Split {
+        let isValidation = try validationRows(fraction: fraction, shuffle: shuffle, seed: seed, stratified: stratified)
+        let train = select(isValidation.indices.filter { !isValidation[$0] })
+        let validation = select(isValidation.indices.filter { isValidation[$0] })
+        return Split(train: train, validation: validation,
+                     warnings: stratified ? Self.missingClasses(train: train, validation: validation) : [])
+    }
+
+    /// Which rows `split` gives to validation, from the labels alone (a table of labels
+    /// without features gives the same answer as the whole table).
+    func validationRows(fraction: Double, shuffle: Bool, seed: UInt64, stratified: Bool) throws -> [Bool] {
         let path = "data.validation.split"
         guard fraction.isFinite, fraction > 0, fraction < 1 else {
             throw DNNError.config(path, "must be a fraction between 0 and 1 (exclusive), got \(fraction)")
@@ -46,10 +56,7 @@ extension LabelledTable {
         } else {
             for row in (rows - validationRows)..<rows { isValidation[row] = true }
         }
-        let train = select(isValidation.indices.filter { !isValidation[$0] })
-        let validation = select(isValidation.indices.filter { isValidation[$0] })
-        return Split(train: train, validation: validation,
-                     warnings: stratified ? Self.missingClasses(train: train, validation: validation) : [])
+        return isValidation
     }
 
     /// `count` row indices: per class (rows sharing a label) its share of `count`, the

@@ -76,9 +76,11 @@ final class DataParallel {
     /// The validation set, each rank scoring its contiguous share, combined: the loss and
     /// sample sums, then the confusion matrix or (regression) the error sums, whose R²
     /// needs Σy, Σy² and Σ(y - ŷ)² of every rank.
-    func evaluate(_ network: Sequential<Float>, on dataset: Dataset, classCount: Int, batchSize: Int,
+    ///
+    /// - Parameter isShare: whether `dataset` already is this rank's share (`data.shard`).
+    func evaluate(_ network: Sequential<Float>, on dataset: Dataset, isShare: Bool = false, classCount: Int, batchSize: Int,
                   loss: LossConfig, targetNormalization: Normalization, context: Context) -> Evaluation {
-        let mine = communicator.share(of: 0..<dataset.count)
+        let mine = isShare ? 0..<dataset.count : communicator.share(of: 0..<dataset.count)
         let part = Evaluation.run(network, on: dataset, rows: mine, classCount: classCount, batchSize: batchSize,
                                   loss: loss, targetNormalization: targetNormalization, context: context)
         let ownSums = part.regression?.sums ?? part.confusion.flatMap { $0.map(Double.init) }

@@ -27,6 +27,8 @@ public struct RawData: Sendable {
     public var inputShape: [Int]
     /// What the user should know about the split: a class absent from one side.
     public var warnings: [String] = []
+    /// With `data.shard`: what was learnt from the training rows other ranks keep.
+    public var shard: ShardStatistics?
 
     /// Reads `data.train`, `data.validation` (a source or a split of train) and
     /// `data.test`, and applies `model.input_shape`.
@@ -81,7 +83,7 @@ public struct RawData: Sendable {
     ///   count does not match the classes or target columns.
     public func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
         guard config.loss.isRegression else {
-            try train.checkClassLabels(file: trainFile, labelPath: "data.train.label")
+            try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
             return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
         }
         let names = config.data.train.labelColumns
@@ -91,11 +93,12 @@ public struct RawData: Sendable {
                                   hint: "set the last layer's out to \(names.count)")
         }
         let type = config.loss.typeName
-        let targets = try train.regressionTargets(file: trainFile, labelPath: "data.train.label", lossType: type)
-        let targetNormalization = Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets,
-                                                    featureCount: names.count)
-        let normalization = Normalization.fit(kind: config.data.normalize.rawValue, features: train.features,
-                                              featureCount: train.featureCount)
+        let targets = try (shard?.trainLabels ?? train).regressionTargets(file: trainFile, labelPath: "data.train.label",
+                                                                           lossType: type)
+        let targetNormalization = shard?.targetNormalization
+            ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
+        let normalization = shard?.normalization
+            ?? Normalization.fit(kind: config.data.normalize.rawValue, features: train.features, featureCount: train.featureCount)
         func dataset(_ table: LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
@@ -114,10 +117,10 @@ public struct RawData: Sendable {
     /// Encodes labels for a model with `classCount` outputs and normalises the features
     /// with statistics of the training set (`configPath` names the last layer for errors).
     public func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
-        let classes = try ClassEncoding.infer(labels: train.labels ?? [], classCount: classCount,
+        let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               configPath: configPath)
-        let normalization = Normalization.fit(kind: kind.rawValue, features: train.features,
-                                              featureCount: train.featureCount)
+        let normalization = shard?.normalization
+            ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
         return PreparedData(
             train: try Dataset(table: train, encoding: classes, normalization: normalization, file: trainFile),
             validation: try validation.map {

@@ -270,7 +270,7 @@ public final class Trainer {
     private func validate() -> Evaluation? {
         guard let validation = data.validation else { return nil }
         if let parallel {
-            return parallel.evaluate(network, on: validation, classCount: classCount,
+            return parallel.evaluate(network, on: validation, isShare: config.data.shard, classCount: classCount,
                                      batchSize: config.solver.batchSize, loss: config.loss,
                                      targetNormalization: data.targetNormalization, context: context)
         }

@@ -24,7 +24,10 @@ struct TrainingSetup {
     init(config: Config, options: TrainOptions) throws {
         var random = RandomGenerator(seed: config.seed)
         // The raw tables go out of scope once encoded: only the datasets stay in memory.
-        let raw = try RawData.load(config)
+        let communicator = options.communicator
+        let raw = config.data.shard && communicator.size > 1
+            ? try RawData.loadShard(config, rank: communicator.rank, ranks: communicator.size)
+            : try RawData.load(config)
         let memory = MemoryPlan(batchSize: Swift.min(config.solver.batchSize, raw.train.rows))
         memory.dataBytes = raw.bytes
         let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
@@ -33,13 +36,13 @@ struct TrainingSetup {
         data = try raw.prepare(config, outputCount: classCount, configPath: lastLayerPath)
         notes = raw.warnings.map { "dnn: warning: \($0)" }
         if let notice = config.solver.precision.fallbackNotice { notes.append(notice) }
-        self.config = try config.withInputShape(data.inputShape)
-            .resolvingClassWeights(labels: data.train.labels, classCount: classCount, classNames: data.classes.names)
-        if config.data.shard {
-            // This rank's contiguous 1/N of the training rows; normalisation and balanced
-            // class weights were computed on all of them.
-            data.train = data.train.rows(options.communicator.share(of: 0..<data.train.count))
+        // Balanced class weights count every training row, the other ranks' too under data.shard.
+        let classes = data.classes, trainFile = raw.trainFile
+        let trainLabels = try raw.shard.flatMap { shard in config.loss.isRegression ? nil : shard }.map { shard in
+            try classes.encode(shard.trainLabels.labels ?? [], file: trainFile, lineNumbers: shard.trainLabels.lineNumbers)
         }
+        self.config = try config.withInputShape(data.inputShape)
+            .resolvingClassWeights(labels: trainLabels ?? data.train.labels, classCount: classCount, classNames: data.classes.names)
         self.classCount = classCount
         self.network = network
         try Self.checkBatchNormBatches(config, trainCount: data.train.count)

@@ -38,9 +38,10 @@ public final class TrainingStep<T: Scalar> {
     }
 
     /// A step of a data-parallel rank that has no rows in this batch: its (empty) part in
-    /// the gradient sum, then the same optimizer step as every other rank.
+    /// the gradient sum, then the same clipping and optimizer step as every other rank.
     public func skip(context: Context) {
         objective.contributeNothing()
+        gradientNorm = clipping.apply()
         optimizer.step(context.compute)
     }
 }

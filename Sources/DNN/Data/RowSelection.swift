@@ -1,0 +1,41 @@
+/// Which rows of a data file a reader keeps in memory, and what it is shown of every row
+/// as it passes: how a rank of `data.shard` reads a file of which it keeps a part.
+///
+/// Readers still check every row, so every rank meets the same bad row and says the same
+/// thing; only the kept rows' features stay.
+struct RowSelection {
+    /// Whether each data row, in file order, is kept.
+    var keep: [Bool]
+    /// The first pass: no features at all, but every row's label and line.
+    var labelsOnly = false
+    /// Called with every row's features as read, kept or not, in file order (the raw
+    /// values: what a normalisation's statistics are gathered from).
+    var visit: ((Int, UnsafeBufferPointer<Float>) -> Void)?
+
+    /// Keeps the rows whose entry in `keep` is true.
+    init(keep: [Bool], visit: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        self.keep = keep
+        self.visit = visit
+    }
+
+    /// The labels and lines of every row, without features.
+    static var labels: RowSelection {
+        var selection = RowSelection(keep: [])
+        selection.labelsOnly = true
+        return selection
+    }
+
+    /// How many rows are kept.
+    var keptCount: Int { keep.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    /// Whether row `row` (0-based, in file order) is kept.
+    func keeps(_ row: Int) -> Bool { !labelsOnly && row < keep.count && keep[row] }
+
+    /// Throws when the file no longer has the rows it had in the first pass.
+    func checkRowCount(_ rows: Int, file: String) throws {
+        guard labelsOnly || rows == keep.count else {
+            throw DNNError.data(file, "changed while it was being read: \(grouped(keep.count)) data rows in the first pass, "
+                                + "\(grouped(rows)) in the second")
+        }
+    }
+}

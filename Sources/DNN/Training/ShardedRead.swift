@@ -1,0 +1,134 @@
+/// What a `data.shard` read learnt from every training row, though it kept only its own:
+/// what `prepare` would otherwise compute from the whole training table.
+public struct ShardStatistics: Sendable {
+    /// Every training row's label and line, without features: the class numbering, the
+    /// label checks and balanced class weights see them all, on every rank alike.
+    public var trainLabels: LabelledTable
+    /// `data.normalize` fitted on every training row.
+    public var normalization: Normalization
+    /// `data.normalize_target` fitted on every training row (regression).
+    public var targetNormalization: Normalization
+}
+
+extension RawData {
+    /// `data.shard` on rank `rank` of `ranks`: the training rows this rank trains on (its
+    /// contiguous share of the training rows in file order, as `Communicator.share`), the
+    /// whole validation and test data, and statistics of every training row.
+    ///
+    /// Two passes over the training file: the first reads only the labels, which decide
+    /// the validation split; the second streams the features (a plain CSV mapped, IDX
+    /// inflated piece by piece), keeps this rank's rows and the validation rows, and gathers
+    /// the normalisation's statistics from every training row as it passes. Every rank
+    /// checks every row, so a bad file fails on all ranks with the same message, and no
+    /// rank waits for another while reading.
+    public static func loadShard(_ config: Config, rank: Int, ranks: Int) throws -> RawData {
+        let source = config.data.train, trainFile = source.displayName
+        let labels = try readLabels(source)
+        var isValidation = [Bool](repeating: false, count: labels.rows)
+        var validation: LabelledTable?, validationFile: String?
+        switch config.data.validation {
+        case .none:
+            break
+        case .source(let other)?:
+            let rows = try readLabels(other).rows
+            let own = share(of: rows, rank: rank, ranks: ranks)
+            validation = try read(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+            validationFile = other.displayName
+        case let .split(fraction, shuffle)?:
+            isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                                     stratified: !config.loss.isRegression)
+            validationFile = trainFile
+        }
+        // This rank keeps its share of the training rows and of the validation rows (each
+        // rank scores its share of the validation set; the sums are combined).
+        let trainRows = isValidation.indices.filter { !isValidation[$0] }
+        let validationRows = isValidation.indices.filter { isValidation[$0] }
+        var keep = [Bool](repeating: false, count: labels.rows)
+        for rows in [trainRows, validationRows] {
+            for index in share(of: rows.count, rank: rank, ranks: ranks) { keep[rows[index]] = true }
+        }
+
+        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
+        let moments = Normalization.Moments()
+        var selection = RowSelection(keep: keep)
+        if gathers {
+            selection.visit = { row, values in
+                if !isValidation[row] { moments.add(values) }
+            }
+        }
+        var rawNames: [String] = []
+        let table = try read(source, selection: selection) { rawNames = $0 }
+        let targetNames = Array(source.labelColumns.dropFirst())
+
+        // The kept rows in file order: this rank's shares of the training and validation rows.
+        let keptRows = keep.indices.filter { keep[$0] }
+        var train = table.select(keptRows.indices.filter { !isValidation[keptRows[$0]] })
+        if case .split = config.data.validation {
+            validation = table.select(keptRows.indices.filter { isValidation[keptRows[$0]] })
+        }
+        let trainLabels = labels.select(trainRows)
+        var warnings: [String] = []
+        if case .split = config.data.validation, !config.loss.isRegression {
+            warnings = LabelledTable.missingClasses(train: trainLabels, validation: labels.select(validationRows))
+        }
+
+        let featureColumns = rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
+        let normalization = moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
+        var targetNormalization = Normalization.none
+        if config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" {
+            let firsts = try trainLabels.regressionTargets(file: trainFile, labelPath: "data.train.label",
+                                                           lossType: config.loss.typeName)
+            let first = Normalization.fit(kind: "standardize", features: firsts, featureCount: 1)
+            let others = moments.normalization(kind: "standardize",
+                                               columns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
+            if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
+                targetNormalization = .standardize(mean: mean + otherMean, std: std + otherStd)
+            }
+        }
+
+        let test = try config.data.test.map(read)
+        let shape = config.model.inputShape ?? train.sampleShape
+        train = try train.reshaped(to: shape, file: trainFile)
+        validation = try validation.map { try $0.reshaped(to: shape, file: validationFile ?? trainFile) }
+        let testFile = config.data.test?.displayName
+        var raw = RawData(train: train, validation: validation, test: try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) },
+                          trainFile: trainFile, validationFile: validationFile, testFile: testFile, inputShape: shape,
+                          warnings: warnings)
+        raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
+                                    targetNormalization: targetNormalization)
+        return raw
+    }
+
+    /// The rows of `source` that `selection` keeps (CSV target columns moved out of the
+    /// features); `rawNames` is told the feature columns as the file has them.
+    static func read(_ source: DataSource, selection: RowSelection,
+                     rawNames: ([String]) -> Void = { _ in }) throws -> LabelledTable {
+        switch source {
+        case let .csv(path, labels):
+            let table = try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
+            rawNames(table.featureNames)
+            return try table.movingToTargets(Array(labels.dropFirst()), file: path)
+        case let .idx(images, labels):
+            let table = try IDXReader.read(images: images, labels: labels, selection: selection)
+            rawNames(table.featureNames)
+            return table
+        }
+    }
+
+    /// Rank `rank`'s contiguous share of `count` rows, as `Communicator.share` deals a batch.
+    static func share(of count: Int, rank: Int, ranks: Int) -> Range<Int> {
+        let base = count / ranks, extra = count % ranks
+        let start = rank * base + Swift.min(rank, extra)
+        return start..<(start + base + (rank < extra ? 1 : 0))
+    }
+
+    /// The labels and lines of every row of `source`, without features.
+    static func readLabels(_ source: DataSource) throws -> LabelledTable {
+        switch source {
+        case let .csv(path, labels):
+            return try CSVReader.read(path: path, labelColumn: labels.first, selection: .labels)
+        case let .idx(images, labels):
+            return try IDXReader.readLabels(images: images, labels: labels)
+        }
+    }
+}
