@@ -92,6 +92,23 @@ struct MPITests {
         try Self.expectSameRuns(directory + "/one", directory + "/three", epochs: 3)
     }
 
+    /// Class weights: each rank's gradient counts by its share of the batch's weight sum
+    /// (PyTorch's weighted mean divides by Σ w[label] over the whole batch), not by its rows,
+    /// so 2 ranks equal 1 process, in the loss reported too.
+    @Test func classWeightsWeighEachRankByItsShareOfTheWeights() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 3, "batch_size": 16, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let options = ["--threads", "1", "--quiet", "--set", "loss.weight=[1, 4, 0.5]", "--set", "loss.label_smoothing=0.1"]
+        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
+        #expect(two.status == 0, "\(two.stderr)")
+        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
+    }
+
     /// Regression: the loss gradients average over the global batch, and the validation
     /// MAE, RMSE and R² come from sums reduced over the ranks (R² from Σy, Σy², Σ(y - ŷ)²).
     @Test func twoRanksReproduceOneProcessForRegression() throws {

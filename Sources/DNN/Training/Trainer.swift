@@ -155,6 +155,7 @@ public final class Trainer {
         while progress.iteration < iterations {
             var mine = Swift.min(progress.iteration * size, count)..<Swift.min((progress.iteration + 1) * size, count)
             var globalRows = mine.count
+            let batchRows = order[mine]
             if let parallel {
                 if sharded {
                     globalRows = Int(parallel.communicator.summed([Double(mine.count)])[0])
@@ -162,7 +163,7 @@ public final class Trainer {
                     mine = parallel.communicator.share(of: mine)
                 }
             }
-            let totals = trainStep(order[mine], globalRows: globalRows)
+            let totals = trainStep(order[mine], globalRows: globalRows, batch: batchRows)
             guard totals.lossSum.isFinite else {
                 let loss = totals.lossSum.isNaN ? "NaN" : "infinite"
                 throw DNNError(.training, "the loss became \(loss) at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
@@ -179,24 +180,45 @@ public final class Trainer {
         return nil
     }
 
-    /// One training step on this process's `rows` of a global batch of `globalRows`; the
-    /// batch's numbers and any stop signal, agreed on by every rank.
-    private func trainStep(_ rows: ArraySlice<Int>, globalRows: Int)
+    /// One training step on this process's `rows` of a global batch of `globalRows` (`batch`:
+    /// its rows, when every rank holds them all); the batch's numbers and any stop signal,
+    /// agreed on by every rank.
+    private func trainStep(_ rows: ArraySlice<Int>, globalRows: Int, batch batchRows: ArraySlice<Int>)
         -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
         var lossSum = 0.0, correct = 0
+        let weightShare = parallel == nil ? nil : classWeightShare(rows, batch: batchRows)
         if rows.isEmpty {
             step.skip(context: context)
         } else {
             batch.fill(from: data.train, indices: rows)
             augmentation?.apply(to: batch.input, random: &context.random)
-            parallel?.reducer.weight = Double(rows.count) / Double(globalRows)
+            parallel?.reducer.weight = weightShare ?? Double(rows.count) / Double(globalRows)
             let result = step.run(batch.input, targets: batch.targets, context: context)
-            lossSum = result.loss * Double(rows.count)
+            // The batch's loss is the ranks' losses weighted by their shares; summed over
+            // the ranks, this is that loss times the batch's rows, as in one process.
+            lossSum = weightShare.map { result.loss * $0 * Double(globalRows) } ?? result.loss * Double(rows.count)
             correct = result.correct
         }
         let signal = options.stopRequest()
         guard let parallel else { return (lossSum, correct, rows.count, signal) }
         return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
+    }
+
+    /// With class weights, this rank's share of a data-parallel batch's loss: its rows'
+    /// weight sum over the whole batch's (PyTorch's weighted mean divides by Σ w[label] of
+    /// the batch, so a rank's rows count by their weights, not their number); nil without
+    /// class weights. Under `data.shard` only this rank holds its rows' labels, so the
+    /// batch's sum is a collective (every rank calls this every step).
+    private func classWeightShare(_ rows: ArraySlice<Int>, batch: ArraySlice<Int>) -> Double? {
+        guard let parallel, let weights = config.loss.weightList, !data.train.isRegression else { return nil }
+        // As the loss sums them: each weight rounded to Float, added in Double.
+        let labels = data.train.labels
+        func weightSum(_ indices: ArraySlice<Int>) -> Double {
+            indices.reduce(0) { $0 + Double(Float(weights[Int(labels[$1])])) }
+        }
+        let own = weightSum(rows)
+        let total = config.data.shard ? parallel.communicator.summed([own])[0] : weightSum(batch)
+        return total > 0 ? own / total : 0
     }
 
     /// A stop signal at an epoch's end: in a data-parallel run, the largest any rank
