@@ -39,14 +39,14 @@ public final class Dropout<T: Scalar>: Layer {
         output.reshape(to: x.shape)
         mask.reshape(to: x.shape)
         T.dropoutMask(mask.data, units: x.count / unitSize, unitSize: unitSize, p: p, random: &context.random)
-        T.multiply(x.data, mask.data, output.data, count: x.count)
+        T.multiply(x.data, mask.data, output.data, count: x.count, context.compute)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         if maskApplied {
             inputGradient.reshape(to: dy.shape)
-            T.multiply(dy.data, mask.data, inputGradient.data, count: dy.count)
+            T.multiply(dy.data, mask.data, inputGradient.data, count: dy.count, context.compute)
         } else {
             inputGradient.alias(of: dy, shape: dy.shape)
         }

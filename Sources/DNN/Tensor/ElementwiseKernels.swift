@@ -35,9 +35,9 @@ public protocol ElementwiseKernels: KernelScalar {
                                      into sums: UnsafeMutablePointer<Self>)
     /// `y[i] += alpha · x[i]`.
     static func axpy(_ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
-    /// `y[i] = x[i] · mask[i]`.
+    /// `y[i] = x[i] · mask[i]`, split over the threads.
     static func multiply(_ x: UnsafePointer<Self>, _ mask: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
-                         count: Int)
+                         count: Int, _ compute: Compute)
     /// `y[n, c, s] += bias[c]` for [N, C, S] (a convolution's bias).
     static func addChannelBias(_ bias: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, n: Int, c: Int, s: Int,
                                _ compute: Compute)
@@ -137,14 +137,16 @@ extension ElementwiseKernels {
     }
 
     public static func multiply(_ x: UnsafePointer<Self>, _ mask: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
-                                count: Int) {
-        let lanes = Vector.scalarCount
-        var i = 0
-        while i + lanes <= count {
-            store(load(x + i) * load(mask + i), y + i)
-            i += lanes
+                                count: Int, _ compute: Compute) {
+        compute.parallelRanges(count, grain: 1 << 14) { range in
+            let lanes = Vector.scalarCount
+            var i = range.lowerBound
+            while i + lanes <= range.upperBound {
+                store(load(x + i) * load(mask + i), y + i)
+                i += lanes
+            }
+            while i < range.upperBound { y[i] = x[i] * mask[i]; i += 1 }
         }
-        while i < count { y[i] = x[i] * mask[i]; i += 1 }
     }
 
     public static func addChannelBias(_ bias: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, n: Int, c: Int,
