@@ -12,13 +12,14 @@ public struct ShardStatistics: Sendable {
 
 extension RawData {
     /// `data.shard` on rank `rank` of `ranks`: the training rows this rank trains on (its
-    /// contiguous share of the training rows in file order, as `Communicator.share`), the
-    /// whole validation and test data, and statistics of every training row.
+    /// contiguous share of the training rows in file order, as `Communicator.share`), its
+    /// share of the validation rows (which it scores; `DataParallel.evaluate` sums the
+    /// ranks' scores), the whole test data, and statistics of every training row.
     ///
     /// Two passes over the training file: the first reads only the labels, which decide
     /// the validation split; the second streams the features (a plain CSV mapped, IDX
-    /// inflated piece by piece), keeps this rank's rows and the validation rows, and gathers
-    /// the normalisation's statistics from every training row as it passes. Every rank
+    /// inflated piece by piece), keeps this rank's shares, and gathers the normalisation's
+    /// statistics from every training row as it passes. Every rank
     /// checks every row, so a bad file fails on all ranks with the same message, and no
     /// rank waits for another while reading.
     public static func loadShard(_ config: Config, rank: Int, ranks: Int) throws -> RawData {
