@@ -1,4 +1,5 @@
 @testable import DNN
+import Foundation
 
 /// Runs one fuzz input through `body` and stops the fuzzer (a crash it records) unless
 /// the library either succeeds or throws a `DNNError` that says where the problem is.
@@ -21,4 +22,30 @@ func expectSuccessOrLocatedError(_ body: () throws -> Void) {
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int, _ body: ([UInt8]) -> Void) -> CInt {
     body(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
+}
+
+/// `bytes` written to this process's scratch file `name` in the temporary folder, for the
+/// readers that take a path (the streamed and mapped reads of `data.shard`).
+func scratchFile(_ name: String, _ bytes: [UInt8]) -> String {
+    let path = NSTemporaryDirectory() + "dnn-fuzz-\(getpid())-" + name
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        fatalError("cannot write the scratch file \(path)")
+    }
+    return path
+}
+
+/// Stops the fuzzer unless two reads of the same file agree: the same value, or errors
+/// with the same text (`sameText` false: only both failing, for gzip damage, whose byte
+/// offset depends on how much input zlib was given at once).
+func expectSameOutcome<T: Equatable>(_ first: () throws -> T, _ second: () throws -> T, sameText: Bool = true,
+                                     _ what: String) {
+    let a = Result { try first() }, b = Result { try second() }
+    switch (a, b) {
+    case let (.success(x), .success(y)):
+        if x != y { fatalError("\(what): the two reads give different tables") }
+    case let (.failure(x), .failure(y)):
+        if sameText && "\(x)" != "\(y)" { fatalError("\(what): different errors: \(x) / \(y)") }
+    default:
+        fatalError("\(what): one read fails and the other does not: \(a) / \(b)")
+    }
 }

@@ -58,6 +58,10 @@ import Testing
             ("trailing", images + [1, 2]), ("trailing.gz", IDXReaderTests.gzip(images + [1, 2])),
             ("garbage.gz", compressed + [0x41, 0x42]), ("short", [0, 0, 8, 3, 0, 0]),
             ("magic", [0, 0, 8, 1] + Array(images.dropFirst(4))),
+            // A header that promises 3 images of 65280 x 26222 pixels: truncated, found
+            // without first allocating what it promises (libFuzzer's find).
+            ("promise", IDXReaderTests.idx(dims: [3, 0xFF00, 0x666E], data: [0x10, 0xC8, 0x6C])),
+            ("promise.gz", IDXReaderTests.gzip(IDXReaderTests.idx(dims: [3, 0xFF00, 0x666E], data: [1, 2]))),
         ]
         for (name, bytes) in broken {
             let path = try folder.write(name, bytes: bytes)

@@ -26,6 +26,11 @@ final class ByteStream {
     /// Decompressed bytes produced so far, against `Gzip.maximumDecompressedBytes`.
     private(set) var produced = 0
 
+    /// What the decompressed data's size will probably be, for reserving memory: a plain
+    /// file's size, or a gzip file's last member's stated size (modulo 2^32, and at most
+    /// 1032 times the compressed size, as deflate can expand no more); nil when unknown.
+    private(set) var sizeHint: Int?
+
     /// Opens `path`; reads in pieces of `chunk` bytes.
     /// - Throws: `DNNError(.io)` as `FileBytes.read`.
     init(path: String, chunk: Int = 1 << 20) throws {
@@ -40,6 +45,16 @@ final class ByteStream {
         input = [UInt8](repeating: 0, count: max(chunk, 16))
         try refill()
         compressed = inputEnd - inputStart >= 2 && input[inputStart] == 0x1F && input[inputStart + 1] == 0x8B
+        let size = (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : 0
+        if !compressed {
+            sizeHint = size > 0 ? size : nil
+        } else if size >= 18 {
+            var trailer = [UInt8](repeating: 0, count: 4)
+            if pread(fd, &trailer, 4, off_t(size - 4)) == 4 {
+                let stated = Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
+                sizeHint = Swift.min(stated, size * 1032)
+            }
+        }
     }
 
     deinit {

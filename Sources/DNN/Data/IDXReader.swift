@@ -110,47 +110,51 @@ public enum IDXReader {
                 + "\(labels) holds \(grouped(labelTexts.count)) labels")
         }
         try selection.checkRowCount(count, file: images)
-        let imageSize = rows * cols
+        let imageSize = rows * cols, total = count * imageSize
+        // Memory grows only with the bytes that arrive, never with what a header claims:
+        // a damaged header must fail as truncated, not allocate its promise first.
         var features = [Float]()
-        features.reserveCapacity(selection.keptCount * imageSize)
+        features.reserveCapacity(Swift.min(selection.keptCount * imageSize, stream.sizeHint.map { Swift.max($0 - 16, 0) } ?? 0))
         var keptLabels: [String] = [], lineNumbers: [Int] = []
-        let batch = max(1, (1 << 20) / imageSize)
-        var pixels = [UInt8](repeating: 0, count: batch * imageSize)
-        var dropped = [Float](repeating: 0, count: imageSize)
-        var image = 0
-        while image < count {
-            let take = min(batch, count - image)
+        var pixels = [UInt8](repeating: 0, count: Swift.min(1 << 20, total))
+        // A dropped image being shown to `visit`, as far as it has arrived.
+        var dropped = [Float]()
+        var consumed = 0, row = 0, filled = 0
+        while consumed < total {
+            let want = Swift.min(pixels.count, total - consumed)
             let got = try pixels.withUnsafeMutableBytes {
-                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(take * imageSize)]))
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]))
             }
-            if got < take * imageSize {
+            if got < want {
                 let note = stream.isCompressed ? " after decompression" : ""
-                let actual = 16 + image * imageSize + got
+                let actual = 16 + consumed + got
                 throw DNNError(.data, at: "\(images): byte \(actual)",
-                               "truncated: expected \(grouped(16 + count * imageSize)) bytes for \(grouped(count)) images of "
+                               "truncated: expected \(grouped(16 + total)) bytes for \(grouped(count)) images of "
                                    + "\(rows)x\(cols), file has \(grouped(actual))\(note)")
             }
-            pixels.withUnsafeBufferPointer { source in
-                for offset in 0..<take {
-                    let row = image + offset, from = source.baseAddress! + offset * imageSize
-                    if selection.keeps(row) {
-                        let start = features.count
-                        features.append(contentsOf: repeatElement(0, count: imageSize))
-                        features.withUnsafeMutableBufferPointer { target in
-                            for i in 0..<imageSize { target[start + i] = Float(from[i]) }
-                            selection.visit?(row, UnsafeBufferPointer(rebasing: target[start..<(start + imageSize)]))
-                        }
-                        keptLabels.append(labelTexts[row])
-                        lineNumbers.append(row + 1)
-                    } else if let visit = selection.visit {
-                        dropped.withUnsafeMutableBufferPointer { target in
-                            for i in 0..<imageSize { target[i] = Float(from[i]) }
-                            visit(row, UnsafeBufferPointer(target))
-                        }
-                    }
+            var offset = 0
+            while offset < got {
+                let take = Swift.min(imageSize - filled, got - offset), kept = selection.keeps(row)
+                if kept {
+                    appendPixels(pixels, from: offset, count: take, to: &features)
+                } else if selection.visit != nil {
+                    appendPixels(pixels, from: offset, count: take, to: &dropped)
                 }
+                filled += take
+                offset += take
+                guard filled == imageSize else { continue }
+                if kept {
+                    features.withUnsafeBufferPointer { selection.visit?(row, UnsafeBufferPointer(rebasing: $0[($0.count - imageSize)...])) }
+                    keptLabels.append(labelTexts[row])
+                    lineNumbers.append(row + 1)
+                } else if let visit = selection.visit {
+                    dropped.withUnsafeBufferPointer { visit(row, $0) }
+                    dropped.removeAll(keepingCapacity: true)
+                }
+                row += 1
+                filled = 0
             }
-            image += take
+            consumed += got
         }
         var extra = 0
         while true {
@@ -159,7 +163,7 @@ public enum IDXReader {
             extra += got
         }
         if extra > 0 {
-            let expected = 16 + count * imageSize, note = stream.isCompressed ? " after decompression" : ""
+            let expected = 16 + total, note = stream.isCompressed ? " after decompression" : ""
             throw DNNError(.data, at: "\(images): byte \(expected)",
                            "\(grouped(extra)) unexpected bytes after the data: expected \(grouped(expected)) bytes for "
                                + "\(grouped(count)) images of \(rows)x\(cols), file has \(grouped(expected + extra))\(note)")
@@ -167,6 +171,17 @@ public enum IDXReader {
         return LabelledTable(features: features, featureCount: imageSize, featureNames: (0..<imageSize).map { "pixel\($0)" },
                              labels: keptLabels, rows: lineNumbers.count, lineNumbers: lineNumbers,
                              sampleShape: [1, rows, cols])
+    }
+
+    /// `pixels[from..<from + count]` as Floats at the end of `values`.
+    private static func appendPixels(_ pixels: [UInt8], from start: Int, count: Int, to values: inout [Float]) {
+        let end = values.count
+        values.append(contentsOf: repeatElement(0, count: count))
+        values.withUnsafeMutableBufferPointer { target in
+            pixels.withUnsafeBufferPointer { source in
+                for i in 0..<count { target[end + i] = Float(source[start + i]) }
+            }
+        }
     }
 
     /// The image count, rows and columns from the first 16 bytes of `stream`, checked as
