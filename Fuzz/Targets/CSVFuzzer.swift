@@ -25,5 +25,5 @@ func checkMappedCSV(_ bytes: [UInt8]) {
     expectSameOutcome({ try CSVReader.decode(bytes, file: path, labelColumn: "label") },
                       { try CSVReader.read(path: path, labelColumn: "label",
                                            selection: RowSelection(keep: [Bool](repeating: true, count: rows))) },
-                      "CSV mapped against whole")
+                      sameText: !Gzip.isCompressed(bytes), "CSV mapped against whole")
 }

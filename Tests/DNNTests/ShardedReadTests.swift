@@ -88,6 +88,14 @@ import Testing
         #expect(kept == whole.select([1, 2]))
         let labels = try CSVReader.read(path: path, labelColumn: "label", selection: .labels)
         #expect(labels.labels == ["x", "y", "x"] && labels.lineNumbers == [2, 4, 5] && labels.featureCount == 0)
+        // gzip: inflated into a temporary file, which is mapped and gone from the folder.
+        let gzipped = try folder.write("data.csv.gz", bytes: IDXReaderTests.gzip(Array(text.utf8)))
+        let temporaries = { try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            .filter { $0.hasPrefix("dnn-inflated-") }.count }
+        let before = try temporaries()
+        let inflated = try CSVReader.read(path: gzipped, labelColumn: "label", selection: RowSelection(keep: [false, true, true]))
+        #expect(inflated.features == kept.features && inflated.labels == kept.labels && inflated.lineNumbers == kept.lineNumbers)
+        #expect(try temporaries() <= before)
 
         let bad = try folder.write("bad.csv", "a,b,label\n1,2,x\n3,oops,y\n")
         let wholeError = try #require(dataTestError { try CSVReader.read(path: bad, labelColumn: "label") })

@@ -44,11 +44,14 @@ public enum CSVReader {
 
     /// Reads the rows of the CSV file at `path` that `selection` keeps, checking every row
     /// as `read` does (so every rank of `data.shard` finds the same errors). A plain file
-    /// is mapped, not copied, into memory; a gzip file is still decompressed whole.
+    /// is mapped, not copied, into memory; a gzip file is inflated into a temporary file
+    /// first, which is mapped in turn.
     static func read(path: String, labelColumn: String?, selection: RowSelection) throws -> LabelledTable {
-        guard let mapped = try MappedFile(path: path),
-              !(mapped.count >= 2 && mapped.bytes[0] == 0x1F && mapped.bytes[1] == 0x8B) else {
+        guard var mapped = try MappedFile(path: path) else {
             return try decode(try FileBytes.read(path), file: path, labelColumn: labelColumn, selection: selection)
+        }
+        if mapped.count >= 2 && mapped.bytes[0] == 0x1F && mapped.bytes[1] == 0x8B {
+            mapped = try MappedFile.inflating(path)
         }
         return try withExtendedLifetime(mapped) {
             var parser = CSVParser(base: mapped.bytes, end: mapped.count, file: path)

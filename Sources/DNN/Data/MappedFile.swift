@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,4 +46,37 @@ final class MappedFile {
     }
 
     deinit { munmap(mapping, length) }
+
+    /// A gzip file's decompressed contents, inflated piece by piece into a temporary file
+    /// (removed at once; the mapping keeps it until released) and mapped: disk, not memory,
+    /// holds them.
+    /// - Throws: as `ByteStream` for the gzip data; `DNNError(.io)` when the temporary file
+    ///   cannot be written.
+    static func inflating(_ path: String) throws -> MappedFile {
+        var template = Array((NSTemporaryDirectory() + "dnn-inflated-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard fd >= 0 else { throw DNNError(.io, at: temporary, "cannot create a temporary file: \(systemReason())") }
+        defer { close(fd) }
+        defer { unlink(temporary) }
+        let stream = try ByteStream(path: path)
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = try piece.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if got == 0 { break }
+            var written = 0
+            while written < got {
+                let result = piece.withUnsafeBytes { write(fd, $0.baseAddress! + written, got - written) }
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else {
+                    throw DNNError(.io, at: temporary, "cannot write the decompressed \(path): \(systemReason())")
+                }
+                written += result
+            }
+        }
+        guard let mapped = try MappedFile(path: temporary) else {
+            throw DNNError(.io, at: temporary, "cannot map the decompressed \(path)")
+        }
+        return mapped
+    }
 }
