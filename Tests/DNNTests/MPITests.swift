@@ -109,6 +109,27 @@ struct MPITests {
         try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
     }
 
+    /// A rank whose rows all have class weight 0 adds 0 to the batch's loss (not 0/0):
+    /// iris sorted by class and read in file order in batches of 80, so rank 0's first 40
+    /// rows are all setosa, weighted 0.
+    @Test func aRankWhoseRowsAllWeighZeroAddsZero() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let lines = try String(contentsOfFile: CLITrainTests.iris, encoding: .utf8).split(separator: "\n")
+        let sorted = [lines[0]] + lines.dropFirst().sorted { $0.split(separator: ",").last! < $1.split(separator: ",").last! }
+        try (sorted.joined(separator: "\n") + "\n").write(toFile: directory + "/sorted.csv", atomically: true, encoding: .utf8)
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 8}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 3, "batch_size": 80, "shuffle": false, "print_every": 0, "optimizer": {"type": "sgd", "lr": 0.1}}
+            """)
+        let options = ["--threads", "1", "--quiet", "--set", "loss.weight=[0, 1, 2]",
+                       "--set", "data.train.path=\"\(directory)/sorted.csv\""]
+        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
+        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
+        #expect(two.status == 0, "\(two.stderr)")
+        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
+    }
+
     /// Regression: the loss gradients average over the global batch, and the validation
     /// MAE, RMSE and R² come from sums reduced over the ranks (R² from Σy, Σy², Σ(y - ŷ)²).
     @Test func twoRanksReproduceOneProcessForRegression() throws {

@@ -14,6 +14,10 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
     public let labelSmoothing: Double
     /// [C] per-class weights; nil for all ones.
     private let classWeights: [T]?
+    /// `W` of a whole data-parallel batch of which each `forward` sees one rank's rows: the
+    /// mean and gradient then divide by it, so the ranks' parts add up to the batch's loss
+    /// (and a rank whose rows all weigh 0 adds 0, not 0/0). nil: each batch's own `W`.
+    public var batchWeightSum: Double?
 
     public init(labelSmoothing: Double = 0, classWeights: [Double]? = nil) {
         self.labelSmoothing = labelSmoothing
@@ -46,11 +50,12 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
             for row in 0..<n { weightSum += Double(classWeights[Int(labels[row])]) }
         }
         let dLogits = computeGradient ? gradient.data : nil
+        let denominator = batchWeightSum ?? weightSum
         let (sum, correct) = withWeights { weights in
             T.softmaxCrossEntropy(logits.data, labels: labels, n: n, c: c, classWeights: weights,
-                                  smoothing: T(labelSmoothing), gradientScale: 1 / T(weightSum), dLogits: dLogits)
+                                  smoothing: T(labelSmoothing), gradientScale: 1 / T(denominator), dLogits: dLogits)
         }
-        return Result(loss: sum / weightSum, correct: correct, weightSum: weightSum)
+        return Result(loss: sum / denominator, correct: correct, weightSum: weightSum)
     }
 
     private func withWeights<R>(_ body: (UnsafePointer<T>?) -> R) -> R {

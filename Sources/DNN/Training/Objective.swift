@@ -31,6 +31,13 @@ public final class Objective<T: Scalar> {
         regularized = network.parameters.map(\.parameter).filter(\.isRegularized)
     }
 
+    /// Cross-entropy's divisor for the next batches: the class-weight sum of the whole
+    /// data-parallel batch this rank's rows belong to (`SoftmaxCrossEntropy.batchWeightSum`);
+    /// nil for each batch's own.
+    func divideByBatchWeightSum(_ sum: Double?) {
+        if case .classification(let loss) = loss { loss.batchWeightSum = sum }
+    }
+
     /// One evaluation of the objective on a batch.
     public struct Result: Sendable {
         /// The data loss (mean over the batch), without the reg term: what metrics report.

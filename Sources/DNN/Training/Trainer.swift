@@ -186,17 +186,21 @@ public final class Trainer {
     private func trainStep(_ rows: ArraySlice<Int>, globalRows: Int, batch batchRows: ArraySlice<Int>)
         -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
         var lossSum = 0.0, correct = 0
-        let weightShare = parallel == nil ? nil : classWeightShare(rows, batch: batchRows)
+        let batchWeightSum = batchClassWeightSum(rows, batch: batchRows)
         if rows.isEmpty {
             step.skip(context: context)
         } else {
             batch.fill(from: data.train, indices: rows)
             augmentation?.apply(to: batch.input, random: &context.random)
-            parallel?.reducer.weight = weightShare ?? Double(rows.count) / Double(globalRows)
+            // A rank's gradient counts by its rows' share of the batch; with class weights
+            // the loss itself divides by the whole batch's weight sum instead.
+            parallel?.reducer.weight = batchWeightSum == nil ? Double(rows.count) / Double(globalRows) : 1
+            step.objective.divideByBatchWeightSum(batchWeightSum)
             let result = step.run(batch.input, targets: batch.targets, context: context)
-            // The batch's loss is the ranks' losses weighted by their shares; summed over
-            // the ranks, this is that loss times the batch's rows, as in one process.
-            lossSum = weightShare.map { result.loss * $0 * Double(globalRows) } ?? result.loss * Double(rows.count)
+            step.objective.divideByBatchWeightSum(nil)
+            // Summed over the ranks, this is the batch's loss times its rows, as in one
+            // process (with class weights each rank's loss is its part of the batch's).
+            lossSum = result.loss * Double(batchWeightSum == nil ? rows.count : globalRows)
             correct = result.correct
         }
         let signal = options.stopRequest()
@@ -204,21 +208,18 @@ public final class Trainer {
         return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
     }
 
-    /// With class weights, this rank's share of a data-parallel batch's loss: its rows'
-    /// weight sum over the whole batch's (PyTorch's weighted mean divides by Σ w[label] of
-    /// the batch, so a rank's rows count by their weights, not their number); nil without
-    /// class weights. Under `data.shard` only this rank holds its rows' labels, so the
-    /// batch's sum is a collective (every rank calls this every step).
-    private func classWeightShare(_ rows: ArraySlice<Int>, batch: ArraySlice<Int>) -> Double? {
+    /// With class weights in a data-parallel run, the class-weight sum of the whole batch,
+    /// which PyTorch's weighted mean divides by (so a rank's rows count by their weights,
+    /// not their number); nil otherwise. Under `data.shard` only this rank holds its rows'
+    /// labels, so the sum is a collective (every rank calls this every step).
+    private func batchClassWeightSum(_ rows: ArraySlice<Int>, batch: ArraySlice<Int>) -> Double? {
         guard let parallel, let weights = config.loss.weightList, !data.train.isRegression else { return nil }
-        // As the loss sums them: each weight rounded to Float, added in Double.
+        // As the loss sums them: each weight rounded to Float, added in Double, in batch order.
         let labels = data.train.labels
         func weightSum(_ indices: ArraySlice<Int>) -> Double {
             indices.reduce(0) { $0 + Double(Float(weights[Int(labels[$1])])) }
         }
-        let own = weightSum(rows)
-        let total = config.data.shard ? parallel.communicator.summed([own])[0] : weightSum(batch)
-        return total > 0 ? own / total : 0
+        return config.data.shard ? parallel.communicator.summed([weightSum(rows)])[0] : weightSum(batch)
     }
 
     /// A stop signal at an epoch's end: in a data-parallel run, the largest any rank
