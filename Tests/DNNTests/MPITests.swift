@@ -36,12 +36,9 @@ struct MPITests {
             """, solver: """
             {"epochs": 6, "batch_size": 15, "reg": 0.001, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
             """)
-        #expect(try CLI.run(["train", config, "--out", directory + "/one", "--threads", "1", "--quiet"]).status == 0)
-        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two", "--threads", "1", "--quiet"],
-                               extra: ["-x", "DNN_MPI_OVERLAP=" + overlap])
-        #expect(two.status == 0, "\(two.stderr)")
-        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 6)
-        let rows = try CLITrainTests.metrics(directory + "/two")
+        try Self.expectRanksMatchOneProcess(config, in: directory, options: ["--threads", "1", "--quiet"],
+                                            extra: ["-x", "DNN_MPI_OVERLAP=" + overlap], epochs: 6)
+        let rows = try CLITrainTests.metrics(directory + "/ranks")
         #expect(rows.allSatisfy { $0["ranks"]?.int == 2 && ($0["allreduce_seconds"]?.double ?? -1) >= 0 })
     }
 
@@ -50,6 +47,18 @@ struct MPITests {
         #expect(!DataParallel.overlapsSums(oneMachine, environment: [:]))
         #expect(DataParallel.overlapsSums(oneMachine, environment: ["DNN_MPI_OVERLAP": "1"]))
         #expect(!DataParallel.overlapsSums(oneMachine, environment: ["DNN_MPI_OVERLAP": "0"]))
+    }
+
+    /// Trains `config` with `options` in one process (into `directory`/one) and on `ranks`
+    /// ranks (`directory`/ranks), and expects the two runs to agree (`expectSameRuns`).
+    static func expectRanksMatchOneProcess(_ config: String, in directory: String, ranks: Int = 2, options: [String],
+                                           extra: [String] = [], epochs: Int,
+                                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let single = try CLI.run(["train", config, "--out", directory + "/one"] + options)
+        #expect(single.status == 0, "\(single.stderr)", sourceLocation: sourceLocation)
+        let parallel = try run(ranks: ranks, ["train", config, "--out", directory + "/ranks"] + options, extra: extra)
+        #expect(parallel.status == 0, "\(parallel.stderr)", sourceLocation: sourceLocation)
+        try expectSameRuns(directory + "/one", directory + "/ranks", epochs: epochs, sourceLocation: sourceLocation)
     }
 
     /// The metrics (timings aside) and final weights of two runs agree to float rounding.
@@ -85,11 +94,8 @@ struct MPITests {
              "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9}}
             """)
         // 104 training rows: the last batch of each epoch has 2 rows, and rank 2 none.
-        let options = ["--threads", "1", "--quiet", "--set", #"data.validation={"split": 0.3067}"#]
-        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
-        let three = try Self.run(ranks: 3, ["train", config, "--out", directory + "/three"] + options)
-        #expect(three.status == 0, "\(three.stderr)")
-        try Self.expectSameRuns(directory + "/one", directory + "/three", epochs: 3)
+        try Self.expectRanksMatchOneProcess(config, in: directory, ranks: 3, options: [
+            "--threads", "1", "--quiet", "--set", #"data.validation={"split": 0.3067}"#], epochs: 3)
     }
 
     /// Class weights: each rank's gradient counts by its share of the batch's weight sum
@@ -102,11 +108,8 @@ struct MPITests {
             """, solver: """
             {"epochs": 3, "batch_size": 16, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
             """)
-        let options = ["--threads", "1", "--quiet", "--set", "loss.weight=[1, 4, 0.5]", "--set", "loss.label_smoothing=0.1"]
-        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
-        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
-        #expect(two.status == 0, "\(two.stderr)")
-        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
+        try Self.expectRanksMatchOneProcess(config, in: directory, options: [
+            "--threads", "1", "--quiet", "--set", "loss.weight=[1, 4, 0.5]", "--set", "loss.label_smoothing=0.1"], epochs: 3)
     }
 
     /// A rank whose rows all have class weight 0 adds 0 to the batch's loss (not 0/0):
@@ -122,12 +125,9 @@ struct MPITests {
             """, solver: """
             {"epochs": 3, "batch_size": 80, "shuffle": false, "print_every": 0, "optimizer": {"type": "sgd", "lr": 0.1}}
             """)
-        let options = ["--threads", "1", "--quiet", "--set", "loss.weight=[0, 1, 2]",
-                       "--set", "data.train.path=\"\(directory)/sorted.csv\""]
-        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
-        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
-        #expect(two.status == 0, "\(two.stderr)")
-        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
+        try Self.expectRanksMatchOneProcess(config, in: directory, options: [
+            "--threads", "1", "--quiet", "--set", "loss.weight=[0, 1, 2]",
+            "--set", "data.train.path=\"\(directory)/sorted.csv\""], epochs: 3)
     }
 
     /// Regression: the loss gradients average over the global batch, and the validation
@@ -135,12 +135,9 @@ struct MPITests {
     @Test func twoRanksReproduceOneProcessForRegression() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = TestPaths.packageRoot + "/configs/regression.json"
-        let options = ["--epochs", "3", "--threads", "1", "--quiet", "--set", "solver.batch_size=25"]
-        #expect(try CLI.run(["train", config, "--out", directory + "/one"] + options).status == 0)
-        let two = try Self.run(ranks: 2, ["train", config, "--out", directory + "/two"] + options)
-        #expect(two.status == 0, "\(two.stderr)")
-        try Self.expectSameRuns(directory + "/one", directory + "/two", epochs: 3)
-        let rows = try Self.numbers(directory + "/two")
+        try Self.expectRanksMatchOneProcess(config, in: directory, options: [
+            "--epochs", "3", "--threads", "1", "--quiet", "--set", "solver.batch_size=25"], epochs: 3)
+        let rows = try Self.numbers(directory + "/ranks")
         #expect(rows.allSatisfy { $0["val_r2"] != nil && $0["val_rmse"] != nil && $0["val_mae"] != nil })
     }
 

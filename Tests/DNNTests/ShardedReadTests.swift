@@ -133,7 +133,7 @@ import Testing
             #expect(joined.labels == whole[keyPath: part].labels)
             #expect(joined.lines == whole[keyPath: part].lineNumbers)
         }
-        #expect(shares.map(\.train.rows) == (0..<ranks).map { RawData.share(of: whole.train.rows, rank: $0, ranks: ranks).count })
+        #expect(shares.map(\.train.rows) == (0..<ranks).map { contiguousShare(of: 0..<whole.train.rows, rank: $0, ranks: ranks).count })
         let fitted = Normalization.fit(kind: "standardize", features: whole.train.features, featureCount: whole.train.featureCount)
         guard case let .standardize(mean, std) = fitted else { Issue.record("not fitted"); return }
         for share in shares {
@@ -155,7 +155,7 @@ import Testing
         let whole = try RawData.load(config).prepare(config, outputCount: 2, configPath: "model")
         for (rank, share) in try Self.shares(config, ranks: 2).enumerated() {
             let prepared = try share.prepare(config, outputCount: 2, configPath: "model")
-            let rows = RawData.share(of: whole.train.count, rank: rank, ranks: 2)
+            let rows = contiguousShare(of: 0..<whole.train.count, rank: rank, ranks: 2)
             #expect(prepared.train.targets == whole.train.rows(rows).targets)
             #expect(prepared.train.features == whole.train.rows(rows).features)
             #expect(prepared.targetNormalization == whole.targetNormalization)

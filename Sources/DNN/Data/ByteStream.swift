@@ -51,8 +51,7 @@ final class ByteStream {
         } else if size >= 18 {
             var trailer = [UInt8](repeating: 0, count: 4)
             if pread(fd, &trailer, 4, off_t(size - 4)) == 4 {
-                let stated = Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
-                sizeHint = Swift.min(stated, size * 1032)
+                sizeHint = Gzip.statedSize(trailer: trailer, compressedSize: size)
             }
         }
     }
@@ -72,11 +71,7 @@ final class ByteStream {
             filled += got
         }
         produced += filled
-        if produced > Gzip.maximumDecompressedBytes {
-            throw DNNError(.data, at: "\(file): byte \(inputOffset + inputStart)",
-                           "the gzip stream inflates to more than \(grouped(Gzip.maximumDecompressedBytes)) bytes, the "
-                               + "limit for a data file (a damaged file or a gzip bomb)")
-        }
+        if produced > Gzip.maximumDecompressedBytes { throw Gzip.tooLarge(file, at: inputOffset + inputStart) }
         return filled
     }
 
@@ -96,13 +91,9 @@ final class ByteStream {
                 if inputEnd - inputStart < 2 { try refill() }
                 if inputStart == inputEnd { return 0 }
                 guard inputEnd - inputStart >= 2, input[inputStart] == 0x1F, input[inputStart + 1] == 0x8B else {
-                    throw DNNError(.data, at: "\(file): byte \(inputOffset + inputStart)",
-                                   "unexpected data after the end of the gzip stream")
+                    throw Gzip.trailingData(file, at: inputOffset + inputStart)
                 }
-                let status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-                guard status == Z_OK else {
-                    throw DNNError(.data, at: file, "cannot start gzip decompression (zlib error \(status))")
-                }
+                try Gzip.startMember(&stream, file: file)
                 inMember = true
             }
             if inputStart == inputEnd { try refill() }
@@ -128,11 +119,9 @@ final class ByteStream {
             case Z_BUF_ERROR where !endOfFile || inputStart < inputEnd:
                 if got > 0 { return got }
             case Z_BUF_ERROR:
-                throw DNNError(.data, at: "\(file): byte \(inputOffset + inputStart)",
-                               "truncated gzip stream: the compressed data ends before the end of the stream")
+                throw Gzip.truncated(file, at: inputOffset + inputStart)
             default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(result)"
-                throw DNNError(.data, at: "\(file): byte \(inputOffset + inputStart)", "corrupt gzip stream: \(reason)")
+                throw Gzip.corrupt(file, at: inputOffset + inputStart, stream, result: result)
             }
         }
     }

@@ -28,16 +28,13 @@ enum Gzip {
         // when plausible (deflate expands at most about 1032:1; a damaged file may claim
         // anything). Reserved, not filled, so a wrong guess costs address space only.
         if bytes.count >= 18 {
-            let n = bytes.count
-            let size = Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16 | Int(bytes[n - 1]) << 24
-            output.reserveCapacity(min(size, bytes.count * 1032, 1 << 30, limit))
+            output.reserveCapacity(min(statedSize(trailer: bytes.suffix(4), compressedSize: bytes.count), 1 << 30, limit))
         }
         try bytes.withUnsafeBufferPointer { input in
             var offset = 0
             while offset < input.count {
                 guard input.count - offset >= 2, input[offset] == 0x1F, input[offset + 1] == 0x8B else {
-                    throw DNNError(.data, at: "\(file): byte \(offset)",
-                                   "unexpected data after the end of the gzip stream")
+                    throw trailingData(file, at: offset)
                 }
                 offset += try inflateMember(UnsafeBufferPointer(rebasing: input[offset...]), into: &output,
                                             limit: limit, file: file, memberOffset: offset)
@@ -51,11 +48,7 @@ enum Gzip {
     private static func inflateMember(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8],
                                       limit: Int, file: String, memberOffset: Int) throws -> Int {
         var stream = z_stream()
-        // 16 + MAX_WBITS: expect a gzip header and trailer, with the largest window.
-        let status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            throw DNNError(.data, at: file, "cannot start gzip decompression (zlib error \(status))")
-        }
+        try startMember(&stream, file: file)
         defer { inflateEnd(&stream) }
 
         // zlib counts in 32 bits: feed the input in pieces of at most 1 GiB.
@@ -82,11 +75,7 @@ enum Gzip {
             let produced = room - Int(stream.avail_out)
             output.removeSubrange((start + produced)...)
             let consumed = fed - Int(stream.avail_in)
-            guard output.count <= limit else {
-                throw DNNError(.data, at: "\(file): byte \(memberOffset + consumed)",
-                               "the gzip stream inflates to more than \(grouped(limit)) bytes, the limit for a "
-                                   + "data file (a damaged file or a gzip bomb)")
-            }
+            guard output.count <= limit else { throw tooLarge(file, at: memberOffset + consumed, limit: limit) }
             switch result {
             case Z_STREAM_END:
                 return consumed
@@ -95,12 +84,48 @@ enum Gzip {
             case Z_BUF_ERROR where stream.avail_out == 0 || fed < input.count:
                 continue
             case Z_BUF_ERROR:
-                throw DNNError(.data, at: "\(file): byte \(memberOffset + consumed)",
-                               "truncated gzip stream: the compressed data ends before the end of the stream")
+                throw truncated(file, at: memberOffset + consumed)
             default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(result)"
-                throw DNNError(.data, at: "\(file): byte \(memberOffset + consumed)", "corrupt gzip stream: \(reason)")
+                throw corrupt(file, at: memberOffset + consumed, stream, result: result)
             }
         }
+    }
+
+    // What both readers of gzip share: `decompress` above, whole, and `ByteStream`, piece
+    // by piece, so that the two say the same things.
+
+    /// A member's stated size (its last four bytes, modulo 2^32), at most what deflate can
+    /// expand `compressedSize` bytes to (about 1032:1; a damaged file may claim anything):
+    /// a guess for reserving memory.
+    static func statedSize(trailer: some Collection<UInt8>, compressedSize: Int) -> Int {
+        let size = trailer.reversed().reduce(0) { $0 << 8 | Int($1) }
+        return min(size, compressedSize * 1032)
+    }
+
+    /// Opens the next member in `stream`: a gzip header and trailer, the largest window.
+    static func startMember(_ stream: inout z_stream, file: String) throws {
+        let status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            throw DNNError(.data, at: file, "cannot start gzip decompression (zlib error \(status))")
+        }
+    }
+
+    static func trailingData(_ file: String, at byte: Int) -> DNNError {
+        DNNError(.data, at: "\(file): byte \(byte)", "unexpected data after the end of the gzip stream")
+    }
+
+    static func tooLarge(_ file: String, at byte: Int, limit: Int = maximumDecompressedBytes) -> DNNError {
+        DNNError(.data, at: "\(file): byte \(byte)", "the gzip stream inflates to more than \(grouped(limit)) bytes, "
+                 + "the limit for a data file (a damaged file or a gzip bomb)")
+    }
+
+    static func truncated(_ file: String, at byte: Int) -> DNNError {
+        DNNError(.data, at: "\(file): byte \(byte)",
+                 "truncated gzip stream: the compressed data ends before the end of the stream")
+    }
+
+    static func corrupt(_ file: String, at byte: Int, _ stream: z_stream, result: Int32) -> DNNError {
+        let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(result)"
+        return DNNError(.data, at: "\(file): byte \(byte)", "corrupt gzip stream: \(reason)")
     }
 }

@@ -21,8 +21,7 @@ public enum IDXReader {
         var table = try readImages(images)
         let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
         guard labelTexts.count == table.rows else {
-            throw DNNError(.data, at: images, "the image file holds \(grouped(table.rows)) images but the label file "
-                + "\(labels) holds \(grouped(labelTexts.count)) labels")
+            throw countMismatch(images: images, imageCount: table.rows, labels: labels, labelCount: labelTexts.count)
         }
         table.labels = labelTexts
         return table
@@ -92,8 +91,7 @@ public enum IDXReader {
         let (count, _, _) = try streamedHeader(stream, file: images)
         let labelTexts = try decodeLabels(try FileBytes.read(labels), file: labels)
         guard labelTexts.count == count else {
-            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
-                + "\(labels) holds \(grouped(labelTexts.count)) labels")
+            throw countMismatch(images: images, imageCount: count, labels: labels, labelCount: labelTexts.count)
         }
         return LabelledTable(features: [], featureCount: 0, featureNames: [], labels: labelTexts, rows: count,
                              lineNumbers: Array(1...count), sampleShape: [0])
@@ -106,8 +104,7 @@ public enum IDXReader {
         let stream = try ByteStream(path: images)
         let (count, rows, cols) = try streamedHeader(stream, file: images)
         guard labelTexts.count == count else {
-            throw DNNError(.data, at: images, "the image file holds \(grouped(count)) images but the label file "
-                + "\(labels) holds \(grouped(labelTexts.count)) labels")
+            throw countMismatch(images: images, imageCount: count, labels: labels, labelCount: labelTexts.count)
         }
         try selection.checkRowCount(count, file: images)
         let imageSize = rows * cols, total = count * imageSize
@@ -171,6 +168,12 @@ public enum IDXReader {
         return LabelledTable(features: features, featureCount: imageSize, featureNames: (0..<imageSize).map { "pixel\($0)" },
                              labels: keptLabels, rows: lineNumbers.count, lineNumbers: lineNumbers,
                              sampleShape: [1, rows, cols])
+    }
+
+    /// An image file and a label file of different counts.
+    private static func countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int) -> DNNError {
+        DNNError(.data, at: images, "the image file holds \(grouped(imageCount)) images but the label file "
+                 + "\(labels) holds \(grouped(labelCount)) labels")
     }
 
     /// `pixels[from..<from + count]` as Floats at the end of `values`.

@@ -54,12 +54,9 @@ extension Communicator {
         return result
     }
 
-    /// The rows of `range` (a global batch) that this rank takes: a contiguous share, the
-    /// shares differing by at most one row, the larger ones first.
+    /// The rows of `range` (a global batch) that this rank takes (`contiguousShare`).
     public func share(of range: Range<Int>) -> Range<Int> {
-        let count = range.count, base = count / size, extra = count % size
-        let start = range.lowerBound + rank * base + Swift.min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
+        contiguousShare(of: range, rank: rank, ranks: size)
     }
 }
 
@@ -81,4 +78,12 @@ public final class SingleProcess: Communicator, Sendable {
         func test() -> Bool { true }
         func wait() {}
     }
+}
+
+/// Rank `rank`'s rows of `range` among `ranks`: a contiguous share, the shares differing by
+/// at most one row, the larger ones first. How a batch is dealt, and a `data.shard` file.
+public func contiguousShare(of range: Range<Int>, rank: Int, ranks: Int) -> Range<Int> {
+    let count = range.count, base = count / ranks, extra = count % ranks
+    let start = range.lowerBound + rank * base + Swift.min(rank, extra)
+    return start..<(start + base + (rank < extra ? 1 : 0))
 }

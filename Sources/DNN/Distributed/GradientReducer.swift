@@ -10,7 +10,8 @@ import Foundation
 /// every layer of a bucket, its sum over the ranks starts in place, with no copy; later
 /// layers' backward runs while it travels. `finish` waits for the rest. Each rank's
 /// gradient is weighted by its share of the batch's rows (`n_r / n`) at the source: the
-/// objective scales the loss gradient by `weight` before backward. The buffers are made
+/// objective scales the loss gradient by `weight` before backward (with class weights,
+/// `weight` is 1 and cross-entropy divides by the whole batch's weight sum instead). The buffers are made
 /// once: a step allocates nothing.
 ///
 /// Without `overlap`, the buckets are summed after backward with blocking allreduces:
@@ -33,7 +34,7 @@ final class GradientReducer {
     /// Whether sums start during backward (`MPI_Iallreduce`) or run after it (`MPI_Allreduce`).
     let overlap: Bool
     private var buckets: [Bucket] = []
-    /// This rank's rows over the global batch's rows, set before each backward.
+    /// This rank's rows over the global batch's rows (1 with class weights), set before each backward.
     var weight = 1.0
     /// Seconds spent waiting for sums after backward (the part not hidden behind it).
     private(set) var waitSeconds = 0.0

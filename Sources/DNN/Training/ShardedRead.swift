@@ -32,8 +32,9 @@ extension RawData {
             break
         case .source(let other)?:
             let rows = try readLabels(other).rows
-            let own = share(of: rows, rank: rank, ranks: ranks)
-            validation = try read(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
+            validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
             validationFile = other.displayName
         case let .split(fraction, shuffle)?:
             isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
@@ -46,7 +47,7 @@ extension RawData {
         let validationRows = isValidation.indices.filter { isValidation[$0] }
         var keep = [Bool](repeating: false, count: labels.rows)
         for rows in [trainRows, validationRows] {
-            for index in share(of: rows.count, rank: rank, ranks: ranks) { keep[rows[index]] = true }
+            for index in contiguousShare(of: rows.indices, rank: rank, ranks: ranks) { keep[rows[index]] = true }
         }
 
         let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
@@ -57,9 +58,10 @@ extension RawData {
                 if !isValidation[row] { moments.add(values) }
             }
         }
-        var rawNames: [String] = []
-        let table = try read(source, selection: selection) { rawNames = $0 }
-        let targetNames = Array(source.labelColumns.dropFirst())
+        // The columns as the file has them, the target columns (CSV) still among them.
+        let rawTable = try readRows(source, selection: selection)
+        let rawNames = rawTable.featureNames, targetNames = Array(source.labelColumns.dropFirst())
+        let table = try rawTable.movingToTargets(targetNames, file: trainFile)
 
         // The kept rows in file order: this rank's shares of the training and validation rows.
         let keptRows = keep.indices.filter { keep[$0] }
@@ -100,27 +102,15 @@ extension RawData {
         return raw
     }
 
-    /// The rows of `source` that `selection` keeps (CSV target columns moved out of the
-    /// features); `rawNames` is told the feature columns as the file has them.
-    static func read(_ source: DataSource, selection: RowSelection,
-                     rawNames: ([String]) -> Void = { _ in }) throws -> LabelledTable {
+    /// The rows of `source` that `selection` keeps, every column but the first label a
+    /// feature (CSV target columns are still among them: `movingToTargets` moves them).
+    static func readRows(_ source: DataSource, selection: RowSelection) throws -> LabelledTable {
         switch source {
         case let .csv(path, labels):
-            let table = try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
-            rawNames(table.featureNames)
-            return try table.movingToTargets(Array(labels.dropFirst()), file: path)
+            return try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
         case let .idx(images, labels):
-            let table = try IDXReader.read(images: images, labels: labels, selection: selection)
-            rawNames(table.featureNames)
-            return table
+            return try IDXReader.read(images: images, labels: labels, selection: selection)
         }
-    }
-
-    /// Rank `rank`'s contiguous share of `count` rows, as `Communicator.share` deals a batch.
-    static func share(of count: Int, rank: Int, ranks: Int) -> Range<Int> {
-        let base = count / ranks, extra = count % ranks
-        let start = rank * base + Swift.min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
     }
 
     /// The labels and lines of every row of `source`, without features.
