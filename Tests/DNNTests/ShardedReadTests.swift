@@ -163,11 +163,12 @@ import Testing
     }
 
     /// MNIST's test images with a file-order split: the shares are the single process's rows.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.sharedData + "/mnist/t10k-images-idx3-ubyte.gz"),
-                   "needs ../shared/data/mnist beside the package"))
+    @Test(.enabled(if: TestPaths.hasMNIST, "needs ../shared/data/mnist beside the package"))
     func mnistSharesMakeUpTheWholeData() throws {
         let config = try Config.load(path: TestPaths.packageRoot + "/configs/mnist_mlp.json",
-                                     overrides: ["data.shard=true", #"data.normalize="standardize""#]).config
+                                     overrides: ["data.shard=true", #"data.normalize="standardize""#,
+                                                 "data.train.images=\(TestPaths.mnistImages)",
+                                                 "data.train.labels=\(TestPaths.mnistLabels)"]).config
         let whole = try RawData.load(config)
         let shares = try Self.shares(config, ranks: 2)
         #expect(Self.joined(shares.map(\.train)).features == whole.train.features)
