@@ -46,6 +46,58 @@ import Testing
         #expect(dataset.count == 5)
         #expect(dataset.sampleSize == 2)
     }
+
+    @Test func takeRowsMovesTheTakenRowsOutAndClosesTheGaps() {
+        var table = Self.table
+        table.extraTargetNames = ["t"]
+        table.extraTargets = [100, 101, 102, 103, 104]
+        let before = table
+        var rest = table
+        let taken = rest.takeRows([true, false, true, false, false])
+        #expect(taken.features == [0, 1, 20, 21])
+        #expect(taken.labels == ["a", "a"])
+        #expect(taken.lineNumbers == [2, 5])
+        #expect(taken.extraTargets == [100, 102])
+        #expect(taken.rows == 2)
+        #expect(rest.features == [10, 11, 30, 31, 40, 41])
+        #expect(rest.labels == ["b", "b", "c"])
+        #expect(rest.lineNumbers == [3, 6, 7])
+        #expect(rest.extraTargets == [101, 103, 104])
+        #expect(rest.rows == 3)
+        #expect(table == before, "a copy that shared the storage keeps its rows")
+    }
+
+    /// The split in place gives the parts `split` gives, and the training rows stay in
+    /// the storage they were read into.
+    @Test func splitOffValidationKeepsTheTrainingRowsInPlace() throws {
+        var table = LabelledTable(features: (0..<40).map(Float.init), featureCount: 2, featureNames: ["x", "y"],
+                                  labels: (0..<20).map { String($0 % 3) }, rows: 20, lineNumbers: Array(2...21),
+                                  sampleShape: [2])
+        let split = try table.split(fraction: 0.25, shuffle: true, seed: 7)
+        let storage = table.features.withUnsafeBufferPointer { $0.baseAddress }
+        let (validation, warnings) = try table.splitOffValidation(fraction: 0.25, shuffle: true, seed: 7)
+        #expect(table == split.train)
+        #expect(validation == split.validation)
+        #expect(warnings == split.warnings)
+        #expect(table.features.withUnsafeBufferPointer { $0.baseAddress } == storage)
+    }
+
+    /// `prepare` hands each table to its dataset, which normalises the features where they
+    /// were read: a run's data is never held twice.
+    @Test(arguments: [NormalizeKind.scale, .standardize])
+    func prepareNormalisesTheTablesInPlace(kind: NormalizeKind) throws {
+        var train = Self.table
+        train.features = train.features.map { $0 + 0 }
+        let storage = train.features.withUnsafeBufferPointer { $0.baseAddress }
+        let raw = RawData(train: train, validation: nil, test: nil, trainFile: "t.csv", validationFile: nil,
+                          testFile: nil, inputShape: [2])
+        train = Self.table
+        let data = try (consume raw).prepare(normalize: kind, classCount: 3, configPath: "p")
+        #expect(data.train.features.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        #expect(data.train.features != Self.table.features)
+        #expect(data.train.features == (try Dataset(table: Self.table, encoding: data.classes,
+                                                    normalization: data.normalization, file: "t.csv")).features)
+    }
 }
 
 extension LabelledTable.Split {

@@ -28,17 +28,19 @@ public struct Dataset: Sendable {
     /// Encodes a table's labels and normalises its features: the last step from a data
     /// file to training input.
     ///
+    /// The features are normalised in the table's own storage when nothing else holds it
+    /// (a table handed over with `LabelledTable.take()`), so they are never held twice.
+    ///
     /// - Parameter file: the table's file, named when a label is unknown to `encoding`.
     /// - Throws: `DNNError(.data)` when the table has no labels or a label is not a known class.
-    public init(table: LabelledTable, encoding: ClassEncoding, normalization: Normalization, file: String) throws {
+    public init(table: consuming LabelledTable, encoding: ClassEncoding, normalization: Normalization, file: String) throws {
         guard let labels = table.labels else {
             throw DNNError.data(file, "has no label column; labels are needed here")
         }
-        var features = table.features
+        let encoded = try encoding.encode(labels, file: file, lineNumbers: table.lineNumbers)
+        var features = table.takeFeatures()
         normalization.apply(to: &features, featureCount: table.featureCount)
-        self.init(features: features,
-                  labels: try encoding.encode(labels, file: file, lineNumbers: table.lineNumbers),
-                  sampleShape: table.sampleShape, count: table.rows)
+        self.init(features: features, labels: encoded, sampleShape: table.sampleShape, count: table.rows)
     }
 
     /// Regression data: the table's target columns (`targetNormalization` applied) and its
@@ -47,12 +49,12 @@ public struct Dataset: Sendable {
     /// - Parameters:
     ///   - labelPath: the config key of the label column, and `lossType` the loss, for errors.
     /// - Throws: as `LabelledTable.regressionTargets`.
-    public init(table: LabelledTable, targetNormalization: Normalization, normalization: Normalization, file: String,
-                labelPath: String = "data.train.label", lossType: String = "mse") throws {
+    public init(table: consuming LabelledTable, targetNormalization: Normalization, normalization: Normalization,
+                file: String, labelPath: String = "data.train.label", lossType: String = "mse") throws {
         var targets = try table.regressionTargets(file: file, labelPath: labelPath, lossType: lossType)
         let targetCount = 1 + table.extraTargetNames.count
         targetNormalization.apply(to: &targets, featureCount: targetCount)
-        var features = table.features
+        var features = table.takeFeatures()
         normalization.apply(to: &features, featureCount: table.featureCount)
         self.init(features: features, labels: [], sampleShape: table.sampleShape, count: table.rows)
         self.targets = targets

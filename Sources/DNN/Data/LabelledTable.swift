@@ -37,4 +37,20 @@ public struct LabelledTable: Sendable, Equatable {
         self.lineNumbers = lineNumbers
         self.sampleShape = sampleShape
     }
+
+    /// This table, an empty one left in its place: hands the rows on without keeping a
+    /// reference, so that their next owner changes them in place instead of copying.
+    public mutating func take() -> LabelledTable {
+        let table = self
+        self = LabelledTable(features: [], featureCount: featureCount, featureNames: [], labels: nil, rows: 0,
+                             lineNumbers: [], sampleShape: sampleShape)
+        return table
+    }
+
+    /// The features, the table left without them (as `take()`, for the features alone).
+    mutating func takeFeatures() -> [Float] {
+        let values = features
+        features = []
+        return values
+    }
 }

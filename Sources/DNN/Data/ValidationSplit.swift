@@ -25,11 +25,19 @@ extension LabelledTable {
     /// - Throws: `DNNError.config("data.validation.split", ...)` when the fraction is not
     ///   in (0, 1) or either part would be empty.
     public func split(fraction: Double, shuffle: Bool, seed: UInt64, stratified: Bool = true) throws -> Split {
+        var train = self
+        let (validation, warnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle, seed: seed,
+                                                                  stratified: stratified)
+        return Split(train: train, validation: validation, warnings: warnings)
+    }
+
+    /// `split` in place: the validation rows move out into the returned table and this
+    /// table keeps the training rows, so a large training file is never held twice.
+    public mutating func splitOffValidation(fraction: Double, shuffle: Bool, seed: UInt64,
+                                            stratified: Bool = true) throws -> (validation: LabelledTable, warnings: [String]) {
         let isValidation = try validationRows(fraction: fraction, shuffle: shuffle, seed: seed, stratified: stratified)
-        let train = select(isValidation.indices.filter { !isValidation[$0] })
-        let validation = select(isValidation.indices.filter { isValidation[$0] })
-        return Split(train: train, validation: validation,
-                     warnings: stratified ? Self.missingClasses(train: train, validation: validation) : [])
+        let validation = takeRows(isValidation)
+        return (validation, stratified ? Self.missingClasses(train: self, validation: validation) : [])
     }
 
     /// Which rows `split` gives to validation, from the labels alone (a table of labels
@@ -108,6 +116,33 @@ extension LabelledTable {
         table.extraTargetNames = extraTargetNames
         table.extraTargets = Self.rows(indices, of: extraTargets, width: extraTargetNames.count)
         return table
+    }
+
+    /// Moves the rows where `isTaken` holds into a new table (in file order) and closes the
+    /// gaps in place: only the taken rows are copied, the others move forward in their own
+    /// storage (which keeps its capacity).
+    mutating func takeRows(_ isTaken: [Bool]) -> LabelledTable {
+        let taken = isTaken.indices.filter { isTaken[$0] }
+        let part = select(taken)
+        let kept = isTaken.indices.filter { !isTaken[$0] }
+        Self.compact(&features, keeping: kept, width: featureCount)
+        Self.compact(&extraTargets, keeping: kept, width: extraTargetNames.count)
+        if let all = labels { labels = kept.map { all[$0] } }
+        lineNumbers = kept.map { lineNumbers[$0] }
+        rows = kept.count
+        return part
+    }
+
+    /// Moves the rows `kept` (ascending) of a row-major matrix to its front and drops the rest.
+    private static func compact(_ values: inout [Float], keeping kept: [Int], width: Int) {
+        guard width > 0 else { return }
+        values.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for (position, row) in kept.enumerated() where position != row {
+                (base + position * width).update(from: base + row * width, count: width)
+            }
+        }
+        values.removeLast(values.count - kept.count * width)
     }
 
     /// The rows at `indices` of a row-major matrix `width` values wide.

@@ -45,9 +45,8 @@ public struct RawData: Sendable {
             validation = try read(source)
             validationFile = source.displayName
         case let .split(fraction, shuffle)?:
-            let split = try train.split(fraction: fraction, shuffle: shuffle, seed: config.seed,
-                                        stratified: !config.loss.isRegression)
-            (train, validation, warnings) = (split.train, split.validation, split.warnings)
+            (validation, warnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                                                  stratified: !config.loss.isRegression)
             validationFile = trainFile
         }
         let test = try config.data.test.map(read)
@@ -81,7 +80,10 @@ public struct RawData: Sendable {
     /// layer for errors).
     /// - Throws: a `.config` error when the labels do not suit the loss, or the output
     ///   count does not match the classes or target columns.
-    public func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
+    ///
+    /// Consumes the tables: each moves into its dataset and is normalised in place, so
+    /// the features are never held twice (the largest allocation of a run's setup).
+    public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
             return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
@@ -99,15 +101,15 @@ public struct RawData: Sendable {
             ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
             ?? Normalization.fit(kind: config.data.normalize.rawValue, features: train.features, featureCount: train.featureCount)
-        func dataset(_ table: LabelledTable, _ file: String, _ path: String) throws -> Dataset {
+        func dataset(_ table: consuming LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
         }
         let validationPath = validationFile == trainFile ? "data.train.label" : "data.validation.label"
         var data = PreparedData(
-            train: try dataset(train, trainFile, "data.train.label"),
-            validation: try validation.map { try dataset($0, validationFile ?? trainFile, validationPath) },
-            test: try test.map { try dataset($0, testFile ?? trainFile, "data.test.label") },
+            train: try dataset(train.take(), trainFile, "data.train.label"),
+            validation: validation == nil ? nil : try dataset(validation!.take(), validationFile ?? trainFile, validationPath),
+            test: test == nil ? nil : try dataset(test!.take(), testFile ?? trainFile, "data.test.label"),
             inputShape: inputShape, classes: ClassEncoding(names: []), normalization: normalization)
         data.targetNormalization = targetNormalization
         data.targetNames = names
@@ -115,20 +117,20 @@ public struct RawData: Sendable {
     }
 
     /// Encodes labels for a model with `classCount` outputs and normalises the features
-    /// with statistics of the training set (`configPath` names the last layer for errors).
-    public func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
+    /// with statistics of the training set (`configPath` names the last layer for errors);
+    /// consumes the tables as `prepare(_:outputCount:configPath:)`.
+    public consuming func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               configPath: configPath)
         let normalization = shard?.normalization
             ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
+        func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
+            try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
+        }
         return PreparedData(
-            train: try Dataset(table: train, encoding: classes, normalization: normalization, file: trainFile),
-            validation: try validation.map {
-                try Dataset(table: $0, encoding: classes, normalization: normalization, file: validationFile ?? trainFile)
-            },
-            test: try test.map {
-                try Dataset(table: $0, encoding: classes, normalization: normalization, file: testFile ?? trainFile)
-            },
+            train: try dataset(train.take(), trainFile),
+            validation: validation == nil ? nil : try dataset(validation!.take(), validationFile ?? trainFile),
+            test: test == nil ? nil : try dataset(test!.take(), testFile ?? trainFile),
             inputShape: inputShape, classes: classes, normalization: normalization)
     }
 }

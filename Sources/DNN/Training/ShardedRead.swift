@@ -58,16 +58,14 @@ extension RawData {
                 if !isValidation[row] { moments.add(values) }
             }
         }
-        // The columns as the file has them, the target columns (CSV) still among them.
-        let rawTable = try readRows(source, selection: selection)
-        let rawNames = rawTable.featureNames, targetNames = Array(source.labelColumns.dropFirst())
-        let table = try rawTable.movingToTargets(targetNames, file: trainFile)
-
-        // The kept rows in file order: this rank's shares of the training and validation rows.
-        let keptRows = keep.indices.filter { keep[$0] }
-        var train = table.select(keptRows.indices.filter { !isValidation[keptRows[$0]] })
+        // The kept rows in file order (this rank's shares of the training and validation
+        // rows); the validation rows then move out, so that no row is held twice.
+        var train = try readRows(source, selection: selection)
+        let rawNames = train.featureNames, targetNames = Array(source.labelColumns.dropFirst())
+        train = try train.movingToTargets(targetNames, file: trainFile)
         if case .split = config.data.validation {
-            validation = table.select(keptRows.indices.filter { isValidation[keptRows[$0]] })
+            let keptRows = keep.indices.filter { keep[$0] }
+            validation = train.takeRows(keptRows.map { isValidation[$0] })
         }
         let trainLabels = labels.select(trainRows)
         var warnings: [String] = []

@@ -33,12 +33,13 @@ struct TrainingSetup {
         let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
                                                                    random: &random, memory: memory)
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
-        data = try raw.prepare(config, outputCount: classCount, configPath: lastLayerPath)
-        notes = raw.warnings.map { "dnn: warning: \($0)" }
+        let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
+        data = try (consume raw).prepare(config, outputCount: classCount, configPath: lastLayerPath)
+        notes = warnings.map { "dnn: warning: \($0)" }
         if let notice = config.solver.precision.fallbackNotice { notes.append(notice) }
         // Balanced class weights count every training row, the other ranks' too under data.shard.
-        let classes = data.classes, trainFile = raw.trainFile
-        let trainLabels = try raw.shard.flatMap { shard in config.loss.isRegression ? nil : shard }.map { shard in
+        let classes = data.classes
+        let trainLabels = try shard.flatMap { shard in config.loss.isRegression ? nil : shard }.map { shard in
             try classes.encode(shard.trainLabels.labels ?? [], file: trainFile, lineNumbers: shard.trainLabels.lineNumbers)
         }
         self.config = try config.withInputShape(data.inputShape)
