@@ -171,6 +171,30 @@ import Testing
         #expect(try CLI.run(["train", config, "--out", directory + "/run", "--quiet", "--set", "solver.drop_last=true"]).status == 0)
     }
 
+    /// `data.test` is checked before the first step (training never scores it, `dnn eval`
+    /// does): a label the training data lacks fails at once, naming the file and line.
+    @Test func aTestFileIsCheckedBeforeTheFirstStep() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try Self.writeConfig(directory)
+        let rows = try String(contentsOfFile: Self.iris, encoding: .utf8).split(separator: "\n").prefix(31)
+        let good = directory + "/test.csv", bad = directory + "/bad.csv"
+        try (rows.joined(separator: "\n") + "\n").write(toFile: good, atomically: true, encoding: .utf8)
+        try (rows.prefix(3).joined(separator: "\n") + "\n5.0,3.0,1.0,0.2,rosa\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        func test(_ path: String) -> [String] {
+            ["--set", #"data.test={"format": "csv", "path": "\#(path)", "label": "species"}"#]
+        }
+        let refused = try CLI.run(["train", config, "--out", directory + "/refused"] + test(bad))
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("bad.csv:4:") && refused.stderr.contains("unknown class 'rosa'"),
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/refused"))
+
+        let trained = try CLI.run(["train", config, "--out", directory + "/run", "--quiet"] + test(good))
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let scored = try JSON.parse(try CLI.run(["eval", directory + "/run/best.safetensors", "--json"]).stdout, file: "stdout")
+        #expect(scored["samples"]?.double == 30, "eval scores the 30 rows of data.test")
+    }
+
     @Test func lossThatBecomesNaNStopsWithExitOneAndKeepsEarlierCheckpoints() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try Self.writeConfig(directory, layers: """

@@ -35,6 +35,9 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
         data = try (consume raw).prepare(config, outputCount: classCount, configPath: lastLayerPath)
+        // data.test was read and encoded above, so a bad test file fails before the first
+        // step; training never scores it (`dnn eval` does), so its rows are not kept.
+        data.test = nil
         notes = warnings.map { "dnn: warning: \($0)" }
         if let notice = config.solver.precision.fallbackNotice { notes.append(notice) }
         // Balanced class weights count every training row, the other ranks' too under data.shard.
