@@ -41,6 +41,7 @@ import Testing
             }
             let kept = try IDXReader.read(images: images, labels: labels, selection: selection)
             #expect(kept == whole.select([0, 2]))
+            #expect(try IDXReader.read(images: images, labels: labels, selection: .all) == whole)
             #expect(visited == [0, 1, 2])
             let onlyLabels = try IDXReader.readLabels(images: images, labels: labels)
             #expect(onlyLabels.labels == whole.labels && onlyLabels.lineNumbers == whole.lineNumbers)
@@ -70,6 +71,8 @@ import Testing
                 try IDXReader.read(images: path, labels: labels, selection: RowSelection(keep: [true, true, true]))
             }, "\(name)")
             #expect(streamed.description == whole.description, "\(name)")
+            let all = try #require(dataTestError { try IDXReader.read(images: path, labels: labels, selection: .all) })
+            #expect(all.description == whole.description, "\(name)")
         }
         let cut = try folder.write("cut.gz", bytes: Array(compressed.prefix(compressed.count / 2)))
         let error = try #require(dataTestError {

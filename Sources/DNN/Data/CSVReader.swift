@@ -124,7 +124,8 @@ private struct CSVParser {
         // The data rows, each parsed straight into its slot of `features`.
         var features: [Float] = []
         if let selection {
-            features.reserveCapacity(selection.keptCount * featureCount)
+            // The row count is unknown before parsing: a read of every row reserves nothing.
+            features.reserveCapacity(selection.keptCount(of: 0) * featureCount)
         } else {
             // Every feature takes at least one byte of the file, which bounds the estimate
             // (empty lines count as rows in it, and a header of many columns must not make

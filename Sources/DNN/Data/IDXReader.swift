@@ -111,7 +111,7 @@ public enum IDXReader {
         // Memory grows only with the bytes that arrive, never with what a header claims:
         // a damaged header must fail as truncated, not allocate its promise first.
         var features = [Float]()
-        features.reserveCapacity(Swift.min(selection.keptCount * imageSize, stream.sizeHint.map { Swift.max($0 - 16, 0) } ?? 0))
+        features.reserveCapacity(Swift.min(selection.keptCount(of: count) * imageSize, stream.sizeHint.map { Swift.max($0 - 16, 0) } ?? 0))
         var keptLabels: [String] = [], lineNumbers: [Int] = []
         var pixels = [UInt8](repeating: 0, count: Swift.min(1 << 20, total))
         // A dropped image being shown to `visit`, as far as it has arrived.

@@ -8,6 +8,8 @@ struct RowSelection {
     var keep: [Bool]
     /// The first pass: no features at all, but every row's label and line.
     var labelsOnly = false
+    /// Every row, however many the file has (`keep` unused): a whole file read streamed.
+    var keepsAll = false
     /// Called with every row's features as read, kept or not, in file order (the raw
     /// values: what a normalisation's statistics are gathered from).
     var visit: ((Int, UnsafeBufferPointer<Float>) -> Void)?
@@ -25,15 +27,22 @@ struct RowSelection {
         return selection
     }
 
-    /// How many rows are kept.
-    var keptCount: Int { keep.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    /// Every row and its features.
+    static var all: RowSelection {
+        var selection = RowSelection(keep: [])
+        selection.keepsAll = true
+        return selection
+    }
+
+    /// How many of a file's `rows` rows are kept.
+    func keptCount(of rows: Int) -> Int { keepsAll ? rows : keep.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
     /// Whether row `row` (0-based, in file order) is kept.
-    func keeps(_ row: Int) -> Bool { !labelsOnly && row < keep.count && keep[row] }
+    func keeps(_ row: Int) -> Bool { keepsAll || (!labelsOnly && row < keep.count && keep[row]) }
 
     /// Throws when the file no longer has the rows it had in the first pass.
     func checkRowCount(_ rows: Int, file: String) throws {
-        guard labelsOnly || rows == keep.count else {
+        guard labelsOnly || keepsAll || rows == keep.count else {
             throw DNNError.data(file, "changed while it was being read: \(grouped(keep.count)) data rows in the first pass, "
                                 + "\(grouped(rows)) in the second")
         }

@@ -64,14 +64,15 @@ public struct RawData: Sendable {
         4 * (train.features.count + (validation?.features.count ?? 0) + (test?.features.count ?? 0))
     }
 
-    /// One data source as a table.
+    /// One data source as a table. IDX images are streamed (inflated piece by piece), so
+    /// only their floats are ever in memory, not the file's bytes beside them.
     public static func read(_ source: DataSource) throws -> LabelledTable {
         switch source {
         case let .csv(path, labels):
             return try CSVReader.read(path: path, labelColumn: labels.first)
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
-            return try IDXReader.read(images: images, labels: labels)
+            return try IDXReader.read(images: images, labels: labels, selection: .all)
         }
     }
 
