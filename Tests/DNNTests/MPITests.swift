@@ -213,6 +213,62 @@ struct MPITests {
         #expect(try CLITrainTests.metrics(run).map { $0["epoch"]?.int } == Array(1...200))
     }
 
+    /// A rank killed mid-run (kill -9, as the kernel's out-of-memory killer does) ends the
+    /// run on every rank within seconds, never a hang, and what the run directory holds
+    /// still loads (checkpoints are replaced atomically, metrics lines whole).
+    @Test(arguments: [0, 1])
+    func aRankThatDiesEndsTheRunOnEveryRank(victim: Int) throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, solver: """
+            {"epochs": 5000, "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let run = directory + "/run"
+        let (process, err, _) = try CLI.start(
+            ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"],
+            executable: Self.mpirun!, environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"],
+            until: "epoch 3 iter")
+        DispatchQueue.global().async { _ = err.fileHandleForReading.readDataToEndOfFile() }
+        let ranks = try Self.rankProcesses(of: process.processIdentifier)
+        #expect(ranks.keys.sorted() == [0, 1])
+        guard let pid = ranks[victim] else { process.terminate(); return }
+        kill(pid, SIGKILL)
+        let deadline = Date().addingTimeInterval(60)
+        while (process.isRunning || ranks.values.contains(where: Self.isAlive)) && Date() < deadline { usleep(20_000) }
+        guard !process.isRunning, !ranks.values.contains(where: Self.isAlive) else {
+            for rank in ranks.values { kill(rank, SIGKILL) }
+            process.terminate()
+            Issue.record("mpirun or a rank still runs 60 s after rank \(victim) was killed")
+            return
+        }
+        #expect(process.terminationStatus != 0)
+        let rows = try CLITrainTests.metrics(run)
+        #expect(rows.count >= 2 && rows.enumerated().allSatisfy { $0.element["epoch"]?.int == $0.offset + 1 })
+        let scored = try CLI.run(["eval", run + "/last.safetensors", "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+    }
+
+    /// The ranks `mpirun` (process `launcher`) started, by rank, from their environment.
+    static func rankProcesses(of launcher: Int32) throws -> [Int: Int32] {
+        var ranks: [Int: Int32] = [:]
+        for line in try CLI.run(["-P", String(launcher)], executable: "/usr/bin/pgrep").stdout.split(separator: "\n") {
+            guard let pid = Int32(line), let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            for entry in environment.split(separator: 0) {
+                let text = String(decoding: entry, as: UTF8.self)
+                if text.hasPrefix("OMPI_COMM_WORLD_RANK="), let rank = Int(text.dropFirst("OMPI_COMM_WORLD_RANK=".count)) {
+                    ranks[rank] = pid
+                }
+            }
+        }
+        return ranks
+    }
+
+    /// Whether process `pid` still runs (a zombie waiting to be reaped does not).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: end)...].hasPrefix(" Z")
+    }
+
     @Test(.enabled(if: TestPaths.hasMNIST, "../shared/data/mnist is absent: MNIST accuracy on 2 ranks skipped"))
     func twoRanksWithBatchnormAndDropoutReachTheAccuracyOfOne() throws {
         let directory = TestPaths.temporaryDirectory()
