@@ -293,3 +293,25 @@ enum MPILauncher {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 }
+
+/// A launcher's environment without Open MPI's library: no `mpirun` needed to check it.
+@Suite struct MPILibraryTests {
+    /// A missing library, or one that is not MPI, is exit 2 with one message that names
+    /// it, before the run directory exists; `DNN_MPI_LIBRARY` is never passed over for
+    /// another library.
+    @Test func aLauncherWithoutOpenMPIsLibraryIsExitTwo() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory)
+        let cases = [(directory + "/missing/libmpi.so", "DNN_MPI_LIBRARY: an MPI launcher started dnn, but no MPI library could be loaded"),
+                     ("libc.so.6", "libc.so.6: is not an MPI library")]
+        for (library, message) in cases {
+            let result = try CLI.run(["train", config, "--out", directory + "/run"],
+                                     environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0",
+                                                   "DNN_MPI_LIBRARY": library])
+            #expect(result.status == 2)
+            #expect(result.stderr.hasPrefix("dnn: error: " + message), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
+        }
+    }
+}

@@ -47,33 +47,38 @@ final class MPILibrary: @unchecked Sendable {
     /// `MPI_IN_PLACE` is `(void *) 1` in Open MPI.
     let inPlace = UnsafeRawPointer(bitPattern: 1)
 
-    /// Where the library is looked for, in order.
-    static var candidates: [String] {
-        let environment = ProcessInfo.processInfo.environment
-        return [environment["DNN_MPI_LIBRARY"]].compactMap { $0 }
-            + ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40",
-               "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
+    /// Where the library is looked for, in order: `DNN_MPI_LIBRARY` alone when it is set
+    /// (a file the user named is never passed over for another), else the usual names.
+    static func candidates(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        if let named = environment["DNN_MPI_LIBRARY"] { return [named] }
+        return ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40",
+                "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
     }
 
     /// Loads Open MPI's library; `RTLD_GLOBAL`, because its plugins resolve symbols of
     /// `libmpi` itself.
-    /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI.
+    /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI's.
     static func load() throws -> MPILibrary {
         var errors: [String] = []
-        for path in candidates {
+        let paths = candidates()
+        for path in paths {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
                 errors.append(String(cString: dlerror()))
                 continue
             }
             guard dlsym(handle, "ompi_mpi_comm_world") != nil else {
-                throw DNNError(.usage, at: path, "is an MPI library but not Open MPI's; dnn speaks Open MPI's interface",
+                let kind = dlsym(handle, "MPI_Init") != nil ? "an MPI library but not Open MPI's" : "not an MPI library"
+                throw DNNError(.usage, at: path, "is \(kind); dnn speaks Open MPI's interface",
                                hint: "run dnn with Open MPI's mpirun, or set DNN_MPI_LIBRARY to Open MPI's libmpi.so")
             }
             return try MPILibrary(handle, path: path)
         }
-        throw DNNError(.usage, at: "mpirun", "an MPI launcher started dnn, but no MPI library could be loaded ("
+        let named = ProcessInfo.processInfo.environment["DNN_MPI_LIBRARY"] != nil
+        throw DNNError(.usage, at: named ? "DNN_MPI_LIBRARY" : "mpirun",
+                       "an MPI launcher started dnn, but no MPI library could be loaded ("
                        + (errors.first ?? "no candidates") + ")",
-                       hint: "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) or set DNN_MPI_LIBRARY")
+                       hint: named ? "set DNN_MPI_LIBRARY to Open MPI's libmpi.so, or unset it"
+                           : "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) or set DNN_MPI_LIBRARY")
     }
 
     private init(_ handle: UnsafeMutableRawPointer, path: String) throws {
