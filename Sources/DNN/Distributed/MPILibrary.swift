@@ -60,8 +60,7 @@ final class MPILibrary: @unchecked Sendable {
     /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI's.
     static func load() throws -> MPILibrary {
         var errors: [String] = []
-        let paths = candidates()
-        for path in paths {
+        for path in candidates() {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
                 errors.append(String(cString: dlerror()))
                 continue
