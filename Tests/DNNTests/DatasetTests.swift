@@ -86,12 +86,13 @@ import Testing
     /// were read: a run's data is never held twice.
     @Test(arguments: [NormalizeKind.scale, .standardize])
     func prepareNormalisesTheTablesInPlace(kind: NormalizeKind) throws {
-        var train = Self.table
-        train.features = train.features.map { $0 + 0 }
-        let storage = train.features.withUnsafeBufferPointer { $0.baseAddress }
-        let raw = RawData(train: train, validation: nil, test: nil, trainFile: "t.csv", validationFile: nil,
-                          testFile: nil, inputShape: [2])
-        train = Self.table
+        // A training table made in place, its features with storage of their own (not the
+        // shared table's), so that nothing but `raw` holds them.
+        let raw = RawData(train: LabelledTable(features: Self.table.features.map { $0 + 0 }, featureCount: 2,
+                                               featureNames: ["x", "y"], labels: Self.table.labels, rows: 5,
+                                               lineNumbers: Self.table.lineNumbers, sampleShape: [2]),
+                          validation: nil, test: nil, trainFile: "t.csv", validationFile: nil, testFile: nil, inputShape: [2])
+        let storage = raw.train.features.withUnsafeBufferPointer { $0.baseAddress }
         let data = try (consume raw).prepare(normalize: kind, classCount: 3, configPath: "p")
         #expect(data.train.features.withUnsafeBufferPointer { $0.baseAddress } == storage)
         #expect(data.train.features != Self.table.features)

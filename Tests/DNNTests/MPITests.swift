@@ -8,12 +8,28 @@ import Testing
 struct MPITests {
     static var mpirun: String? { MPILauncher.path }
 
-    /// Runs `mpirun -np ranks dnn arguments...` (as root too: Open MPI wants to be told).
+    /// What Open MPI wants to be told before it runs as root (as CI does).
+    static let rootEnvironment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]
+
+    /// Runs `mpirun -np ranks dnn arguments...`.
     @discardableResult
     static func run(ranks: Int, _ arguments: [String], extra: [String] = []) throws -> CLI.Output {
         try CLI.run(["-np", String(ranks), "--oversubscribe"] + extra + [CLI.executable] + arguments,
-                    executable: mpirun!,
-                    environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+                    executable: mpirun!, environment: rootEnvironment)
+    }
+
+    /// Starts a 2-rank iris run of `epochs` epochs (batches of 8, a progress line every
+    /// step) into `directory/run` and returns once its stderr shows `marker`.
+    static func startTwoRanks(in directory: String, epochs: Int, until marker: String) throws
+        -> (process: Process, stderr: Pipe, printed: Data, config: String, run: String) {
+        let config = try CLITrainTests.writeConfig(directory, solver: """
+            {"epochs": \(epochs), "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let run = directory + "/run"
+        let (process, err, printed) = try CLI.start(
+            ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"],
+            executable: mpirun!, environment: rootEnvironment, until: marker)
+        return (process, err, printed, config, run)
     }
 
     /// Metrics rows as numbers by key, without the timings.
@@ -184,21 +200,14 @@ struct MPITests {
         let result = try CLI.run(["-np", "1", CLI.executable, "train", a, "--out", directory + "/run", ":",
                                   "-np", "1", CLI.executable, "train", b, "--out", directory + "/run"],
                                  executable: Self.mpirun!,
-                                 environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+                                 environment: Self.rootEnvironment)
         #expect(result.status == 2)
         #expect(result.stderr.contains("the ranks run different configs"), "\(result.stderr)")
     }
 
     @Test func aTwoRankRunStoppedBySIGTERMResumes() throws {
-        let directory = TestPaths.temporaryDirectory()
-        let config = try CLITrainTests.writeConfig(directory, solver: """
-            {"epochs": 200, "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
-            """)
-        let run = directory + "/run"
-        let (process, err, seen) = try CLI.start(
-            ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"],
-            executable: Self.mpirun!, environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"],
-            until: "epoch 2 iter")
+        let (process, err, seen, config, run) = try Self.startTwoRanks(in: TestPaths.temporaryDirectory(), epochs: 200,
+                                                                     until: "epoch 2 iter")
         // Every rank (mpirun's children) gets the SIGTERM, as Slurm and mpirun deliver it;
         // mpirun itself may inherit a blocked SIGTERM from the test runner's thread.
         try CLI.run(["-TERM", "-P", String(process.processIdentifier)], executable: "/usr/bin/pkill")
@@ -218,15 +227,8 @@ struct MPITests {
     /// still loads (checkpoints are replaced atomically, metrics lines whole).
     @Test(arguments: [0, 1])
     func aRankThatDiesEndsTheRunOnEveryRank(victim: Int) throws {
-        let directory = TestPaths.temporaryDirectory()
-        let config = try CLITrainTests.writeConfig(directory, solver: """
-            {"epochs": 5000, "batch_size": 8, "print_every": 1, "optimizer": {"type": "adam", "lr": 0.01}}
-            """)
-        let run = directory + "/run"
-        let (process, err, _) = try CLI.start(
-            ["-np", "2", "--oversubscribe", CLI.executable, "train", config, "--out", run, "--threads", "1"],
-            executable: Self.mpirun!, environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"],
-            until: "epoch 3 iter")
+        let (process, err, _, _, run) = try Self.startTwoRanks(in: TestPaths.temporaryDirectory(), epochs: 5000,
+                                                             until: "epoch 3 iter")
         DispatchQueue.global().async { _ = err.fileHandleForReading.readDataToEndOfFile() }
         let ranks = try Self.rankProcesses(of: process.processIdentifier)
         #expect(ranks.keys.sorted() == [0, 1])
