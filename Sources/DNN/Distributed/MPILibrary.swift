@@ -51,8 +51,15 @@ final class MPILibrary: @unchecked Sendable {
     /// (a file the user named is never passed over for another), else the usual names.
     static func candidates(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         if let named = environment["DNN_MPI_LIBRARY"] { return [named] }
+        #if canImport(Darwin)
+        // Homebrew's Open MPI: /opt/homebrew on Apple silicon, /usr/local on Intel Macs.
+        return ["libmpi.40.dylib", "libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib",
+                "/opt/local/lib/openmpi-mp/libmpi.dylib"]
+        #else
         return ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40",
-                "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
+                "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib/aarch64-linux-gnu/libmpi.so.40",
+                "/usr/lib/aarch64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
+        #endif
     }
 
     /// Loads Open MPI's library; `RTLD_GLOBAL`, because its plugins resolve symbols of

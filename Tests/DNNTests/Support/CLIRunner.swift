@@ -8,18 +8,43 @@ enum CLI {
         var stderr: String
     }
 
-    /// The `dnn` binary next to the test bundle (`swift build` puts both in one folder).
+    /// The `dnn` binary next to the test bundle (`swift build` puts both in one folder):
+    /// `DNN_BINARY` when set, else the first folder above the test binary (Linux) or the
+    /// `.xctest` bundle (macOS) that holds `dnn`, else the package's own `.build` folder.
     static let executable: String = {
-        let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0])
-        var folder = testBinary.deletingLastPathComponent()
-        // The XCTest bundle's binary may sit inside `dnnPackageTests.xctest/...`.
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("dnn").path)
-            && folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
+        if let named = ProcessInfo.processInfo.environment["DNN_BINARY"], !named.isEmpty { return named }
+        for start in testBinaryLocations() {
+            var folder = start.deletingLastPathComponent()
+            while folder.path != "/" && folder.path.count > 1 {
+                let candidate = folder.appendingPathComponent("dnn").path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                folder = folder.deletingLastPathComponent()
+            }
         }
-        return folder.appendingPathComponent("dnn").path
+        #if DEBUG
+        let configuration = "debug"
+        #else
+        let configuration = "release"
+        #endif
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/\(configuration)/dnn").path
     }()
+
+    /// Where the running test binary may be, most precise first.
+    private static func testBinaryLocations() -> [URL] {
+        var locations: [URL] = []
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            locations.append(URL(fileURLWithPath: path))
+        }
+        #endif
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            locations.append(URL(fileURLWithPath: bundle.bundlePath).appendingPathComponent("dnn"))
+        }
+        locations.append(URL(fileURLWithPath: CommandLine.arguments[0]))
+        return locations
+    }
 
     /// Runs `dnn arguments...` (or another `executable`) in `directory` and waits for it;
     /// `environment` adds variables to the test's own.
