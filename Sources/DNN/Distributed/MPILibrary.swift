@@ -43,14 +43,13 @@ final class MPILibrary: @unchecked Sendable {
     let double: Handle
     let sum: Handle
     let max: Handle
-    let min: Handle
     /// `MPI_IN_PLACE` is `(void *) 1` in Open MPI.
     let inPlace = UnsafeRawPointer(bitPattern: 1)
 
     /// Where the library is looked for, in order: `DNN_MPI_LIBRARY` alone when it is set
     /// (a file the user named is never passed over for another), else the usual names.
-    static func candidates(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        if let named = environment["DNN_MPI_LIBRARY"] { return [named] }
+    static func candidates(_ environment: LaunchEnvironment) -> [String] {
+        if let named = environment.mpiLibrary { return [named] }
         return ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40",
                 "/usr/lib/x86_64-linux-gnu/openmpi/lib/libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so"]
     }
@@ -58,9 +57,9 @@ final class MPILibrary: @unchecked Sendable {
     /// Loads Open MPI's library; `RTLD_GLOBAL`, because its plugins resolve symbols of
     /// `libmpi` itself.
     /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI's.
-    static func load() throws -> MPILibrary {
+    static func load(_ environment: LaunchEnvironment) throws -> MPILibrary {
         var errors: [String] = []
-        for path in candidates() {
+        for path in candidates(environment) {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
                 errors.append(String(cString: dlerror()))
                 continue
@@ -72,7 +71,7 @@ final class MPILibrary: @unchecked Sendable {
             }
             return try MPILibrary(handle, path: path)
         }
-        let named = ProcessInfo.processInfo.environment["DNN_MPI_LIBRARY"] != nil
+        let named = environment.mpiLibrary != nil
         throw DNNError(.usage, at: named ? "DNN_MPI_LIBRARY" : "mpirun",
                        "an MPI launcher started dnn, but no MPI library could be loaded ("
                        + (errors.first ?? "no candidates") + ")",
@@ -102,6 +101,5 @@ final class MPILibrary: @unchecked Sendable {
         double = try symbol("ompi_mpi_double")
         sum = try symbol("ompi_mpi_op_sum")
         max = try symbol("ompi_mpi_op_max")
-        min = try symbol("ompi_mpi_op_min")
     }
 }
