@@ -62,10 +62,9 @@ enum TrainCommand {
         trainOptions.force = parsed.flag("--force")
         trainOptions.communicator = communicator
         // The ranks on one machine share its cores.
-        let localRanks = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "")
-            ?? (communicator.size > 1 ? communicator.size : 1)
+        let localRanks = LaunchEnvironment.current.ranksOnThisMachine(ranks: communicator.size)
         trainOptions.threads = try parsed.integer("--threads", in: 1...1024)
-            ?? Swift.max(1, Compute.availableCores / Swift.max(localRanks, 1))
+            ?? Swift.max(1, Compute.availableCores / localRanks)
         let quiet = parsed.flag("--quiet")
 
         let loaded: LoadedConfig

@@ -1,10 +1,12 @@
 import Foundation
 
-/// What a trainer does differently when it is one of several ranks of a data-parallel run
-/// (`mpirun -np N dnn train`): every rank takes its share of each global batch, the
-/// gradients are averaged over the batch's rows while backward runs (`GradientReducer`),
-/// and every number that decides what happens next is agreed on by all ranks, so they all
-/// take identical optimizer steps and stop at the same step.
+/// The trainer's one seam for ranks, as PyTorch's process group is one object whether its
+/// world size is 1 or 64: every rank takes its share of each global batch
+/// (`BatchPlanner`), the gradients are averaged over the batch's rows while backward runs
+/// (`GradientReducer`), and every number that decides what happens next is agreed on by
+/// all ranks, so they all take identical optimizer steps and stop at the same step
+/// (`mpirun -np N dnn train`). Without a launcher the communicator is `SingleProcess`,
+/// whose collectives are the identity: the trainer never asks which kind it has.
 ///
 /// Batchnorm: each rank normalises with its own batch statistics (PyTorch DDP's default);
 /// the running statistics of rank 0 are sent to every rank before each validation and
@@ -14,10 +16,11 @@ final class DataParallel {
     let communicator: any Communicator
     let reducer: GradientReducer
 
-    init(communicator: any Communicator, network: Sequential<Float>, objective: Objective<Float>) {
+    init(communicator: any Communicator, network: Sequential<Float>, objective: Objective<Float>,
+         environment: LaunchEnvironment = .current) {
         self.communicator = communicator
         reducer = GradientReducer(layers: network.layers, communicator: communicator,
-                                  overlap: Self.overlapsSums(communicator))
+                                  overlap: Self.overlapsSums(communicator, environment: environment))
         objective.reducer = reducer
         network.onLayerBackward = { [reducer] index in reducer.layerFinished(index) }
     }
@@ -25,13 +28,13 @@ final class DataParallel {
     /// Whether gradient sums overlap backward: across machines (the network moves the bytes
     /// while the cores compute), not within one (see `GradientReducer`). `DNN_MPI_OVERLAP=1`
     /// or `0` chooses.
-    static func overlapsSums(_ communicator: any Communicator,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        switch environment["DNN_MPI_OVERLAP"] {
-        case "1": return true
-        case "0": return false
-        default: return !communicator.sharesOneMachine
-        }
+    static func overlapsSums(_ communicator: any Communicator, environment: LaunchEnvironment) -> Bool {
+        environment.overlapsSums ?? !communicator.sharesOneMachine
+    }
+
+    /// `overlapsSums` for an environment given as variables.
+    static func overlapsSums(_ communicator: any Communicator, environment: [String: String]) -> Bool {
+        overlapsSums(communicator, environment: LaunchEnvironment(environment))
     }
 
     /// The dropout generator of `rank`: its own masks, from the run's seed.
@@ -39,11 +42,36 @@ final class DataParallel {
         RandomGenerator(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(rank + 1)))
     }
 
+    /// The generator of this process's dropout masks as training starts. One process has
+    /// one generator for everything (`BatchPlanner.epochOrder`): the progress's. A rank
+    /// continues its own as a resumed run saved it (`rankRandom`, by rank), or starts it
+    /// from the seed.
+    func dropoutRandom(progress: TrainingProgress, saved rankRandom: [RandomGenerator], seed: UInt64) -> RandomGenerator {
+        if communicator.size == 1 { return progress.random }
+        return rankRandom.count == communicator.size ? rankRandom[communicator.rank]
+            : Self.dropoutRandom(seed: seed, rank: communicator.rank)
+    }
+
+    /// The generators a snapshot saves (a collective: every rank calls it): one process's
+    /// one generator goes into `progress.random`; the ranks' dropout generators are
+    /// gathered, by rank, into the returned list.
+    func generatorsToSave(_ progress: inout TrainingProgress, dropout: RandomGenerator) -> [RandomGenerator] {
+        guard communicator.size > 1 else {
+            progress.random = dropout
+            return []
+        }
+        return gatherRandom(dropout)
+    }
+
+    /// FNV-1a (64-bit) of `text`'s UTF-8 bytes: a fingerprint the ranks compare.
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
     /// Throws on every rank unless all ranks run the same resolved config and `dnn` version.
     func checkSameConfig(_ config: Config) throws {
-        var hasher = KinkHasher()
-        for byte in (config.resolvedJSON.serialized(pretty: false) + DNNVersion.current).utf8 { hasher.add(UInt64(byte)) }
-        let halves = [Double(hasher.value >> 32), Double(hasher.value & 0xFFFF_FFFF)]
+        let fingerprint = Self.fnv1a(config.resolvedJSON.serialized(pretty: false) + DNNVersion.current)
+        let halves = [Double(fingerprint >> 32), Double(fingerprint & 0xFFFF_FFFF)]
         let highest = communicator.maximized(halves), lowest = communicator.maximized(halves.map { -$0 }).map { -$0 }
         guard highest == lowest else {
             throw DNNError(.usage, at: "mpirun", "the ranks run different configs or different dnn versions",
@@ -55,12 +83,19 @@ final class DataParallel {
     /// largest stop signal any rank received (0 for none).
     func agree(lossSum: Double, correct: Int, rows: Int, signal: Int32?) -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
         let sums = communicator.summed([lossSum, Double(correct), Double(rows)])
-        let stop = Int32(communicator.maximized([Double(signal ?? 0)])[0])
-        return (sums[0], Int(sums[1]), Int(sums[2]), stop == 0 ? nil : stop)
+        return (sums[0], Int(sums[1]), Int(sums[2]), agreed(signal: signal))
     }
 
-    /// Rank 0's buffers (running statistics, batch counters) on every rank.
+    /// The largest stop signal any rank received (nil for none), so that no rank goes on alone.
+    func agreed(signal: Int32?) -> Int32? {
+        let agreed = Int32(communicator.maximized([Double(signal ?? 0)])[0])
+        return agreed == 0 ? nil : agreed
+    }
+
+    /// Rank 0's buffers (running statistics, batch counters) on every rank; one process's
+    /// are rank 0's already.
     func synchronizeBuffers(_ network: Sequential<Float>) {
+        guard communicator.size > 1 else { return }
         for (_, entry) in network.state {
             switch entry {
             case .parameter: continue
@@ -83,6 +118,8 @@ final class DataParallel {
         let mine = isShare ? 0..<dataset.count : communicator.share(of: 0..<dataset.count)
         let part = Evaluation.run(network, on: dataset, rows: mine, classCount: classCount, batchSize: batchSize,
                                   loss: loss, targetNormalization: targetNormalization, context: context)
+        // One process's evaluation is the whole one: nothing to combine (or to round again).
+        guard communicator.size > 1 else { return part }
         let ownSums = part.regression?.sums ?? part.confusion.flatMap { $0.map(Double.init) }
         let values = communicator.summed([part.loss * part.weightSum, Double(part.samples), part.weightSum] + ownSums)
         let samples = Int(values[1]), sums = Array(values[3...])

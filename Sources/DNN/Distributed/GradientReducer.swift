@@ -10,9 +10,10 @@ import Foundation
 /// every layer of a bucket, its sum over the ranks starts in place, with no copy; later
 /// layers' backward runs while it travels. `finish` waits for the rest. Each rank's
 /// gradient is weighted by its share of the batch's rows (`n_r / n`) at the source: the
-/// objective scales the loss gradient by `weight` before backward (with class weights,
-/// `weight` is 1 and cross-entropy divides by the whole batch's weight sum instead). The buffers are made
-/// once: a step allocates nothing.
+/// objective scales the loss gradient by `BatchShare.gradientScale` before backward (with
+/// class weights, 1, and cross-entropy divides by the whole batch's weight sum instead).
+/// The buffers are made once: a step allocates nothing. One process has nothing to sum:
+/// no buckets, and its gradients stay where they are.
 ///
 /// Without `overlap`, the buckets are summed after backward with blocking allreduces:
 /// the better choice when all ranks share one machine, where a sum is memory copies made by
@@ -34,8 +35,6 @@ final class GradientReducer {
     /// Whether sums start during backward (`MPI_Iallreduce`) or run after it (`MPI_Allreduce`).
     let overlap: Bool
     private var buckets: [Bucket] = []
-    /// This rank's rows over the global batch's rows (1 with class weights), set before each backward.
-    var weight = 1.0
     /// Seconds spent waiting for sums after backward (the part not hidden behind it).
     private(set) var waitSeconds = 0.0
 
@@ -43,6 +42,7 @@ final class GradientReducer {
     init(layers: [any Layer<Float>], communicator: any Communicator, overlap: Bool, bucketBytes: Int = 1 << 20) {
         self.communicator = communicator
         self.overlap = overlap
+        guard communicator.size > 1 else { return }
         var current: [Parameter<Float>] = [], size = 0
         for index in layers.indices.reversed() {
             current += layers[index].parameters.map(\.parameter)
@@ -74,12 +74,12 @@ final class GradientReducer {
     /// For a rank without rows in this batch (or with a non-finite loss): its contribution
     /// is zero.
     func contributeNothing() {
-        weight = 0
         for b in buckets.indices where buckets[b].pending == nil { buckets[b].buffer.zero() }
     }
 
     /// Completes every sum: the gradients then hold their sums over the ranks.
     func finish() {
+        guard !buckets.isEmpty else { return }
         let started = Date()
         for b in buckets.indices {
             if !overlap {

@@ -6,29 +6,20 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private let mpi: MPILibrary
     public let rank: Int
     public let size: Int
-
-    /// The environment variables by which launchers tell a process its rank and the job's
-    /// size: Open MPI's mpirun, PMIx, and MPICH/Slurm's PMI.
-    static let sizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"]
-
-    /// The job size a launcher announced, nil when no launcher started us.
-    public static func launcherSize(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
-        for name in sizeVariables {
-            if let value = environment[name], let size = Int(value) { return size }
-        }
-        return nil
-    }
+    /// The ranks on this machine, as the launcher said (`LaunchEnvironment.localSize`).
+    private let localSize: Int?
 
     /// The communicator of this process: `SingleProcess` without a launcher or with one
     /// process; otherwise Open MPI, initialised here.
     /// - Throws: `DNNError(.usage)` when a launcher started us but no usable MPI is found.
-    public static func current() throws -> any Communicator {
-        guard let size = launcherSize(), size > 1 else { return SingleProcess() }
-        return try MPICommunicator(library: try MPILibrary.load())
+    public static func current(_ environment: LaunchEnvironment = .current) throws -> any Communicator {
+        guard let size = environment.size, size > 1 else { return SingleProcess() }
+        return try MPICommunicator(library: try MPILibrary.load(environment), environment: environment)
     }
 
-    init(library: MPILibrary) throws {
+    init(library: MPILibrary, environment: LaunchEnvironment) throws {
         mpi = library
+        localSize = environment.localSize
         guard mpi.initialize(nil, nil) == 0 else {
             throw DNNError(.usage, at: "mpirun", "MPI_Init failed")
         }
@@ -48,9 +39,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Open MPI says how many ranks share this node; other launchers count as several machines.
-    public var sharesOneMachine: Bool {
-        Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") == size
-    }
+    public var sharesOneMachine: Bool { localSize == size }
 
     public func maximum(_ values: UnsafeMutablePointer<Double>, count: Int) {
         check(mpi.allreduce(mpi.inPlace, values, Int32(count), mpi.double, mpi.max, mpi.commWorld), "MPI_Allreduce")

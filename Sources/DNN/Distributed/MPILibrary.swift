@@ -43,14 +43,13 @@ final class MPILibrary: @unchecked Sendable {
     let double: Handle
     let sum: Handle
     let max: Handle
-    let min: Handle
     /// `MPI_IN_PLACE` is `(void *) 1` in Open MPI.
     let inPlace = UnsafeRawPointer(bitPattern: 1)
 
     /// Where the library is looked for, in order: `DNN_MPI_LIBRARY` alone when it is set
     /// (a file the user named is never passed over for another), else the usual names.
-    static func candidates(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        if let named = environment["DNN_MPI_LIBRARY"] { return [named] }
+    static func candidates(_ environment: LaunchEnvironment) -> [String] {
+        if let named = environment.mpiLibrary { return [named] }
         #if canImport(Darwin)
         // Homebrew's Open MPI: /opt/homebrew on Apple silicon, /usr/local on Intel Macs.
         return ["libmpi.40.dylib", "libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib",
@@ -65,9 +64,9 @@ final class MPILibrary: @unchecked Sendable {
     /// Loads Open MPI's library; `RTLD_GLOBAL`, because its plugins resolve symbols of
     /// `libmpi` itself.
     /// - Throws: `DNNError(.usage)` when no library is found or it is not Open MPI's.
-    static func load() throws -> MPILibrary {
+    static func load(_ environment: LaunchEnvironment) throws -> MPILibrary {
         var errors: [String] = []
-        for path in candidates() {
+        for path in candidates(environment) {
             guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
                 errors.append(String(cString: dlerror()))
                 continue
@@ -79,7 +78,7 @@ final class MPILibrary: @unchecked Sendable {
             }
             return try MPILibrary(handle, path: path)
         }
-        let named = ProcessInfo.processInfo.environment["DNN_MPI_LIBRARY"] != nil
+        let named = environment.mpiLibrary != nil
         throw DNNError(.usage, at: named ? "DNN_MPI_LIBRARY" : "mpirun",
                        "an MPI launcher started dnn, but no MPI library could be loaded ("
                        + (errors.first ?? "no candidates") + ")",
@@ -109,6 +108,5 @@ final class MPILibrary: @unchecked Sendable {
         double = try symbol("ompi_mpi_double")
         sum = try symbol("ompi_mpi_op_sum")
         max = try symbol("ompi_mpi_op_max")
-        min = try symbol("ompi_mpi_op_min")
     }
 }

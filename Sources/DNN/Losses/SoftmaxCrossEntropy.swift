@@ -14,11 +14,6 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
     public let labelSmoothing: Double
     /// [C] per-class weights; nil for all ones.
     private let classWeights: [T]?
-    /// `W` of a whole data-parallel batch of which each `forward` sees one rank's rows: the
-    /// mean and gradient then divide by it, so the ranks' parts add up to the batch's loss
-    /// (and a rank whose rows all weigh 0 adds 0, not 0/0). nil: each batch's own `W`.
-    public var batchWeightSum: Double?
-
     public init(labelSmoothing: Double = 0, classWeights: [Double]? = nil) {
         self.labelSmoothing = labelSmoothing
         self.classWeights = classWeights?.map { T($0) }
@@ -41,7 +36,12 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
     }
 
     /// Loss and accuracy of `logits` [N, C]; fills `gradient` when `computeGradient`.
-    public func forward(_ logits: Tensor<T>, labels: UnsafePointer<Int32>, computeGradient: Bool = true) -> Result {
+    /// - Parameter batchWeightSum: `W` of a whole data-parallel batch of which `logits` are
+    ///   one rank's rows: the mean and gradient then divide by it, so the ranks' parts add
+    ///   up to the batch's loss (and a rank whose rows all weigh 0 adds 0, not 0/0). nil:
+    ///   the rows' own `W`.
+    public func forward(_ logits: Tensor<T>, labels: UnsafePointer<Int32>, computeGradient: Bool = true,
+                        batchWeightSum: Double? = nil) -> Result {
         let n = logits.batchSize, c = logits.sampleSize
         gradient.reshape(to: logits.shape)
         var weightSum = Double(n)

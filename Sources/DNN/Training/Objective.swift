@@ -31,13 +31,6 @@ public final class Objective<T: Scalar> {
         regularized = network.parameters.map(\.parameter).filter(\.isRegularized)
     }
 
-    /// Cross-entropy's divisor for the next batches: the class-weight sum of the whole
-    /// data-parallel batch this rank's rows belong to (`SoftmaxCrossEntropy.batchWeightSum`);
-    /// nil for each batch's own.
-    func divideByBatchWeightSum(_ sum: Double?) {
-        if case .classification(let loss) = loss { loss.batchWeightSum = sum }
-    }
-
     /// One evaluation of the objective on a batch.
     public struct Result: Sendable {
         /// The data loss (mean over the batch), without the reg term: what metrics report.
@@ -55,10 +48,12 @@ public final class Objective<T: Scalar> {
     ///
     /// Parameter gradients accumulate: they must be zero before (as the optimizer leaves
     /// them). A non-finite loss skips the backward pass.
+    /// - Parameter share: how these rows count in their batch when it is spread over the
+    ///   ranks of a data-parallel run (`PlannedBatch.share`); `.whole` otherwise.
     public func evaluate(_ input: Tensor<T>, targets: Targets<T>, context: Context, gradient: Bool,
-                         penalty: Bool = false) -> Result {
+                         penalty: Bool = false, share: BatchShare = .whole) -> Result {
         let output = network.forward(input, context)
-        let (lossValue, correct, lossGradient) = dataLoss(output, targets, gradient: gradient)
+        let (lossValue, correct, lossGradient) = dataLoss(output, targets, gradient: gradient, batchWeightSum: share.weightSum)
         var penaltyValue = 0.0
         if penalty && reg > 0 {
             for parameter in regularized {
@@ -66,10 +61,10 @@ public final class Objective<T: Scalar> {
             }
         }
         if gradient && lossValue.isFinite {
-            if let reducer, reducer.weight != 1 {
+            if share.gradientScale != 1 {
                 // This rank's share of the global batch, applied once to the loss gradient
                 // rather than to every parameter gradient (backward is linear in it).
-                T.scale(lossGradient.data, by: T(reducer.weight), count: lossGradient.count)
+                T.scale(lossGradient.data, by: T(share.gradientScale), count: lossGradient.count)
             }
             _ = network.backward(lossGradient, context)
             reducer?.finish()
@@ -87,10 +82,11 @@ public final class Objective<T: Scalar> {
     }
 
     /// The data loss of `output`, the rows it classifies right, and dLoss/dOutput.
-    private func dataLoss(_ output: Tensor<T>, _ targets: Targets<T>, gradient: Bool) -> (Double, Int, Tensor<T>) {
+    private func dataLoss(_ output: Tensor<T>, _ targets: Targets<T>, gradient: Bool,
+                          batchWeightSum: Double?) -> (Double, Int, Tensor<T>) {
         switch (loss, targets) {
         case let (.classification(loss), .classes(labels)):
-            let result = loss.forward(output, labels: labels, computeGradient: gradient)
+            let result = loss.forward(output, labels: labels, computeGradient: gradient, batchWeightSum: batchWeightSum)
             return (result.loss, result.correct, loss.gradient)
         case let (.regression(loss), .values(values)):
             return (loss.forward(output, target: values, computeGradient: gradient), 0, loss.gradient)

@@ -22,13 +22,16 @@ public struct TrainOptions: Sendable {
 /// The solver: trains a config's network on its data, epoch by epoch, writing metrics
 /// and checkpoints into a run directory (Caffe's `Solver`, the course's `Solver`).
 ///
-/// `init` prepares and checks everything (`TrainingSetup`) and writes nothing; `run`
-/// then creates the run directory and loops: `trainEpoch` (Caffe's `Step`: shuffle,
-/// then `TrainingStep` per batch), `validate` (`TestAll`), and `snapshot` (`last` with
-/// the state for `--resume`, `best`). After every epoch the `LearningRateSchedule`
-/// (warmup, then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or
-/// SIGTERM stops the loop between two steps with a mid-epoch snapshot. Same seed and thread count: the same numbers.
+/// `init` has `TrainingSetup` prepare and check everything, writing nothing; `run` then
+/// creates the run directory and loops: `trainEpoch` (Caffe's `Step`: the epoch's order,
+/// then `TrainingStep` per batch), `validate` (`TestAll`), and `snapshot` (`last` with the
+/// state for `--resume`, `best`). After every epoch the `LearningRateSchedule` (warmup,
+/// then `lr_schedule` or `lr_decay`) sets the next epoch's rate. A SIGINT or SIGTERM stops
+/// the loop between two steps with a mid-epoch snapshot. Same seed and thread count: the
+/// same numbers. One process or many ranks, the loop is the same: every collective goes
+/// through `parallel` and every batch's rows through `planner`.
 public final class Trainer {
+    /// The config as the run resolved it (input shape from the data, class weights as a list).
     public let config: Config
     public let options: TrainOptions
     public weak var observer: TrainingObserver?
@@ -51,53 +54,44 @@ public final class Trainer {
     /// When the current epoch's training began, and how long its steps took.
     private var epochStart = Date()
     private var trainSeconds = 0.0
-    /// The data-parallel side of the run; nil in one process.
-    private let parallel: DataParallel?
-    /// With `data.shard`, the iterations of an epoch, agreed by the ranks at the start of `run`.
-    private var shardIterations = 0
+    /// The ranks of the run, one or many.
+    private let parallel: DataParallel
+    /// This rank's rows of every batch.
+    private let planner: BatchPlanner
     /// Whether this process writes the run directory and reports (rank 0).
-    private var isPrimary: Bool { parallel?.communicator.isPrimary ?? true }
+    private var isPrimary: Bool { parallel.communicator.isPrimary }
 
     /// Reads the data, builds the network and checks every input, including a
-    /// `--resume` checkpoint and the run directory; writes nothing.
-    public init(config: Config, options: TrainOptions, observer: TrainingObserver?) throws {
-        let setup = try TrainingSetup(config: config, options: options)
-        runDirectory = try RunDirectory.plan(options.outDirectory ?? options.resume.map(TrainingSetup.directory(of:)),
-                                    name: config.name, reuse: options.force || options.resume != nil)
-        self.config = setup.config
+    /// `--resume` checkpoint and the run directory (`TrainingSetup`); writes nothing.
+    public convenience init(config: Config, options: TrainOptions, observer: TrainingObserver?) throws {
+        self.init(setup: try TrainingSetup(config: config, options: options), options: options, observer: observer)
+    }
+
+    init(setup: TrainingSetup, options: TrainOptions, observer: TrainingObserver?) {
+        config = setup.config
         self.options = options
         self.observer = observer
         data = setup.data
         classCount = setup.classCount
         network = setup.network
         optimizer = setup.optimizer
+        step = setup.step
+        schedule = setup.schedule
+        context = setup.context
+        batch = setup.batch
+        augmentation = setup.augmentation
+        runDirectory = setup.runDirectory
+        notes = setup.notes
         progress = setup.progress
         metricsRows = setup.metricsRows
-        notes = setup.notes
-        schedule = setup.schedule
-        network.skipInputGradient()
-        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
-                            clipGradNorm: config.solver.clipGradNorm, loss: self.config.loss)
-        context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
-        context.compute.productPrecision = config.solver.precision.effective
-        // A batch never holds more than the whole training set (batch_size may be larger).
-        batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
-                      targetCount: data.train.targetCount)
-        augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
-        let communicator = options.communicator
-        guard communicator.size > 1 else {
-            parallel = nil
-            return
-        }
-        parallel = DataParallel(communicator: communicator, network: network, objective: step.objective)
-        context.random = setup.rankRandom.count == communicator.size ? setup.rankRandom[communicator.rank]
-            : DataParallel.dropoutRandom(seed: config.seed, rank: communicator.rank)
+        parallel = setup.parallel
+        planner = setup.planner
     }
 
-    /// For a data-parallel run, a collective that every rank calls once its own setup
-    /// succeeded: throws on every rank unless all run the same config and `dnn` version.
+    /// A collective that every rank calls once its own setup succeeded: throws on every
+    /// rank unless all run the same config and `dnn` version.
     public func checkRanksAgree() throws {
-        try parallel?.checkSameConfig(config)
+        try parallel.checkSameConfig(config)
     }
 
     /// Trains up to `solver.epochs`, early stopping, or a signal; see the type's summary.
@@ -110,11 +104,7 @@ public final class Trainer {
             observer?.note("run directory: \(runDirectory.path)")
             notes.forEach { observer?.note($0) }
         }
-        if let parallel, config.data.shard {
-            let local = localBatchSize, count = data.train.count
-            let iterations = config.solver.dropLast ? count / local : (count + local - 1) / local
-            shardIterations = Int(parallel.communicator.maximized([Double(iterations)])[0])
-        }
+        planner.agreeOnIterations()
         var stoppedEarly = false
         var interruption: Int32?
         while progress.epoch < config.solver.epochs && !stoppedEarly && interruption == nil {
@@ -124,7 +114,7 @@ public final class Trainer {
                 break
             }
             stoppedEarly = try finishEpoch()
-            interruption = agreedStop()
+            interruption = parallel.agreed(signal: options.stopRequest())
         }
         return TrainingSummary(runDirectory: runDirectory.path, epochsCompleted: progress.epoch, bestEpoch: progress.bestEpoch,
                                monitor: config.solver.monitor,
@@ -135,35 +125,16 @@ public final class Trainer {
     }
 
     /// The iterations of one epoch, from where the progress stands (a resumed run starts
-    /// mid-epoch): the epoch's permutation, then one training step per batch.
+    /// mid-epoch): the epoch's order, then one training step per batch.
     /// - Returns: the signal that stopped the epoch before its end, or nil when it ran through.
     private func trainEpoch() throws -> Int32? {
         let epoch = progress.epoch + 1
-        // One process draws shuffles and dropout masks from one generator; the ranks of a
-        // data-parallel run share the shuffle (progress.random) and keep their own masks.
-        if progress.iteration == 0 { progress.beginEpoch(random: parallel == nil ? context.random : progress.random) }
-        var shuffler = progress.epochRandom
-        let count = data.train.count, size = localBatchSize, sharded = config.data.shard && parallel != nil
-        let order = config.solver.shuffle ? shuffler.permutation(count) : Array(0..<count)
-        if progress.iteration == 0 {
-            if parallel == nil { context.random = shuffler } else { progress.random = shuffler }
-        }
-        let iterations = sharded ? shardIterations
-            : config.solver.dropLast ? count / size : (count + size - 1) / size
+        let order = planner.epochOrder(progress: &progress, dropout: &context.random)
+        let iterations = planner.iterations
         epochStart = Date()
         defer { trainSeconds = Date().timeIntervalSince(epochStart) }
         while progress.iteration < iterations {
-            var mine = Swift.min(progress.iteration * size, count)..<Swift.min((progress.iteration + 1) * size, count)
-            var globalRows = mine.count
-            let batchRows = order[mine]
-            if let parallel {
-                if sharded {
-                    globalRows = Int(parallel.communicator.summed([Double(mine.count)])[0])
-                } else {
-                    mine = parallel.communicator.share(of: mine)
-                }
-            }
-            let totals = trainStep(order[mine], globalRows: globalRows, batch: batchRows)
+            let totals = trainStep(planner.batch(progress.iteration, of: order))
             guard totals.lossSum.isFinite else {
                 let loss = totals.lossSum.isNaN ? "NaN" : "infinite"
                 throw DNNError(.training, "the loss became \(loss) at epoch \(epoch), iteration \(progress.iteration + 1) of \(iterations)",
@@ -180,61 +151,20 @@ public final class Trainer {
         return nil
     }
 
-    /// One training step on this process's `rows` of a global batch of `globalRows` (`batch`:
-    /// its rows, when every rank holds them all); the batch's numbers and any stop signal,
-    /// agreed on by every rank.
-    private func trainStep(_ rows: ArraySlice<Int>, globalRows: Int, batch batchRows: ArraySlice<Int>)
-        -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
+    /// One training step on this process's rows of a batch; the batch's numbers and any
+    /// stop signal, agreed on by every rank.
+    private func trainStep(_ planned: PlannedBatch) -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
         var lossSum = 0.0, correct = 0
-        let batchWeightSum = batchClassWeightSum(rows, batch: batchRows)
-        if rows.isEmpty {
+        if planned.rows.isEmpty {
             step.skip(context: context)
         } else {
-            batch.fill(from: data.train, indices: rows)
+            batch.fill(from: data.train, indices: planned.rows)
             augmentation?.apply(to: batch.input, random: &context.random)
-            // A rank's gradient counts by its rows' share of the batch; with class weights
-            // the loss itself divides by the whole batch's weight sum instead.
-            parallel?.reducer.weight = batchWeightSum == nil ? Double(rows.count) / Double(globalRows) : 1
-            step.objective.divideByBatchWeightSum(batchWeightSum)
-            let result = step.run(batch.input, targets: batch.targets, context: context)
-            step.objective.divideByBatchWeightSum(nil)
-            // Summed over the ranks, this is the batch's loss times its rows, as in one
-            // process (with class weights each rank's loss is its part of the batch's).
-            lossSum = result.loss * Double(batchWeightSum == nil ? rows.count : globalRows)
+            let result = step.run(batch.input, targets: batch.targets, context: context, share: planned.share)
+            lossSum = planned.lossSum(meanLoss: result.loss)
             correct = result.correct
         }
-        let signal = options.stopRequest()
-        guard let parallel else { return (lossSum, correct, rows.count, signal) }
-        return parallel.agree(lossSum: lossSum, correct: correct, rows: rows.count, signal: signal)
-    }
-
-    /// With class weights in a data-parallel run, the class-weight sum of the whole batch,
-    /// which PyTorch's weighted mean divides by (so a rank's rows count by their weights,
-    /// not their number); nil otherwise. Under `data.shard` only this rank holds its rows'
-    /// labels, so the sum is a collective (every rank calls this every step).
-    private func batchClassWeightSum(_ rows: ArraySlice<Int>, batch: ArraySlice<Int>) -> Double? {
-        guard let parallel, let weights = config.loss.weightList, !data.train.isRegression else { return nil }
-        // As the loss sums them: each weight rounded to Float, added in Double, in batch order.
-        let labels = data.train.labels
-        func weightSum(_ indices: ArraySlice<Int>) -> Double {
-            indices.reduce(0) { $0 + Double(Float(weights[Int(labels[$1])])) }
-        }
-        return config.data.shard ? parallel.communicator.summed([weightSum(rows)])[0] : weightSum(batch)
-    }
-
-    /// A stop signal at an epoch's end: in a data-parallel run, the largest any rank
-    /// received, so that no rank goes on alone.
-    private func agreedStop() -> Int32? {
-        let signal = options.stopRequest()
-        guard let parallel else { return signal }
-        let agreed = Int32(parallel.communicator.maximized([Double(signal ?? 0)])[0])
-        return agreed == 0 ? nil : agreed
-    }
-
-    /// Rows per step on this process: the batch, or with `data.shard` this rank's share of it.
-    private var localBatchSize: Int {
-        guard let parallel, config.data.shard else { return config.solver.batchSize }
-        return Swift.max(1, parallel.communicator.share(of: 0..<config.solver.batchSize).count)
+        return parallel.agree(lossSum: lossSum, correct: correct, rows: planned.rows.count, signal: options.stopRequest())
     }
 
     private func report(epoch: Int, iterations: Int) {
@@ -254,7 +184,7 @@ public final class Trainer {
     private func finishEpoch() throws -> Bool {
         let epoch = progress.epoch + 1
         // Rank 0's running statistics on every rank, once, for validation and the snapshots.
-        parallel?.synchronizeBuffers(network)
+        parallel.synchronizeBuffers(network)
         let validation = validate()
         let seen = Double(Swift.max(progress.seen, 1))
         let regression = config.loss.isRegression
@@ -266,7 +196,7 @@ public final class Trainer {
             gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
             seconds: Date().timeIntervalSince(epochStart),
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
-            ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
+            ranks: parallel.communicator.size, allreduceSeconds: parallel.reducer.takeWaitSeconds())
         metrics.isRegression = regression
         metrics.validationErrors = validation?.regression
         metrics.monitor = config.solver.monitor
@@ -292,26 +222,17 @@ public final class Trainer {
     /// The validation set in evaluation mode, nil without one.
     private func validate() -> Evaluation? {
         guard let validation = data.validation else { return nil }
-        if let parallel {
-            return parallel.evaluate(network, on: validation, isShare: config.data.shard, classCount: classCount,
-                                     batchSize: config.solver.batchSize, loss: config.loss,
-                                     targetNormalization: data.targetNormalization, context: context)
-        }
-        return Evaluation.run(network, on: validation, classCount: classCount, batchSize: config.solver.batchSize,
-                              loss: config.loss, targetNormalization: data.targetNormalization, context: context)
+        return parallel.evaluate(network, on: validation, isShare: planner.isShard, classCount: classCount,
+                                 batchSize: config.solver.batchSize, loss: config.loss,
+                                 targetNormalization: data.targetNormalization, context: context)
     }
 
     /// Writes `last.safetensors` with its training state (the progress as it stands,
     /// possibly mid-epoch), and `best.safetensors` when `best`.
     private func snapshot(best: Bool) throws {
-        var rankRandom: [RandomGenerator] = []
-        if let parallel {
-            // At an epoch's end finishEpoch has sent rank 0's buffers already.
-            if progress.iteration > 0 { parallel.synchronizeBuffers(network) }
-            rankRandom = parallel.gatherRandom(context.random)
-        } else {
-            progress.random = context.random
-        }
+        // At an epoch's end finishEpoch has sent rank 0's buffers already.
+        if progress.iteration > 0 { parallel.synchronizeBuffers(network) }
+        let rankRandom = parallel.generatorsToSave(&progress, dropout: context.random)
         guard isPrimary else { return }
         try writeCheckpoint(to: runDirectory.lastCheckpoint)
         try TrainingState(progress: progress, stepCount: optimizer.stepCount, rankRandom: rankRandom,

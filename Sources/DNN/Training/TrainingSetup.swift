@@ -1,16 +1,21 @@
 import Foundation
 
-/// Everything a run needs before its first step, made and checked without writing a
-/// byte: the data, the network (with `init_from` or a resumed checkpoint loaded), the
-/// optimizer and the progress to start from. A bad input throws here, so a refused
-/// command leaves the run directory as it was.
+/// Everything a run needs, made and checked without writing a byte: the data, the
+/// network (with `init_from` or a resumed checkpoint loaded), the optimizer, the training
+/// step with its objective, the batch buffers, the augmentation, the seam for ranks
+/// (`DataParallel`, `BatchPlanner`), the progress to start from and the run directory's
+/// plan. A bad input throws here, so a refused command leaves the run directory as it
+/// was; `Trainer` only runs what this built.
 struct TrainingSetup {
-    /// The config with `model.input_shape` filled in from the data.
+    /// The config as this run resolves it (`model.input_shape` from the data, class
+    /// weights as a list): the one config a run uses, and what its `config.json` records.
     var config: Config
     var data: PreparedData
     var classCount: Int
     var network: Sequential<Float>
     var optimizer: any Optimizer<Float>
+    /// The objective, gradient clipping and optimizer step of one batch.
+    var step: TrainingStep<Float>
     var progress: TrainingProgress
     /// The learning rate of every epoch.
     var schedule: LearningRateSchedule
@@ -18,37 +23,27 @@ struct TrainingSetup {
     var metricsRows: [JSON]
     /// Notes for the user (data warnings, where a resumed run continues).
     var notes: [String]
-    /// The dropout generators of a resumed data-parallel run, by rank.
-    var rankRandom: [RandomGenerator] = []
+    /// Training mode, this process's dropout generator, its threads and product precision.
+    var context: Context
+    /// The buffers a training batch is copied into; never more rows than the training set.
+    var batch: Batch
+    /// `data.augment`, applied to training batches only.
+    var augmentation: Augmentation?
+    /// Where the run writes (created by `Trainer.run`, not here).
+    var runDirectory: RunDirectory
+    /// The ranks of the run (one process: a `SingleProcess` communicator).
+    var parallel: DataParallel
+    /// This rank's rows of every batch.
+    var planner: BatchPlanner
 
-    init(config: Config, options: TrainOptions) throws {
-        var random = RandomGenerator(seed: config.seed)
-        // The raw tables go out of scope once encoded: only the datasets stay in memory.
-        let communicator = options.communicator
-        let raw = config.data.shard && communicator.size > 1
-            ? try RawData.loadShard(config, rank: communicator.rank, ranks: communicator.size)
-            : try RawData.load(config)
-        let memory = MemoryPlan(batchSize: Swift.min(config.solver.batchSize, raw.train.rows))
-        memory.dataBytes = raw.bytes
-        let network: Sequential<Float> = try NetworkBuilder.build(config.model.layers, inputShape: raw.inputShape,
-                                                                   random: &random, memory: memory)
-        let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
-        let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
-        data = try (consume raw).prepare(config, outputCount: classCount, configPath: lastLayerPath)
-        // data.test was read and encoded above, so a bad test file fails before the first
-        // step; training never scores it (`dnn eval` does), so its rows are not kept.
-        data.test = nil
-        notes = warnings.map { "dnn: warning: \($0)" }
-        if let notice = config.solver.precision.fallbackNotice { notes.append(notice) }
-        // Balanced class weights count every training row, the other ranks' too under data.shard.
-        let classes = data.classes
-        let trainLabels = try shard.flatMap { shard in config.loss.isRegression ? nil : shard }.map { shard in
-            try classes.encode(shard.trainLabels.labels ?? [], file: trainFile, lineNumbers: shard.trainLabels.lineNumbers)
-        }
-        self.config = try config.withInputShape(data.inputShape)
-            .resolvingClassWeights(labels: trainLabels ?? data.train.labels, classCount: classCount, classNames: data.classes.names)
-        self.classCount = classCount
-        self.network = network
+    init(config given: Config, options: TrainOptions) throws {
+        var random = RandomGenerator(seed: given.seed)
+        let loaded = try Self.loadData(given, communicator: options.communicator, random: &random)
+        config = loaded.config
+        data = loaded.data
+        classCount = loaded.classCount
+        network = loaded.network
+        notes = loaded.notes
         try Self.checkBatchNormBatches(config, trainCount: data.train.count)
         if config.data.augment != nil && data.inputShape.count != 3 {
             throw DNNError.config("data.augment", "needs image inputs [channels, height, width], but a sample is \(data.inputShape)",
@@ -63,7 +58,56 @@ struct TrainingSetup {
         progress = TrainingProgress(learningRate: schedule.firstRate, random: random)
         progress.plateau = schedule.initialPlateau
         metricsRows = []
-        if let resume = options.resume { try restore(from: resume) }
+        var savedRankRandom: [RandomGenerator] = []
+        if let resume = options.resume {
+            let restored = try Self.restore(from: resume, config: config, network: network, optimizer: optimizer)
+            (progress, savedRankRandom, metricsRows) = (restored.progress, restored.rankRandom, restored.metricsRows)
+            notes.append(restored.note)
+        }
+        runDirectory = try RunDirectory.plan(options.outDirectory ?? options.resume.map(Self.directory(of:)),
+                                             name: config.name, reuse: options.force || options.resume != nil)
+        network.skipInputGradient()
+        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
+                            clipGradNorm: config.solver.clipGradNorm, loss: config.loss)
+        context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
+        context.compute.productPrecision = config.solver.precision.effective
+        batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
+                      targetCount: data.train.targetCount)
+        augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
+        parallel = DataParallel(communicator: options.communicator, network: network, objective: step.objective)
+        context.random = parallel.dropoutRandom(progress: progress, saved: savedRankRandom, seed: config.seed)
+        planner = BatchPlanner(communicator: options.communicator, train: data.train, isShard: loaded.isShard,
+                               solver: config.solver, loss: config.loss)
+    }
+
+    /// The data and the network, read and built from `given` and checked against each
+    /// other, and the config they resolve (input shape, class weights).
+    private static func loadData(_ given: Config, communicator: any Communicator, random: inout RandomGenerator) throws
+        -> (config: Config, data: PreparedData, classCount: Int, network: Sequential<Float>, notes: [String], isShard: Bool) {
+        // The raw tables go out of scope once encoded: only the datasets stay in memory.
+        let isShard = given.data.shard && communicator.size > 1
+        let raw = isShard ? try RawData.loadShard(given, rank: communicator.rank, ranks: communicator.size)
+            : try RawData.load(given)
+        let memory = MemoryPlan(batchSize: Swift.min(given.solver.batchSize, raw.train.rows))
+        memory.dataBytes = raw.bytes
+        let network: Sequential<Float> = try NetworkBuilder.build(given.model.layers, inputShape: raw.inputShape,
+                                                                   random: &random, memory: memory)
+        let (classCount, lastLayerPath) = try Self.classCount(of: network, config: given)
+        let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
+        var data = try (consume raw).prepare(given, outputCount: classCount, configPath: lastLayerPath)
+        // data.test was read and encoded above, so a bad test file fails before the first
+        // step; training never scores it (`dnn eval` does), so its rows are not kept.
+        data.test = nil
+        var notes = warnings.map { "dnn: warning: \($0)" }
+        if let notice = given.solver.precision.fallbackNotice { notes.append(notice) }
+        // Balanced class weights count every training row, the other ranks' too under data.shard.
+        let classes = data.classes
+        let trainLabels = try shard.flatMap { shard in given.loss.isRegression ? nil : shard }.map { shard in
+            try classes.encode(shard.trainLabels.labels ?? [], file: trainFile, lineNumbers: shard.trainLabels.lineNumbers)
+        }
+        let config = try given.withInputShape(data.inputShape)
+            .resolvingClassWeights(labels: trainLabels ?? data.train.labels, classCount: classCount, classNames: data.classes.names)
+        return (config, data, classCount, network, notes, isShard)
     }
 
     /// The run's schedule; `plateau` needs a validation set to follow.
@@ -110,8 +154,12 @@ struct TrainingSetup {
         return directory.isEmpty ? "." : directory
     }
 
-    /// Loads the weights, optimizer tensors, progress and metrics of `checkpoint` for `--resume`.
-    private mutating func restore(from checkpoint: String) throws {
+    /// Loads the weights and optimizer tensors of `checkpoint` for `--resume`, and returns
+    /// its progress, its ranks' dropout generators, its metrics rows and a note saying
+    /// where the run continues.
+    private static func restore(from checkpoint: String, config: Config, network: Sequential<Float>,
+                                optimizer: any Optimizer<Float>) throws
+        -> (progress: TrainingProgress, rankRandom: [RandomGenerator], metricsRows: [JSON], note: String) {
         let saved = try Checkpoint.read(path: checkpoint)
         guard saved.config.model.layers == config.model.layers else {
             throw DNNError(.usage, at: "--resume \(checkpoint)", "was trained with different model.layers than this config",
@@ -135,11 +183,11 @@ struct TrainingSetup {
                            hint: "pass --epochs with a larger total")
         }
         try Self.restoreOptimizer(optimizer, from: state, statePath: statePath)
-        progress = state.progress
-        rankRandom = state.rankRandom
-        metricsRows = try RunDirectory(path: Self.directory(of: checkpoint)).metricsRows(through: progress.epoch)
+        let progress = state.progress
+        let metricsRows = try RunDirectory(path: Self.directory(of: checkpoint)).metricsRows(through: progress.epoch)
         let position = progress.iteration > 0 ? ", \(progress.iteration) iterations into epoch \(progress.epoch + 1)" : ""
-        notes.append("resuming after epoch \(progress.epoch)\(position) of \(config.solver.epochs)")
+        return (progress, state.rankRandom, metricsRows,
+                "resuming after epoch \(progress.epoch)\(position) of \(config.solver.epochs)")
     }
 
     private static func restoreOptimizer(_ optimizer: any Optimizer<Float>, from state: TrainingState,

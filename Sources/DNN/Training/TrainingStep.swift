@@ -20,11 +20,13 @@ public final class TrainingStep<T: Scalar> {
         clipping = GradientClipping(parameters: network.parameters.map(\.parameter), maxNorm: clipGradNorm)
     }
 
-    /// Trains on one batch; returns its loss (without the reg term) and correct count.
-    public func run(_ input: Tensor<T>, targets: Targets<T>, context: Context) -> Objective<T>.Result {
+    /// Trains on one batch (or, `share`, one rank's rows of it); returns its loss (without
+    /// the reg term) and correct count.
+    public func run(_ input: Tensor<T>, targets: Targets<T>, context: Context, share: BatchShare = .whole)
+        -> Objective<T>.Result {
         // Gradients are zero here: new, or consumed (and zeroed) by the last optimizer step.
         context.mode = .training
-        let result = objective.evaluate(input, targets: targets, context: context, gradient: true)
+        let result = objective.evaluate(input, targets: targets, context: context, gradient: true, share: share)
         if result.loss.isFinite {
             gradientNorm = clipping.apply()
             optimizer.step(context.compute)
