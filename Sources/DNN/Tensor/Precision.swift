@@ -8,6 +8,9 @@ import Foundation
 public enum Precision: String, CaseIterable, Sendable {
     case fp32
     case bf16
+    /// bf16 where this CPU runs the network's products faster in bf16, else fp32:
+    /// resolved before the first step by `PrecisionChoice`, which times both.
+    case auto
 
     /// Whether this CPU multiplies bfloat16 pairs in hardware (AVX512_BF16), asked once.
     /// `DNN_DISABLE_BF16=1` answers no, to try the float32 fallback on any machine.
@@ -19,18 +22,23 @@ public enum Precision: String, CaseIterable, Sendable {
         return !value.isEmpty && value != "0"
     }()
 
-    /// The precision this machine runs `self` in: `bf16` falls back to `fp32` without
-    /// the instructions (the caller says so once, see `fallbackNotice`).
+    /// The precision this machine runs `self` in without timing anything: `bf16` falls
+    /// back to `fp32` without the instructions (the caller says so once, see
+    /// `fallbackNotice`), and `auto` is `fp32` until `PrecisionChoice` has measured it.
     public var effective: Precision {
-        self == .bf16 && !Precision.bfloat16Supported ? .fp32 : self
+        self == .bf16 && Precision.bfloat16Supported ? .bf16 : .fp32
     }
 
     /// The one line to print when `bf16` was asked for and runs as `fp32`, else nil.
     public var fallbackNotice: String? {
         guard self == .bf16, effective == .fp32 else { return nil }
-        let reason = Precision.bfloat16Disabled ? "DNN_DISABLE_BF16 is set"
+        return "dnn: note: \(Precision.unavailableReason); precision bf16 runs in fp32"
+    }
+
+    /// Why bf16 is not available here.
+    static var unavailableReason: String {
+        Precision.bfloat16Disabled ? "DNN_DISABLE_BF16 is set"
             : "this CPU has no bfloat16 dot-product instructions (AVX512_BF16)"
-        return "dnn: note: \(reason); precision bf16 runs in fp32"
     }
 
     /// `values` rounded to bfloat16 (nearest even, denormals to zero, as the hardware
