@@ -46,6 +46,31 @@ import Testing
         #expect(eval.status == 0 && eval.stderr.contains("runs in fp32"))
     }
 
+    @Test func autoSaysWhatItChoseAndAResumeKeepsIt() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory)
+        let run = directory + "/run"
+        let first = try CLI.run(["train", config, "--out", run, "--precision", "auto", "--threads", "1", "--epochs", "1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let line = try #require(first.stderr.split(separator: "\n").first { $0.hasPrefix("dnn: precision auto: ") })
+        if Precision.bfloat16Supported {
+            #expect(line.contains("x as long in bf16: ") && line.contains(" ms in fp32)"), "\(line)")
+        } else {
+            #expect(line.hasPrefix("dnn: precision auto: fp32 ("), "\(line)")
+        }
+        let chosen: Precision = line.hasPrefix("dnn: precision auto: bf16") ? .bf16 : .fp32
+        let state = try TrainingState.read(path: TrainingState.path(besides: run + "/last.safetensors"))
+        #expect(state.progress.productPrecision == chosen)
+        let resumed = try CLI.run(["train", config, "--resume", run + "/last.safetensors", "--epochs", "2",
+                                   "--precision", "auto", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("dnn: precision auto: \(chosen.rawValue) (as the run chose at its start)"),
+                "\(resumed.stderr)")
+        let disabled = try CLI.run(["train", config, "--out", directory + "/disabled", "--precision", "auto"],
+                                   environment: ["DNN_DISABLE_BF16": "1"])
+        #expect(disabled.stderr.contains("dnn: precision auto: fp32 (DNN_DISABLE_BF16 is set)"), "\(disabled.stderr)")
+    }
+
     @Test func rejectsUnknownPrecisions() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory)

@@ -70,7 +70,11 @@ struct TrainingSetup {
         step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
                             clipGradNorm: config.solver.clipGradNorm, loss: config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
-        context.compute.productPrecision = config.solver.precision.effective
+        let precision = try Self.precision(config, inputShape: data.inputShape, resumed: progress.productPrecision,
+                                           batchRows: data.train.count, threads: options.threads)
+        progress.productPrecision = config.solver.precision == .auto ? precision.precision : nil
+        notes += precision.note.map { [$0] } ?? []
+        context.compute.productPrecision = precision.precision
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
                       targetCount: data.train.targetCount)
         augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
@@ -98,8 +102,7 @@ struct TrainingSetup {
         // data.test was read and encoded above, so a bad test file fails before the first
         // step; training never scores it (`dnn eval` does), so its rows are not kept.
         data.test = nil
-        var notes = warnings.map { "dnn: warning: \($0)" }
-        if let notice = given.solver.precision.fallbackNotice { notes.append(notice) }
+        let notes = warnings.map { "dnn: warning: \($0)" }
         // Balanced class weights count every training row, the other ranks' too under data.shard.
         let classes = data.classes
         let trainLabels = try shard.flatMap { shard in given.loss.isRegression ? nil : shard }.map { shard in
@@ -157,6 +160,21 @@ struct TrainingSetup {
     /// Loads the weights and optimizer tensors of `checkpoint` for `--resume`, and returns
     /// its progress, its ranks' dropout generators, its metrics rows and a note saying
     /// where the run continues.
+    /// `solver.precision` resolved for this machine and network (`PrecisionChoice`): `auto`
+    /// and `bf16` time a step of the network in both precisions, unless the run being
+    /// resumed already chose.
+    private static func precision(_ config: Config, inputShape: [Int], resumed: Precision?, batchRows: Int,
+                                  threads: Int) throws -> PrecisionChoice {
+        if config.solver.precision == .auto, let resumed {
+            return PrecisionChoice(precision: resumed, note: "dnn: precision auto: \(resumed.rawValue) (as the run chose at its start)")
+        }
+        return try PrecisionChoice.resolve(config.solver.precision) {
+            try Benchmark.precisionTiming(layers: config.model.layers, inputShape: inputShape,
+                                          batchSize: Swift.max(1, Swift.min(config.solver.batchSize, batchRows)),
+                                          threads: threads)
+        }
+    }
+
     private static func restore(from checkpoint: String, config: Config, network: Sequential<Float>,
                                 optimizer: any Optimizer<Float>) throws
         -> (progress: TrainingProgress, rankRandom: [RandomGenerator], metricsRows: [JSON], note: String) {

@@ -30,6 +30,10 @@ public struct TrainingProgress: Sendable, Equatable {
     /// The `plateau` schedule's bookkeeping (unused by the other schedules); the trainer
     /// starts it at its schedule's `initialPlateau`.
     public var plateau = LearningRateSchedule.PlateauState(best: -.infinity)
+    /// What `precision: "auto"` chose when the run started (nil for an explicit
+    /// precision): a resumed run keeps it rather than timing again, so that it stays
+    /// bit-identical to one never interrupted.
+    public var productPrecision: Precision?
 
     public init(learningRate: Double, random: RandomGenerator) {
         self.learningRate = learningRate
@@ -129,6 +133,7 @@ public struct TrainingState: Sendable {
             "plateau_bad_epochs": String(p.plateau.badEpochs),
             "plateau_cooldown_counter": String(p.plateau.cooldownCounter),
         ]
+        if let precision = p.productPrecision { metadata["product_precision"] = precision.rawValue }
         if !rankRandom.isEmpty { metadata["rank_random"] = rankRandom.map(Self.words).joined(separator: ";") }
         try SafeTensors(tensors: optimizerTensors, metadata: metadata).write(to: path)
     }
@@ -154,6 +159,7 @@ public struct TrainingState: Sendable {
         progress.epoch = try fields.integer("epoch")
         progress.bestEpoch = try fields.integer("best_epoch")
         progress.epochsWithoutImprovement = try fields.integer("epochs_without_improvement")
+        progress.productPrecision = file.metadata["product_precision"].flatMap(Precision.init(rawValue:))
         if format == Self.format {
             progress.bestValue = try fields.optionalBits("best_value_bits")
             progress.stoppingBest = try fields.optionalBits("stopping_best_bits")
