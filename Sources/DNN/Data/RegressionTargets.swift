@@ -36,6 +36,7 @@ extension LabelledTable {
         }
         table.featureCount = kept.count
         table.featureNames = kept.map { featureNames[$0] }
+        table.rawColumns = rawColumns.map { raw in kept.map { raw[$0] } }
         table.sampleShape = [kept.count]
         table.extraTargetNames = columns.map { featureNames[$0] }
         return table
