@@ -83,6 +83,20 @@ import Testing
         }
     }
 
+    /// The exported model keeps the encoded vector as its input, and its `metadata_props`
+    /// carry the encoding as the checkpoint stores it.
+    @Test func exportCarriesTheEncoding() throws {
+        let output = TestPaths.temporaryDirectory() + "/penguins.onnx"
+        let result = try CLI.run(["export", Self.run + "/best.safetensors", "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let model = try DecodedONNXModel(Array(try Data(contentsOf: URL(fileURLWithPath: output))))
+        #expect(model.inputs.first?.dims == [.symbol("batch"), .size(15)])
+        let encoding = try JSON.parse(try #require(model.metadata["dnn_encoding"]), file: "dnn_encoding")
+        let checkpoint = try Checkpoint.read(path: Self.run + "/best.safetensors")
+        #expect(try TableEncoding(json: encoding, location: "dnn_encoding") == checkpoint.encoding)
+        #expect(encoding["features"]?.array?.count == 15)
+    }
+
     /// A config that lacks `categorical` or `missing`, or misspells a key or column, is exit
     /// 2 with a message that names the key.
     @Test func errorsNameTheKeyAndExitTwo() throws {

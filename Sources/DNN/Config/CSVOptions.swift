@@ -67,6 +67,7 @@ extension ConfigDecoder {
         options.header = try object.bool("header", default: true)
         options.separator = try separator(object)
         options.features = try columnList(object, "features", allowEmpty: false)
+        if options.features == nil { object.record("features", .null) }
         if let features = options.features, let label = labels.first(where: features.contains) {
             let index = features.firstIndex(of: label)!
             throw DNNError.config(object.path("features") + "[\(index)]", "'\(label)' is a label column, not a feature",
