@@ -102,6 +102,12 @@ import Testing
         #expect(separatorError.location == "\(semicolons):1:1" && separatorError.hint == "set \"separator\": \";\" in the csv source",
                 "\(separatorError)")
         var options = CSVOptions()
+        options.categorical = ["island"]
+        let emptyCategory = try folder.write("empty-category.csv", "island,mass,species\n,3,a\n")
+        let emptyCategoryError = try #require(dataTestError {
+            try CSVReader.read(path: emptyCategory, labels: ["species"], options: options)
+        })
+        #expect(emptyCategoryError.location == "\(emptyCategory):2:1" && emptyCategoryError.hint?.contains("\"missing\"") == true)
         options.categorical = ["islnd"]
         let columnError = try #require(dataTestError {
             try CSVReader.read(path: text, labels: ["species"], options: options, sourcePath: "data.test")

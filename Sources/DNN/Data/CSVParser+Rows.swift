@@ -127,6 +127,11 @@ extension CSVParser {
     mutating func categoryCode(_ field: Field, slot: Int, plan: CSVColumnPlan) throws -> Float {
         let value = text(of: field)
         if let missing = plan.missingValues, missing.contains(value) { return -1 }
+        if value.isEmpty && plan.missingValues == nil {
+            throw DNNError.data(file, line: field.line, column: column(of: field),
+                                "the value in column '\(plan.slotNames[slot])' is empty",
+                                hint: "add \"missing\": {} to the csv source to make a missing cell a category of its own")
+        }
         if let code = codes[slot][value] { return Float(code) }
         let code = vocabularies[slot].count
         // Codes are exact in a Float up to 2^24.
