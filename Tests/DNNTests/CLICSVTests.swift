@@ -43,6 +43,18 @@ import Testing
         let eval = try JSON.parse(result.stdout, file: "stdout")
         #expect(eval["samples"]?.int == 344)
         #expect((eval["accuracy"]?.double ?? 0) > 0.9)
+        // A row without a label is skipped, and said so once.
+        let folder = try DataTestFolder()
+        let unlabelled = try folder.write("unlabelled.csv", """
+            species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year
+            Adelie,Torgersen,39.1,18.7,181,3750,male,2007
+            NA,Biscoe,47.5,14.5,217,5200,female,2009
+            """)
+        let skipped = try CLI.run(["eval", Self.run + "/best.safetensors", "--data", unlabelled, "--json"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(try JSON.parse(skipped.stdout, file: "stdout")["samples"]?.int == 1)
+        #expect(skipped.stderr == "dnn: warning: \(unlabelled): 1 row with a missing label skipped (the first at line 3)\n",
+                "\(skipped.stderr)")
     }
 
     /// Raw rows in another column order, with an extra column, an island never seen in

@@ -22,8 +22,10 @@ extension Checkpoint {
     /// A table read from one of the checkpoint config's own sources, encoded as training encoded it.
     ///
     /// - Parameter what: the split ("data.test"), for the warning about unseen values.
+    /// The table's own warnings move into the result, so that they are printed once.
     public func encode(_ table: consuming LabelledTable, file: String, what: String) throws -> (LabelledTable, [String]) {
         var warnings = table.warnings
+        table.warnings = []
         guard let encoding, table.rawColumns != nil else { return (table, warnings) }
         let (encoded, note) = try encoding.apply(to: table, file: file, what: what)
         if let note { warnings.append(note) }
