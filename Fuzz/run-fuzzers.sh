@@ -23,12 +23,14 @@ for target in "$@"; do
     case $target in
         config)      max_len=16384 ;;
         csv)         max_len=8192 ;;
+        csvencoding) max_len=4096 ;;
         idx)         max_len=16384 ;;
         safetensors) max_len=8192 ;;
-        *) echo "unknown fuzz target '$target' (known: config csv idx safetensors)" >&2; exit 2 ;;
+        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors)" >&2; exit 2 ;;
     esac
     case $target in
         config) dict=Fuzz/Dictionaries/json.dict ;;
+        csvencoding) dict=Fuzz/Dictionaries/csvencoding.dict ;;
         *)      dict=Fuzz/Dictionaries/$target.dict ;;
     esac
     corpus=.build/fuzz-corpus/$target

@@ -6,6 +6,8 @@ For a dnn checkpoint and a data file (CSV, or IDX images raw or .gz), this
   2. runs onnx.checker.check_model(model, full_check=True),
   3. checks the graph's interface: input `input` [batch, *sample shape] with a symbolic
      batch, outputs `logits` and `probabilities`, metadata_props `classes` and `dnn_config`
+     (and `dnn_encoding` for a model trained on an encoded CSV: raw rows are then encoded
+     by the `encode_row` snippet of docs/data-csv.md),
      (a regression checkpoint: output `prediction`, metadata_props `targets`),
   4. runs onnxruntime on the raw features (the model normalises them itself) one sample
      at a time for the first --batch1 samples, and over the whole file in batches,
@@ -76,10 +78,34 @@ def read_csv_features(path, label_columns):
     return np.array([[float(row[j]) for j in keep] for row in body], dtype=np.float32)
 
 
-def read_features(data, config):
+def documented_encode_row():
+    """`encode_row` exactly as docs/data-csv.md shows it (the block after `<!-- encode_row -->`),
+    so that this check also tests the documented snippet."""
+    text = open(os.path.join(HERE, "..", "docs", "data-csv.md")).read()
+    block = text.split("<!-- encode_row -->", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {"__name__": "data_csv_snippet"}
+    exec(block, namespace)
+    return namespace["encode_row"]
+
+
+def read_encoded_features(path, source, encoding):
+    """A raw CSV (text columns, missing cells) encoded by the model's `dnn_encoding`."""
+    separator = source.get("separator", ",")
+    with open(path, newline="") as f:
+        if source.get("header", True):
+            rows = list(csv.DictReader(f, delimiter=separator))
+        else:
+            rows = [{str(j): cell for j, cell in enumerate(row)} for row in csv.reader(f, delimiter=separator) if row]
+    encode_row = documented_encode_row()
+    return np.array([encode_row(row, encoding) for row in rows], dtype=np.float32)
+
+
+def read_features(data, config, encoding=None):
     """Raw features as `dnn predict` reads them (before normalisation), [N, *input_shape]."""
     if is_idx(data):
         features = read_idx_images(data)
+    elif encoding is not None:
+        features = read_encoded_features(data, config["data"]["train"], encoding)
     else:
         label = config["data"]["train"].get("label") if config["data"]["train"].get("format") == "csv" else None
         features = read_csv_features(data, label if isinstance(label, list) else [label])
@@ -154,10 +180,12 @@ def main():
         model = onnx.load(path)
         onnx.checker.check_model(model, full_check=True)
         opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-        config = json.loads({p.key: p.value for p in model.metadata_props}["dnn_config"])
+        metadata = {p.key: p.value for p in model.metadata_props}
+        config = json.loads(metadata["dnn_config"])
+        encoding = json.loads(metadata["dnn_encoding"]) if "dnn_encoding" in metadata else None
         regression = is_regression(config)
         names = check_interface(model, config["model"]["input_shape"], regression)
-        features = read_features(args.data, config)
+        features = read_features(args.data, config, encoding)
         expected = dnn_outputs(args.dnn, args.checkpoint, args.data, names, regression)
         assert expected.shape == (len(features), len(names)), (expected.shape, features.shape)
         options = ort.SessionOptions()

@@ -5,7 +5,9 @@ full_check, onnxruntime's probabilities against `dnn predict --probabilities` wi
 at batch 1 and over the whole data file).
 
 The cases: the iris configs on data/iris.csv; configs/regression.json on
-data/regression.csv (output `prediction` in the targets' units); configs/every_layer.json and
+data/regression.csv (output `prediction` in the targets' units); configs/penguins.json on
+data/penguins.csv (raw rows encoded by the snippet of docs/data-csv.md, with the model's
+`dnn_encoding`); configs/every_layer.json and
 Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms, residual
 blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
 an input, the Gelu operator); the MNIST configs for one epoch on a tenth of
@@ -25,6 +27,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 IRIS = os.path.join(ROOT, "data", "iris.csv")
 REGRESSION = os.path.join(ROOT, "data", "regression.csv")
+PENGUINS = os.path.join(ROOT, "data", "penguins.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
@@ -34,6 +37,8 @@ def cases():
     """(name, config, data, train options, opsets) for every check; None is dnn's default opset."""
     iris = [(name, f"configs/{name}.json", IRIS, [], [None]) for name in ("iris", "iris_bn", "two_layer")]
     regression = [("regression", "configs/regression.json", REGRESSION, ["--epochs", "10"], [None, 21])]
+    # Raw rows with text columns and NA cells, encoded by the snippet of docs/data-csv.md.
+    penguins = [("penguins", "configs/penguins.json", PENGUINS, ["--epochs", "3"], [None])]
     every = [(name, config, IRIS, ["--epochs", "10"], [None, 21])
              for name, config in (("every_layer", "configs/every_layer.json"),
                                   ("every_form", "Tests/onnx/every_form.json"))]
@@ -43,7 +48,7 @@ def cases():
                      "--set", f"data.train.images={MNIST_IMAGES}", "--set", f"data.train.labels={MNIST_LABELS}"]
     mnist = [(name, f"configs/{name}.json", MNIST_IMAGES, mnist_options, [None])
              for name in ("mnist_mlp", "mnist_cnn", "mnist_resnet")]
-    return iris + regression + every + mnist
+    return iris + regression + penguins + every + mnist
 
 
 def check(case, dnn, folder, threads):

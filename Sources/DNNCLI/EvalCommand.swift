@@ -16,7 +16,9 @@ enum EvalCommand {
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
         let checkpoint = try Checkpoint.read(path: path)
         let network = try checkpoint.network(path: path)
-        let (table, file) = try dataTable(parsed, checkpoint: checkpoint)
+        let (raw, file) = try dataTable(parsed, checkpoint: checkpoint)
+        let (table, warnings) = try checkpoint.encode(raw, file: file, what: file)
+        for warning in warnings { Console.error("dnn: warning: \(warning)") }
         let reshaped = try table.reshaped(to: checkpoint.inputShape, file: file)
         let context = Context(mode: .evaluation, compute: try parsed.compute(threads: threads))
         if checkpoint.config.loss.isRegression {
@@ -85,26 +87,28 @@ enum EvalCommand {
             let columns: [String]
             if let label = parsed.value("--label") {
                 columns = config.loss.isRegression ? label.split(separator: ",").map(String.init) : [label]
-            } else if case .csv(_, let labels) = config.data.train {
+            } else if case .csv(_, let labels, _) = config.data.train {
                 columns = labels
             } else {
                 throw DNNError(.usage, at: "--data \(data)",
                                "the checkpoint was trained on IDX files, so a CSV needs --label COLUMN (or give IDX images with --labels)")
             }
-            return (try RawData.read(.csv(path: data, labels: columns)), data)
+            let (table, warnings) = try checkpoint.readCSV(path: data, labels: columns, labelRequired: true)
+            for warning in warnings { Console.error("dnn: warning: \(warning)") }
+            return (table, data)
         }
         if parsed.value("--labels") != nil {
             throw DNNError(.usage, at: "--labels", "needs IDX images in --data")
         }
         if let test = config.data.test {
-            return (try RawData.read(test), test.displayName)
+            return (try checkpoint.read(test, at: "data.test"), test.displayName)
         }
         switch config.data.validation {
         case .source(let source)?:
-            return (try RawData.read(source), source.displayName)
+            return (try checkpoint.read(source, at: "data.validation"), source.displayName)
         case let .split(fraction, shuffle)?:
             // The very rows training validated on: the same split of the same file and seed.
-            let table = try RawData.read(config.data.train)
+            let table = try checkpoint.read(config.data.train, at: "data.train")
             return (try table.split(fraction: fraction, shuffle: shuffle, seed: config.seed,
                                     stratified: !config.loss.isRegression).validation,
                     config.data.train.displayName)

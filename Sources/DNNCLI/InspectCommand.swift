@@ -98,6 +98,10 @@ enum InspectCommand {
         } else {
             Console.out("classes (\(checkpoint.classes.names.count)): " + checkpoint.classes.names.joined(separator: ", "))
         }
+        if let encoding = checkpoint.encoding {
+            let names = encoding.featureNames
+            Console.out("encoded features (\(names.count)): " + names.joined(separator: ", "))
+        }
         switch checkpoint.normalization {
         case .none: Console.out("normalization: none")
         case .scale: Console.out("normalization: scale (x / 255)")

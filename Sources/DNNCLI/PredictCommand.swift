@@ -58,15 +58,12 @@ enum PredictCommand {
     static func read(_ data: String, labels: String?, labelColumn: String?, checkpoint: Checkpoint) throws -> LabelledTable {
         if let labels { return try IDXReader.read(images: data, labels: labels) }
         if try IDXReader.isIDX(data) { return try IDXReader.readImages(data) }
-        var column = labelColumn
-        var extraTargets: [String] = []
-        if column == nil, case .csv(_, let labels) = checkpoint.config.data.train {
-            column = labels.first
-            extraTargets = Array(labels.dropFirst())
-        }
-        // Target columns in the file are not features; absent ones are fine.
-        return try CSVReader.read(path: data, labelColumn: column, labelRequired: labelColumn != nil)
-            .movingToTargets(extraTargets, file: data, required: false)
+        var columns = labelColumn.map { [$0] } ?? []
+        if labelColumn == nil, case .csv(_, let labels, _) = checkpoint.config.data.train { columns = labels }
+        // Label and target columns in the file are not features; absent ones are fine.
+        let (table, warnings) = try checkpoint.readCSV(path: data, labels: columns, labelRequired: labelColumn != nil)
+        for warning in warnings { Console.error("dnn: warning: \(warning)") }
+        return table
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

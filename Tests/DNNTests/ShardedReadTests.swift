@@ -185,4 +185,32 @@ import Testing
         #expect(shardMean == mean)
         for (a, b) in zip(shardStd, std) { #expect(abs(a - b) <= 1e-6 * b, "\(a) against \(b)") }
     }
+
+    /// The penguins table (categories, missing cells, indicators, standardised) over 2
+    /// ranks: each rank fits the single process's encoding from every training row, its
+    /// rows are the single process's encoded rows, and the standardisation of the encoded
+    /// features is the single process's.
+    @Test func encodedCSVSharesFitOnEveryRow() throws {
+        let config = try Config.load(path: TestPaths.packageRoot + "/configs/penguins.json",
+                                     overrides: ["data.shard=true"]).config
+        let whole = try RawData.load(config)
+        let shares = try Self.shares(config, ranks: 2)
+        #expect(whole.encoding?.featureNames.contains("missing:sex") == true)
+        for part in [\RawData.train, \RawData.validation!] {
+            let joined = Self.joined(shares.map { $0[keyPath: part] })
+            #expect(joined.features == whole[keyPath: part].features)
+            #expect(joined.labels == whole[keyPath: part].labels)
+        }
+        let fitted = Normalization.fit(kind: "standardize", features: whole.train.features, featureCount: whole.train.featureCount)
+        guard case let .standardize(mean, std) = fitted else { Issue.record("not fitted"); return }
+        for share in shares {
+            #expect(share.encoding == whole.encoding)
+            #expect(share.train.featureNames == whole.train.featureNames)
+            guard case let .standardize(shardMean, shardStd)? = share.shard?.normalization else {
+                Issue.record("no shard statistics"); return
+            }
+            #expect(shardMean == mean)
+            for (a, b) in zip(shardStd, std) { #expect(abs(a - b) <= 1e-6 * b, "\(a) against \(b)") }
+        }
+    }
 }

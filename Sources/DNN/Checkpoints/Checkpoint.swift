@@ -8,7 +8,8 @@ import Foundation
 /// absolute paths, `model.input_shape` always set), `classes` (JSON array of class
 /// names; index = class id; empty for regression), `normalization` (JSON),
 /// `target_normalization` (regression with `normalize_target`: how targets were scaled,
-/// in the format of `normalization`), `epoch`, `metrics` (that epoch's metrics row as JSON), `dnn_version`.
+/// in the format of `normalization`), `encoding` (a CSV table's `TableEncoding` as JSON:
+/// features, categories, fill values, indicator columns), `epoch`, `metrics` (that epoch's metrics row as JSON), `dnn_version`.
 public struct Checkpoint: Sendable {
     public static let format = "dnn-checkpoint/1"
 
@@ -18,6 +19,8 @@ public struct Checkpoint: Sendable {
     public var normalization: Normalization
     /// Regression: `data.normalize_target`'s statistics, undone on predictions; `.none` otherwise.
     public var targetNormalization: Normalization = .none
+    /// How raw CSV columns become the features; nil for plain numeric tables and images.
+    public var encoding: TableEncoding?
     public var epoch: Int
     public var metrics: JSON?
     /// The state tensors, by `state_dict()` name.
@@ -50,7 +53,7 @@ public struct Checkpoint: Sendable {
     /// Writes `network` with this metadata to `path` atomically.
     public static func write<T: Scalar>(_ network: Sequential<T>, configJSON: JSON, classes: ClassEncoding,
                                         normalization: Normalization, targetNormalization: Normalization = .none,
-                                        epoch: Int, metrics: JSON?, to path: String) throws {
+                                        encoding: TableEncoding? = nil, epoch: Int, metrics: JSON?, to path: String) throws {
         var metadata: [String: String] = [
             "format": format,
             "config": configJSON.serialized(pretty: false),
@@ -61,6 +64,7 @@ public struct Checkpoint: Sendable {
         ]
         if let metrics { metadata["metrics"] = metrics.serialized(pretty: false) }
         if targetNormalization != .none { metadata["target_normalization"] = targetNormalization.jsonString }
+        if let encoding { metadata["encoding"] = encoding.json.serialized(pretty: false) }
         try SafeTensors(tensors: stateTensors(of: network), metadata: metadata).write(to: path)
     }
 
@@ -114,9 +118,13 @@ public struct Checkpoint: Sendable {
             throw DNNError(.checkpoint, at: "\(path): metadata 'config'", "has no model.input_shape")
         }
         let metrics = file.metadata["metrics"] == nil ? nil : try parse("metrics")
-        return Checkpoint(config: config, configJSON: configJSON, classes: ClassEncoding(names: names),
-                          normalization: inputNormalization, targetNormalization: targetNormalization, epoch: epoch,
-                          metrics: metrics, tensors: file)
+        var checkpoint = Checkpoint(config: config, configJSON: configJSON, classes: ClassEncoding(names: names),
+                                    normalization: inputNormalization, targetNormalization: targetNormalization,
+                                    epoch: epoch, metrics: metrics, tensors: file)
+        if file.metadata["encoding"] != nil {
+            checkpoint.encoding = try TableEncoding(json: try parse("encoding"), location: "\(path): metadata 'encoding'")
+        }
+        return checkpoint
     }
 
     /// The checkpoint's network, built from its config and loaded strictly.

@@ -112,16 +112,17 @@ struct ConfigDecoder {
                                   hint: ConfigDecoder.sourceHint)
         }
         let format = try ConfigObject(json, at: path,
-                                      keys: ["format", "path", "label", "images", "labels"] + (orSplit ? ["split", "shuffle"] : []),
+                                      keys: ConfigDecoder.csvKeys + ["images", "labels"] + (orSplit ? ["split", "shuffle"] : []),
                                       what: orSplit ? "a data source or split" : "a data source")
             .choice("format", options: DataSource.formats, what: "format", hint: ConfigDecoder.sourceHint)
         switch format {
         case "csv":
-            let object = try ConfigObject(json, at: path, keys: ["format", "path", "label"], what: "a csv source")
+            let object = try ConfigObject(json, at: path, keys: ConfigDecoder.csvKeys, what: "a csv source")
             object.record("format", "csv")
             let path = try file(object, "path")
             let labels = try labelColumns(object)
-            return (.csv(path: path, labels: labels), object.resolvedJSON)
+            let options = try csvOptions(object, labels: labels)
+            return (.csv(path: path, labels: labels, options: options), object.resolvedJSON)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")
@@ -134,14 +135,21 @@ struct ConfigDecoder {
     /// (several regression targets); recorded as given.
     func labelColumns(_ object: ConfigObject) throws -> [String] {
         let hint = "the name of the CSV column that holds the classes or targets, or a list of target columns"
-        guard case .array(let items) = try object.required("label", hint: hint) else {
+        let value = try object.required("label", hint: hint)
+        guard case .array(let items) = value else {
+            if case .number = value {
+                // A column number, for a file without a header row (`header: false`).
+                let name = try ConfigDecoder.columnReference(value, at: object.path("label"))
+                object.record("label", .string(name))
+                return [name]
+            }
             return [try object.string("label", expected: "a column name (a string) or a list of them", hint: hint)]
         }
         let path = object.path("label")
         guard !items.isEmpty else { throw DNNError.config(path, "the list of target columns is empty", hint: hint) }
         var names: [String] = []
         for (index, item) in items.enumerated() {
-            let name = try ConfigValue.string(item, at: "\(path)[\(index)]", expected: "a column name (a string)")
+            let name = try ConfigDecoder.columnReference(item, at: "\(path)[\(index)]")
             guard !names.contains(name) else {
                 throw DNNError.config("\(path)[\(index)]", "column '\(name)' is listed twice")
             }

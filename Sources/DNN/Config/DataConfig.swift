@@ -33,8 +33,9 @@ public struct DataConfig: Equatable, Sendable {
 public enum DataSource: Equatable, Sendable {
     /// `{"format": "csv", "path": P, "label": COLUMN}`: a CSV file with a header row;
     /// `label` names the class column (or, for regression, one or more target columns:
-    /// `"label": ["y1", "y2"]`), every other column is a feature.
-    case csv(path: String, labels: [String])
+    /// `"label": ["y1", "y2"]`); `options` holds the other keys (features, categorical
+    /// columns, missing cells, separator, header).
+    case csv(path: String, labels: [String], options: CSVOptions = CSVOptions())
     /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
     case idx(images: String, labels: String)
 
@@ -48,8 +49,14 @@ public enum DataSource: Equatable, Sendable {
 
     /// The label columns of a CSV source; empty for IDX.
     public var labelColumns: [String] {
-        if case .csv(_, let labels) = self { return labels }
+        if case .csv(_, let labels, _) = self { return labels }
         return []
+    }
+
+    /// The options of a CSV source; the defaults for any other.
+    public var csvOptions: CSVOptions {
+        if case .csv(_, _, let options) = self { return options }
+        return CSVOptions()
     }
 
     /// Every `format` a config may use.

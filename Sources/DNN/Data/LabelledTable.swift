@@ -25,6 +25,12 @@ public struct LabelledTable: Sendable, Equatable {
     /// of the features (`movingToTargets`): their names, and [rows, count] values.
     public var extraTargetNames: [String] = []
     public var extraTargets: [Float] = []
+    /// A table read with `features`, `categorical` or `missing`: what each feature column
+    /// holds before its `TableEncoding` (a category code, or a number with NaN for a
+    /// missing cell); nil once encoded, and for plain numeric tables.
+    public var rawColumns: [RawColumn]?
+    /// What the reader wants the user to know (rows skipped for a missing label).
+    public var warnings: [String] = []
 
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,
@@ -52,5 +58,20 @@ public struct LabelledTable: Sendable, Equatable {
         let values = features
         features = []
         return values
+    }
+}
+
+/// One feature column of a table as read, before encoding.
+public struct RawColumn: Sendable, Equatable {
+    /// The column's name in the file ("3" without a header row).
+    public var name: String
+    /// A categorical column's values in order of first appearance in the file: the table
+    /// holds each cell as its index here (-1 for a missing cell). nil: a numeric column,
+    /// whose missing cells are NaN.
+    public var categories: [String]?
+
+    public init(name: String, categories: [String]?) {
+        self.name = name
+        self.categories = categories
     }
 }

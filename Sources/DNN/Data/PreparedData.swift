@@ -13,6 +13,9 @@ public struct PreparedData: Sendable {
     /// the target columns' names; `.none` and empty for classification.
     public var targetNormalization: Normalization = .none
     public var targetNames: [String] = []
+    /// How raw CSV columns became the features (one-hot, fill values, indicators); nil for
+    /// a plain numeric table.
+    public var encoding: TableEncoding?
 }
 
 /// The raw tables of a config, before the model's class count is known.
@@ -29,6 +32,8 @@ public struct RawData: Sendable {
     public var warnings: [String] = []
     /// With `data.shard`: what was learnt from the training rows other ranks keep.
     public var shard: ShardStatistics?
+    /// The encoding fitted on the training rows, applied to every table; nil for plain numeric tables.
+    public var encoding: TableEncoding?
 
     /// Reads `data.train`, `data.validation` (a source or a split of train) and
     /// `data.test`, and applies `model.input_shape`.
@@ -37,26 +42,58 @@ public struct RawData: Sendable {
         let trainFile = config.data.train.displayName
         var validation: LabelledTable?
         var validationFile: String?
-        var warnings: [String] = []
+        var warnings = train.warnings
         switch config.data.validation {
         case .none:
             break
         case .source(let source)?:
-            validation = try read(source)
+            validation = try read(source.sharingColumns(of: config.data.train), at: "data.validation")
             validationFile = source.displayName
         case let .split(fraction, shuffle)?:
-            (validation, warnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle, seed: config.seed,
-                                                                  stratified: !config.loss.isRegression)
+            let classWarnings: [String]
+            (validation, classWarnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle,
+                                                                       seed: config.seed,
+                                                                       stratified: !config.loss.isRegression)
+            warnings += classWarnings
             validationFile = trainFile
         }
-        let test = try config.data.test.map(read)
-        let shape = config.model.inputShape ?? train.sampleShape
+        let test = try config.data.test.map { try read($0.sharingColumns(of: config.data.train), at: "data.test") }
+        var raw = RawData(train: train, validation: validation, test: test, trainFile: trainFile,
+                          validationFile: validationFile, testFile: config.data.test?.displayName, inputShape: [],
+                          warnings: warnings + (validationFile == trainFile ? [] : validation?.warnings ?? [])
+                            + (test?.warnings ?? []))
+        if raw.train.rawColumns != nil {
+            try raw.encode(with: TableEncoding.fit(raw.train, missing: config.data.train.csvOptions.missing))
+        }
+        try raw.reshape(to: config.model.inputShape)
+        return raw
+    }
+
+    /// Encodes every table with `encoding` (fitted on the training rows), collecting the
+    /// warnings about values never seen in training.
+    mutating func encode(with encoding: TableEncoding) throws {
+        self.encoding = encoding
+        var note: String?
+        (train, note) = try encoding.apply(to: train.take(), file: trainFile, what: "data.train")
+        if let note { warnings.append(note) }
+        if validation != nil {
+            let what = validationFile == trainFile ? "data.validation.split" : "data.validation"
+            (validation, note) = try encoding.apply(to: validation!.take(), file: validationFile ?? trainFile, what: what)
+            if let note { warnings.append(note) }
+        }
+        if test != nil {
+            (test, note) = try encoding.apply(to: test!.take(), file: testFile ?? trainFile, what: "data.test")
+            if let note { warnings.append(note) }
+        }
+    }
+
+    /// Applies `model.input_shape` (else the training table's own shape) to every table.
+    mutating func reshape(to modelShape: [Int]?) throws {
+        let shape = modelShape ?? train.sampleShape
+        inputShape = shape
         train = try train.reshaped(to: shape, file: trainFile)
         validation = try validation.map { try $0.reshaped(to: shape, file: validationFile ?? trainFile) }
-        let testFile = config.data.test?.displayName
-        let reshapedTest = try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) }
-        return RawData(train: train, validation: validation, test: reshapedTest, trainFile: trainFile,
-                       validationFile: validationFile, testFile: testFile, inputShape: shape, warnings: warnings)
+        test = try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) }
     }
 
     /// Bytes of the features held in memory.
@@ -66,10 +103,12 @@ public struct RawData: Sendable {
 
     /// One data source as a table. IDX images are streamed (inflated piece by piece), so
     /// only their floats are ever in memory, not the file's bytes beside them.
-    public static func read(_ source: DataSource) throws -> LabelledTable {
+    ///
+    /// - Parameter sourcePath: the source's config path, named in errors about its keys.
+    public static func read(_ source: DataSource, at sourcePath: String = "data.train") throws -> LabelledTable {
         switch source {
-        case let .csv(path, labels):
-            return try CSVReader.read(path: path, labelColumn: labels.first)
+        case let .csv(path, labels, options):
+            return try CSVReader.read(path: path, labels: labels, options: options, sourcePath: sourcePath)
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: .all)
@@ -112,6 +151,7 @@ public struct RawData: Sendable {
             validation: validation == nil ? nil : try dataset(validation!.take(), validationFile ?? trainFile, validationPath),
             test: test == nil ? nil : try dataset(test!.take(), testFile ?? trainFile, "data.test.label"),
             inputShape: inputShape, classes: ClassEncoding(names: []), normalization: normalization)
+        data.encoding = encoding
         data.targetNormalization = targetNormalization
         data.targetNames = names
         return data
@@ -128,19 +168,32 @@ public struct RawData: Sendable {
         func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
             try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
         }
-        return PreparedData(
+        var data = PreparedData(
             train: try dataset(train.take(), trainFile),
             validation: validation == nil ? nil : try dataset(validation!.take(), validationFile ?? trainFile),
             test: test == nil ? nil : try dataset(test!.take(), testFile ?? trainFile),
             inputShape: inputShape, classes: classes, normalization: normalization)
+        data.encoding = encoding
+        return data
     }
 }
 
 extension DataSource {
+    /// This source read with the training source's columns (`features`, `categorical`,
+    /// `missing`): a validation or test CSV holds the same kind of table, so it is encoded
+    /// the same way; only its separator and header row are its own.
+    func sharingColumns(of train: DataSource) -> DataSource {
+        guard case let .csv(path, labels, options) = self, train.csvOptions.isEncoded else { return self }
+        var shared = train.csvOptions
+        shared.separator = options.separator
+        shared.header = options.header
+        return .csv(path: path, labels: labels, options: shared)
+    }
+
     /// The file named in messages: the CSV, or the IDX images file.
     public var displayName: String {
         switch self {
-        case .csv(let path, _): path
+        case .csv(let path, _, _): path
         case .idx(let images, _): images
         }
     }

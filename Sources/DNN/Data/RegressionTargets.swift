@@ -36,8 +36,16 @@ extension LabelledTable {
         }
         table.featureCount = kept.count
         table.featureNames = kept.map { featureNames[$0] }
+        table.rawColumns = rawColumns.map { raw in kept.map { raw[$0] } }
         table.sampleShape = [kept.count]
         table.extraTargetNames = columns.map { featureNames[$0] }
+        // With `missing`, a missing target cell reads as NaN: a row cannot be trained on without it.
+        if required, let index = table.extraTargets.firstIndex(where: \.isNaN) {
+            let row = index / columns.count
+            throw DNNError.data(file, line: row < lineNumbers.count ? lineNumbers[row] : nil,
+                                "target column '\(table.extraTargetNames[index % columns.count])' is missing",
+                                hint: "only rows whose first label column is missing are skipped; fill or drop this row")
+        }
         return table
     }
 

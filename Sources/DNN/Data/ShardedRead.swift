@@ -30,7 +30,8 @@ extension RawData {
         switch config.data.validation {
         case .none:
             break
-        case .source(let other)?:
+        case .source(let given)?:
+            let other = given.sharingColumns(of: source)
             let rows = try readLabels(other).rows
             let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
             validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
@@ -49,63 +50,111 @@ extension RawData {
         for rows in [trainRows, validationRows] {
             for index in contiguousShare(of: rows.indices, rank: rank, ranks: ranks) { keep[rows[index]] = true }
         }
-
-        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
-        let moments = Normalization.Moments()
-        var selection = RowSelection(keep: keep)
-        if gathers {
-            selection.visit = { row, values in
-                if !isValidation[row] { moments.add(values) }
-            }
-        }
-        // The kept rows in file order (this rank's shares of the training and validation
-        // rows); the validation rows then move out, so that no row is held twice.
-        var train = try readRows(source, selection: selection)
-        let rawNames = train.featureNames, targetNames = Array(source.labelColumns.dropFirst())
-        train = try train.movingToTargets(targetNames, file: trainFile)
+        let pass = try readShareAndStatistics(config, keep: keep, isValidation: isValidation,
+                                              rawColumns: labels.rawColumns)
+        var train = pass.train
         if case .split = config.data.validation {
             let keptRows = keep.indices.filter { keep[$0] }
             validation = train.takeRows(keptRows.map { isValidation[$0] })
         }
         let trainLabels = labels.select(trainRows)
-        var warnings: [String] = []
+        var warnings = labels.warnings
         if case .split = config.data.validation, !config.loss.isRegression {
-            warnings = LabelledTable.missingClasses(train: trainLabels, validation: labels.select(validationRows))
+            warnings += LabelledTable.missingClasses(train: trainLabels, validation: labels.select(validationRows))
         }
+        let test = try config.data.test.map { try read($0.sharingColumns(of: source), at: "data.test") }
+        var raw = RawData(train: train.take(), validation: validation, test: test, trainFile: trainFile,
+                          validationFile: validationFile, testFile: config.data.test?.displayName, inputShape: [],
+                          warnings: warnings + (test?.warnings ?? []))
+        var normalization = pass.moments.normalization(kind: config.data.normalize.rawValue, columns: pass.featureColumns)
+        if let statistics = pass.encoding {
+            let encoding = statistics.encoding()
+            try raw.encode(with: encoding)
+            normalization = try encodedNormalization(config, encoding: encoding, columns: statistics.columns,
+                                                     isValidation: isValidation)
+        }
+        try raw.reshape(to: config.model.inputShape)
+        raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
+                                    targetNormalization: try targetNormalization(config, trainLabels: trainLabels, pass: pass))
+        return raw
+    }
 
-        let featureColumns = rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
-        let normalization = moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
-        var targetNormalization = Normalization.none
-        if config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" {
-            let firsts = try trainLabels.regressionTargets(file: trainFile, labelPath: "data.train.label",
-                                                           lossType: config.loss.typeName)
-            let first = Normalization.fit(kind: "standardize", features: firsts, featureCount: 1)
-            let others = moments.normalization(kind: "standardize",
-                                               columns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
-            if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
-                targetNormalization = .standardize(mean: mean + otherMean, std: std + otherStd)
+    /// The second pass of `loadShard`: the kept rows (targets moved out of the features),
+    /// and, from every training row as it passes, the raw moments of `data.normalize` and
+    /// `normalize_target` and the statistics of a CSV's encoding.
+    ///
+    /// - Parameter rawColumns: an encoded CSV's columns as the first pass read them (the
+    ///   second reads the same file in the same order, so the category codes agree).
+    private static func readShareAndStatistics(_ config: Config, keep: [Bool], isValidation: [Bool],
+                                               rawColumns: [RawColumn]?) throws -> SharePass {
+        let source = config.data.train
+        let targetNames = Array(source.labelColumns.dropFirst())
+        let encoding = rawColumns.map { columns in
+            EncodingStatistics(columns: Array(columns.prefix(columns.count - targetNames.count)),
+                               missing: source.csvOptions.missing)
+        }
+        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
+        let moments = Normalization.Moments()
+        var selection = RowSelection(keep: keep)
+        if gathers || encoding != nil {
+            selection.visit = { row, values in
+                guard !isValidation[row] else { return }
+                if gathers { moments.add(values) }
+                encoding?.add(values)
             }
         }
+        var train = try readRows(source, selection: selection)
+        let rawNames = train.featureNames
+        train = try train.movingToTargets(targetNames, file: source.displayName)
+        return SharePass(train: train, moments: moments, encoding: encoding, rawNames: rawNames,
+                         featureColumns: rawNames.indices.filter { !targetNames.contains(rawNames[$0]) },
+                         targetColumns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
+    }
 
-        let test = try config.data.test.map(read)
-        let shape = config.model.inputShape ?? train.sampleShape
-        train = try train.reshaped(to: shape, file: trainFile)
-        validation = try validation.map { try $0.reshaped(to: shape, file: validationFile ?? trainFile) }
-        let testFile = config.data.test?.displayName
-        var raw = RawData(train: train, validation: validation, test: try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) },
-                          trainFile: trainFile, validationFile: validationFile, testFile: testFile, inputShape: shape,
-                          warnings: warnings)
-        raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
-                                    targetNormalization: targetNormalization)
-        return raw
+    /// `data.normalize` of encoded rows: a third pass over the training file that encodes
+    /// every training row and gathers its moments (the encoding needed every row first).
+    private static func encodedNormalization(_ config: Config, encoding: TableEncoding, columns: [RawColumn],
+                                             isValidation: [Bool]) throws -> Normalization {
+        guard config.data.normalize == .standardize else {
+            return Normalization.Moments().normalization(kind: config.data.normalize.rawValue, columns: [])
+        }
+        let moments = Normalization.Moments()
+        let encoder = try encoding.rowEncoder(for: columns, file: config.data.train.displayName)
+        var encoded = [Float](repeating: 0, count: encoding.encodedCount)
+        var selection = RowSelection(keep: [Bool](repeating: false, count: isValidation.count))
+        selection.visit = { row, values in
+            guard !isValidation[row] else { return }
+            encoded.withUnsafeMutableBufferPointer { out in
+                encoder(values.baseAddress!, out.baseAddress!)
+                moments.add(UnsafeBufferPointer(out))
+            }
+        }
+        _ = try readRows(config.data.train, selection: selection)
+        return moments.normalization(kind: "standardize", columns: Array(0..<encoding.encodedCount))
+    }
+
+    /// `data.normalize_target` fitted on every training row (regression).
+    private static func targetNormalization(_ config: Config, trainLabels: LabelledTable,
+                                            pass: SharePass) throws -> Normalization {
+        guard config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" else { return .none }
+        let firsts = try trainLabels.regressionTargets(file: config.data.train.displayName, labelPath: "data.train.label",
+                                                       lossType: config.loss.typeName)
+        let first = Normalization.fit(kind: "standardize", features: firsts, featureCount: 1)
+        let others = pass.moments.normalization(kind: "standardize", columns: pass.targetColumns)
+        if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
+            return .standardize(mean: mean + otherMean, std: std + otherStd)
+        }
+        return .none
     }
 
     /// The rows of `source` that `selection` keeps, every column but the first label a
     /// feature (CSV target columns are still among them: `movingToTargets` moves them).
     static func readRows(_ source: DataSource, selection: RowSelection) throws -> LabelledTable {
         switch source {
-        case let .csv(path, labels):
-            return try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
+        case let .csv(path, labels, options):
+            var request = CSVRequest(labels: labels, labelRequired: true, options: options)
+            request.selection = selection
+            return try CSVReader.read(path: path, request)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: selection)
         }
@@ -114,10 +163,25 @@ extension RawData {
     /// The labels and lines of every row of `source`, without features.
     static func readLabels(_ source: DataSource) throws -> LabelledTable {
         switch source {
-        case let .csv(path, labels):
-            return try CSVReader.read(path: path, labelColumn: labels.first, selection: .labels)
+        case let .csv(path, labels, options):
+            var request = CSVRequest(labels: labels, labelRequired: true, options: options)
+            request.selection = .labels
+            return try CSVReader.read(path: path, request)
         case let .idx(images, labels):
             return try IDXReader.readLabels(images: images, labels: labels)
         }
     }
+}
+
+/// What the second pass of a `data.shard` read gives.
+private struct SharePass {
+    var train: LabelledTable
+    /// Raw moments of every training row (features and target columns as read).
+    var moments: Normalization.Moments
+    /// The statistics of an encoded CSV's `TableEncoding`; nil for plain tables.
+    var encoding: EncodingStatistics?
+    var rawNames: [String]
+    /// The raw columns that are features, and those that are extra targets.
+    var featureColumns: [Int]
+    var targetColumns: [Int]
 }

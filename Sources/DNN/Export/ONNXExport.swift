@@ -75,7 +75,9 @@ public enum ONNXExport {
     }
 
     /// The model around a finished graph: `input`, `outputs` [batch, size] each, and the
-    /// metadata (`dnn_config` after `metadata`).
+    /// metadata (`dnn_config` after `metadata`, then `dnn_encoding` for a model trained on
+    /// an encoded CSV: the input stays the encoded vector, and this JSON says how a raw row
+    /// becomes it, see docs/data-csv.md).
     private static func model(_ checkpoint: Checkpoint, _ graph: ONNXGraphBuilder, opset: Int,
                               outputs: [(name: String, size: Int)], metadata: (String, String)) -> ONNXProto.Model {
         let batch = ONNXProto.Dimension.symbol("batch")
@@ -85,7 +87,8 @@ public enum ONNXExport {
                 name: checkpoint.config.name, nodes: graph.nodes, initializers: graph.initializers,
                 inputs: [ONNXProto.ValueInfo(name: inputName, shape: [batch] + checkpoint.inputShape.map { .value($0) })],
                 outputs: outputs.map { ONNXProto.ValueInfo(name: $0.name, shape: [batch, .value($0.size)]) }),
-            metadata: [metadata, ("dnn_config", checkpoint.configJSON.serialized(pretty: false))])
+            metadata: [metadata, ("dnn_config", checkpoint.configJSON.serialized(pretty: false))]
+                + (checkpoint.encoding.map { [("dnn_encoding", $0.json.serialized(pretty: false))] } ?? []))
     }
 
     /// The regression model: the layers' `output` with the target normalisation undone

@@ -245,7 +245,7 @@ public final class Trainer {
     private func writeCheckpoint(to path: String) throws {
         try Checkpoint.write(network, configJSON: config.resolvedJSON, classes: data.classes,
                              normalization: data.normalization, targetNormalization: data.targetNormalization,
-                             epoch: progress.epoch, metrics: lastMetrics?.json,
+                             encoding: data.encoding, epoch: progress.epoch, metrics: lastMetrics?.json,
                              to: path)
     }
 }
