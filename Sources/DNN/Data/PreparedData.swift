@@ -73,6 +73,14 @@ public struct RawData: Sendable {
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: .all)
+        case let .npy(x, y, targets):
+            return try NumPySource.readNPY(x: x, y: y, targets: targets)
+        case let .npz(path, x, y, targets):
+            return try NumPySource.readNPZ(path: path, x: x, y: y, targets: targets)
+        case .cifar10(let files):
+            return try CIFARReader.readCIFAR10(files: files)
+        case let .cifar100(files, label):
+            return try CIFARReader.readCIFAR100(files: files, label: label)
         }
     }
 
@@ -137,11 +145,15 @@ public struct RawData: Sendable {
 }
 
 extension DataSource {
-    /// The file named in messages: the CSV, or the IDX images file.
+    /// The file named in messages: the CSV, the IDX images file, the `.npy` of x, the
+    /// `.npz`, or the first CIFAR file.
     public var displayName: String {
         switch self {
         case .csv(let path, _): path
         case .idx(let images, _): images
+        case .npy(let x, _, _): x
+        case .npz(let path, _, _, _): path
+        case .cifar10(let files), .cifar100(let files, _): files.first ?? "cifar"
         }
     }
 }
