@@ -150,8 +150,9 @@ enum Help {
     Prints CSV on stdout, one row per sample in file order: `index,predicted`, then
     `label` when the data has labels, then with --probabilities one column `p_CLASS` per
     class. DATA is a CSV file (its label column, named as in training or by --label, is
-    used when present and not required) or IDX images, raw or gzip (labels from
-    --labels). The checkpoint's classes and normalisation apply. A regression checkpoint
+    used when present and not required), IDX images, raw or gzip (labels from
+    --labels), or NumPy arrays: an .npy of samples, or an .npz whose array x (else the
+    array the checkpoint was trained on) holds them. The checkpoint's classes and normalisation apply. A regression checkpoint
     prints `index,TARGET...`: the predicted values in the targets' original units (target
     columns in the data are left out of the features).
 

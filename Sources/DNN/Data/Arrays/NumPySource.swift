@@ -1,7 +1,7 @@
 /// The `npy` and `npz` data sources: `{"format": "npy", "x": P, "y": P}` and
 /// `{"format": "npz", "path": P, "x": "x_train", "y": "y_train"}` (member names without
 /// `.npy`).
-enum NumPySource {
+public enum NumPySource {
     /// x and y from two `.npy` files (y nil: unlabelled).
     static func readNPY(x: String, y: String?, targets: [String] = ["y"]) throws -> LabelledTable {
         let features = try NPYArray.read(path: x)
@@ -16,6 +16,29 @@ enum NumPySource {
         let classes = y == nil ? nil : try archive.optionalArray("classes")
         return try ArrayTable.table(x: try archive.array(x), y: try y.map { try archive.array($0) }, classes: classes,
                                     featureNames: try archive.optionalArray("features"), targets: targets)
+    }
+}
+
+extension NumPySource {
+    /// Whether the file at `path` is an `.npy` (NPY magic) or a ZIP archive (an `.npz`):
+    /// recognised by its first bytes, never by its name; false when it cannot be read.
+    public static func isArrayFile(_ path: String) -> Bool {
+        guard let region = try? ByteRegion.file(path) else { return false }
+        return NPYHeader.hasMagic(region.bytes) || region.bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
+            || region.bytes.starts(with: [0x50, 0x4B, 0x05, 0x06])
+    }
+
+    /// The samples of an `.npy`, or of an `.npz`'s array `x`, else its array `member` (the
+    /// one a checkpoint was trained on), without labels: what `dnn predict` reads.
+    /// - Throws: `DNNError(.data)` naming the archive's arrays when it has neither; as the readers.
+    public static func readSamples(path: String, member: String?) throws -> LabelledTable {
+        let region = try ByteRegion.file(path)
+        if NPYHeader.hasMagic(region.bytes) {
+            return try ArrayTable.table(x: NPYArray(region: region, location: path), y: nil)
+        }
+        let archive = try ZipArchive(region: region, path: path)
+        let name = archive.arrayNames.contains("x") ? "x" : (member ?? "x")
+        return try ArrayTable.table(x: archive.array(name), y: nil)
     }
 }
 
