@@ -170,8 +170,18 @@ def cifar_files():
     open(os.path.join(OUT, "cifar10", "bad_label.bin"), "wb").write(record_bytes(0, [12]))
 
 
+def writer_references():
+    """What np.save writes, byte for byte, for the arrays NPYWriterTests writes."""
+    for name, array in [("written_f4.npy", (np.arange(6, dtype="<f4") / 4 - 0.5).reshape(2, 3)),
+                        ("written_u1.npy", np.arange(24, dtype="u1").reshape(2, 1, 3, 4)),
+                        ("written_i8.npy", np.array([0, -1, 2**40], dtype="<i8")),
+                        ("written_unicode.npy", np.array(["setosa", "é✓", ""]))]:
+        np.save(os.path.join(OUT, name), array)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    writer_references()
     dtype_files()
     layout_files()
     bad_npy()

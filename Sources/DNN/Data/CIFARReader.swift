@@ -60,8 +60,10 @@ enum CIFARReader {
                 row += 1
             }
         }
-        return LabelledTable(features: features, featureCount: pixels, featureNames: [], labels: labels, rows: rows,
-                             lineNumbers: lineNumbers, sampleShape: [3, 32, 32])
+        var table = LabelledTable(features: features, featureCount: pixels, featureNames: [], labels: labels, rows: rows,
+                                  lineNumbers: lineNumbers, sampleShape: [3, 32, 32])
+        table.classNames = names
+        return table
     }
 
     /// The class names in `file` beside `dataFile`, one per line (blank lines skipped), or

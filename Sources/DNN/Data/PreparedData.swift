@@ -130,6 +130,7 @@ public struct RawData: Sendable {
     /// consumes the tables as `prepare(_:outputCount:configPath:)`.
     public consuming func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
+                                              names: train.classNames,
                                               configPath: configPath)
         let normalization = shard?.normalization
             ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)

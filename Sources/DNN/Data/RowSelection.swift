@@ -58,6 +58,7 @@ extension LabelledTable {
             var table = LabelledTable(features: [], featureCount: 0, featureNames: [], labels: labels, rows: rows,
                                       lineNumbers: lineNumbers, sampleShape: [0])
             table.extraTargetNames = extraTargetNames
+            table.classNames = classNames
             return table
         }
         try selection.checkRowCount(rows, file: file)

@@ -115,6 +115,7 @@ extension LabelledTable {
                                   lineNumbers: indices.map { lineNumbers[$0] }, sampleShape: sampleShape)
         table.extraTargetNames = extraTargetNames
         table.extraTargets = Self.rows(indices, of: extraTargets, width: extraTargetNames.count)
+        table.classNames = classNames
         return table
     }
 

@@ -11,7 +11,7 @@ enum ArrayTable {
     ///
     /// - Parameters:
     ///   - classes: class names indexed by integer `y` values (an `.npz`'s `classes`, as
-    ///     `dnn convert` writes it); the names then follow the contract's numbering rules.
+    ///     `dnn convert` writes it): the table's classes, in that order.
     ///   - featureNames: the names of F flat features (an `.npz`'s `features`), else `x0`, `x1`, ...
     ///   - targets: the names of y's columns, for regression (`y` when not given in the config).
     /// - Throws: `DNNError(.data)` naming the array for a shape that does not fit, text in x,
@@ -40,6 +40,7 @@ enum ArrayTable {
         let width = y.shape.count == 2 ? y.shape[1] : 1
         if width == 1 {
             table.labels = try labels(y, classes: classes)
+            if let classes, y.dtype.isInteger { table.classNames = try classes.texts() }
             return table
         }
         try fillTargets(&table, y: y, width: width, targets: targets)

@@ -87,7 +87,8 @@ public enum SplitExport {
         }
         let train = trainLabels ?? raw.train.labels ?? []
         try table.checkClassLabels(file: file, labelPath: "data.train.label")
-        let classes = try ClassEncoding.infer(labels: train, classCount: outputCount, configPath: lastLayerPath)
+        let classes = try ClassEncoding.infer(labels: train, classCount: outputCount, names: raw.train.classNames ?? table.classNames,
+                                              configPath: lastLayerPath)
         guard let labels = table.labels else { throw DNNError.data(file, "has no labels") }
         let indices = try classes.encode(labels, file: file, lineNumbers: table.lineNumbers)
         return (.int64(indices.map { Int64($0) }), [table.rows], classes.names)
