@@ -49,6 +49,19 @@ import Testing
         #expect(ofCSV.stdout == fromNPZ.stdout)
     }
 
+    /// The example configs/iris_npz.json (data/iris.npz by tools/make_iris_npz.py, deflated
+    /// by NumPy) trains as configs/iris.json does on the CSV.
+    @Test func exampleNPZConfigMatchesTheCSVOne() throws {
+        let directory = TestPaths.temporaryDirectory()
+        for name in ["iris", "iris_npz"] {
+            let result = try CLI.run(["train", TestPaths.packageRoot + "/configs/\(name).json", "--out", "\(directory)/\(name)",
+                                      "--epochs", "3", "--threads", "2", "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let csv = try CLITrainTests.metrics(directory + "/iris"), npz = try CLITrainTests.metrics(directory + "/iris_npz")
+        #expect(csv.count == 3 && Self.withoutTimes(csv) == Self.withoutTimes(npz))
+    }
+
     @Test func refusedConversionsWriteNothing() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory)
