@@ -62,6 +62,31 @@ import Testing
         #expect(csv.count == 3 && Self.withoutTimes(csv) == Self.withoutTimes(npz))
     }
 
+    /// configs/regression.json (two targets, normalize_target) through .npz files: float32
+    /// targets of shape (N, 2), named by the source's "targets".
+    @Test func regressionThroughConvertedSplits() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let source = TestPaths.packageRoot + "/configs/regression.json"
+        for split in ["train", "validation"] {
+            let result = try CLI.run(["convert", source, "-o", "\(directory)/\(split).npz", "--split", split])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let y = try ZipArchive.open(path: directory + "/train.npz").array("y")
+        #expect(y.dtype.name == "<f4" && y.shape == [480, 2])
+        let npz = #"{"format": "npz", "path": "%@.npz", "targets": ["y1", "y2"]}"#
+        let sets = ["data.train=" + npz.replacingOccurrences(of: "%@", with: directory + "/train"),
+                    "data.validation=" + npz.replacingOccurrences(of: "%@", with: directory + "/validation")]
+        for (run, overrides) in [("csv", [String]()), ("npz", sets)] {
+            let result = try CLI.run(["train", source, "--out", "\(directory)/\(run)", "--epochs", "3", "--threads", "2", "--quiet"]
+                                     + overrides.flatMap { ["--set", $0] })
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let resolved = try String(contentsOfFile: directory + "/npz/config.json", encoding: .utf8)
+        #expect(resolved.contains(#""format": "npz""#) && !resolved.contains("regression.csv"))
+        let csv = try CLITrainTests.metrics(directory + "/csv"), converted = try CLITrainTests.metrics(directory + "/npz")
+        #expect(csv.count == 3 && Self.withoutTimes(csv) == Self.withoutTimes(converted))
+    }
+
     @Test func refusedConversionsWriteNothing() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory)
