@@ -26,7 +26,8 @@ for target in "$@"; do
         csvencoding) max_len=4096 ;;
         idx)         max_len=16384 ;;
         safetensors) max_len=8192 ;;
-        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors)" >&2; exit 2 ;;
+        npy)         max_len=8192 ;;
+        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors npy)" >&2; exit 2 ;;
     esac
     case $target in
         config) dict=Fuzz/Dictionaries/json.dict ;;

@@ -2,7 +2,7 @@ import DNN
 
 /// The usage texts of `dnn --help` and `dnn help COMMAND`.
 enum Help {
-    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "export", "plot", "bench", "help"]
+    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "export", "convert", "plot", "bench", "help"]
 
     static func text(for command: String) -> String? {
         switch command {
@@ -14,6 +14,7 @@ enum Help {
         case "predict": predict
         case "plot": plot
         case "export": export
+        case "convert": convert
         case "help": overview
         default: nil
         }
@@ -29,6 +30,7 @@ enum Help {
       dnn inspect CONFIG|CHECKPOINT       the layers: output shapes, parameters, FLOPs, memory
       dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class or values
       dnn export CHECKPOINT [-o FILE]     the network as an ONNX model, for onnxruntime and others
+      dnn convert CONFIG -o FILE.npz      a split of the config's data as NumPy arrays
       dnn plot RUN_DIR... [-o FILE.svg]   loss and accuracy curves as SVG
       dnn bench [options]                 GEMM GFLOP/s, training and inference samples/s
       dnn help COMMAND                    the options of one command
@@ -148,13 +150,32 @@ enum Help {
     Prints CSV on stdout, one row per sample in file order: `index,predicted`, then
     `label` when the data has labels, then with --probabilities one column `p_CLASS` per
     class. DATA is a CSV file (its label column, named as in training or by --label, is
-    used when present and not required) or IDX images, raw or gzip (labels from
-    --labels). The checkpoint's classes and normalisation apply. A regression checkpoint
+    used when present and not required), IDX images, raw or gzip (labels from
+    --labels), or NumPy arrays: an .npy of samples, or an .npz whose array x (else the
+    array the checkpoint was trained on) holds them. The checkpoint's classes and normalisation apply. A regression checkpoint
     prints `index,TARGET...`: the predicted values in the targets' original units (target
     columns in the data are left out of the features).
 
     EXAMPLE
       dnn predict runs/demo/best.safetensors data/iris.csv | awk -F, 'NR>1 && $2!=$3'
+    """
+
+    static let convert = """
+    USAGE: dnn convert CONFIG.json -o FILE.npz [--split train|validation|test] [--set PATH=VALUE]
+
+    Writes one split of the config's data (default: train) as a NumPy .npz archive, its
+    rows exactly as training reads them: split, reshaped to model.input_shape and with
+    classes numbered, but before normalize. Members: x (uint8 for images whose values are
+    all bytes, else float32; shape (N, *sample shape)), y (int64 class indices, or float32
+    targets), classes (the class names) and, for flat samples, features (their names).
+    Training on {"format": "npz", "path": FILE} with the same seed gives the same
+    metrics.jsonl as training on the source. The archive is built whole before it is
+    written, then renamed over FILE: a refused conversion leaves an existing FILE as it
+    was; a data file of the config itself is never overwritten.
+
+    EXAMPLE
+      dnn convert configs/iris.json -o iris_train.npz
+      dnn convert configs/iris.json -o iris_val.npz --split validation
     """
 
     static let export = """

@@ -54,9 +54,15 @@ enum PredictCommand {
         return 0
     }
 
-    /// IDX images (labels optional), or a CSV whose label column is used when present.
+    /// IDX images (labels optional), an `.npy` or `.npz` (its `x`, else the array the
+    /// checkpoint was trained on), or a CSV whose label column is used when present.
     static func read(_ data: String, labels: String?, labelColumn: String?, checkpoint: Checkpoint) throws -> LabelledTable {
         if let labels { return try IDXReader.read(images: data, labels: labels) }
+        if NumPySource.isArrayFile(data) {
+            var member: String?
+            if case .npz(_, let x, _, _) = checkpoint.config.data.train { member = x }
+            return try NumPySource.readSamples(path: data, member: member)
+        }
         if try IDXReader.isIDX(data) { return try IDXReader.readImages(data) }
         var columns = labelColumn.map { [$0] } ?? []
         if labelColumn == nil, case .csv(_, let labels, _) = checkpoint.config.data.train { columns = labels }

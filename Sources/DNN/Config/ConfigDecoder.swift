@@ -70,7 +70,9 @@ struct ConfigDecoder {
     // MARK: Data
 
     private static let sourceHint =
-        "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN} or {\"format\": \"idx\", \"images\": P, \"labels\": P}"
+        "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN}, {\"format\": \"idx\", \"images\": P, \"labels\": P}, "
+        + "{\"format\": \"npy\", \"x\": P, \"y\": P}, {\"format\": \"npz\", \"path\": P, \"x\": NAME, \"y\": NAME} "
+        + "or {\"format\": \"cifar10\", \"files\": [P, ...]}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize",
@@ -104,7 +106,7 @@ struct ConfigDecoder {
         return (AugmentConfig(padding: padding ?? 0, horizontalFlip: flip), object.resolvedJSON)
     }
 
-    /// A csv or idx source; `orSplit` lets a misspelled `split` key of a validation
+    /// A csv, idx, npy, npz, cifar10 or cifar100 source; `orSplit` lets a misspelled `split` key of a validation
     /// suggest 'split'.
     func source(_ json: JSON, at path: String, orSplit: Bool = false) throws -> (source: DataSource, json: JSON) {
         guard case .object = json else {
@@ -112,7 +114,8 @@ struct ConfigDecoder {
                                   hint: ConfigDecoder.sourceHint)
         }
         let format = try ConfigObject(json, at: path,
-                                      keys: ConfigDecoder.csvKeys + ["images", "labels"] + (orSplit ? ["split", "shuffle"] : []),
+                                      keys: ConfigDecoder.csvKeys + ["images", "labels"] + ConfigDecoder.arraySourceKeys
+                                          + (orSplit ? ["split", "shuffle"] : []),
                                       what: orSplit ? "a data source or split" : "a data source")
             .choice("format", options: DataSource.formats, what: "format", hint: ConfigDecoder.sourceHint)
         switch format {
@@ -123,6 +126,8 @@ struct ConfigDecoder {
             let labels = try labelColumns(object)
             let options = try csvOptions(object, labels: labels)
             return (.csv(path: path, labels: labels, options: options), object.resolvedJSON)
+        case "npy", "npz", "cifar10", "cifar100":
+            return try arraySource(json, format: format, at: path)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")

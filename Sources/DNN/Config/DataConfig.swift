@@ -38,19 +38,45 @@ public enum DataSource: Equatable, Sendable {
     case csv(path: String, labels: [String], options: CSVOptions = CSVOptions())
     /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
     case idx(images: String, labels: String)
+    /// `{"format": "npy", "x": P, "y": P}`: two NumPy `.npy` files; `targets` names y's
+    /// columns for regression (`["y"]` unless the config gives `"targets"`).
+    case npy(x: String, y: String, targets: [String])
+    /// `{"format": "npz", "path": P, "x": "x_train", "y": "y_train"}`: two arrays of a
+    /// NumPy `.npz` archive, named without `.npy` (default `x` and `y`).
+    case npz(path: String, x: String, y: String, targets: [String])
+    /// `{"format": "cifar10", "files": [P, ...]}`: CIFAR-10 binary batches.
+    case cifar10(files: [String])
+    /// `{"format": "cifar100", "files": [P, ...], "label": "fine" | "coarse"}`.
+    case cifar100(files: [String], label: CIFARLabel)
 
     /// The JSON `format`.
     public var format: String {
         switch self {
         case .csv: "csv"
         case .idx: "idx"
+        case .npy: "npy"
+        case .npz: "npz"
+        case .cifar10: "cifar10"
+        case .cifar100: "cifar100"
         }
     }
 
-    /// The label columns of a CSV source; empty for IDX.
+    /// The label columns of a CSV source, or the target names of a NumPy source; empty for
+    /// IDX and CIFAR.
     public var labelColumns: [String] {
-        if case .csv(_, let labels, _) = self { return labels }
-        return []
+        switch self {
+        case .csv(_, let labels, _): labels
+        case .npy(_, _, let targets), .npz(_, _, _, let targets): targets
+        case .idx, .cifar10, .cifar100: []
+        }
+    }
+
+    /// Whether the labels may be numeric targets (CSV and NumPy), not only classes.
+    public var canHoldTargets: Bool {
+        switch self {
+        case .csv, .npy, .npz: true
+        case .idx, .cifar10, .cifar100: false
+        }
     }
 
     /// The options of a CSV source; the defaults for any other.
@@ -60,7 +86,15 @@ public enum DataSource: Equatable, Sendable {
     }
 
     /// Every `format` a config may use.
-    public static let formats = ["csv", "idx"]
+    public static let formats = ["csv", "idx", "npy", "npz", "cifar10", "cifar100"]
+}
+
+/// `label` of a CIFAR-100 source: which of a record's two labels is its class.
+public enum CIFARLabel: String, Equatable, Sendable, CaseIterable {
+    /// The 100 fine classes (the record's second byte).
+    case fine
+    /// The 20 superclasses (the record's first byte).
+    case coarse
 }
 
 /// `data.validation`: a dataset of its own, or a part of the training set.

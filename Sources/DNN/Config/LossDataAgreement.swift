@@ -40,9 +40,9 @@ extension ConfigDecoder {
         }
         let targets = data.train.labelColumns.count
         for (path, source) in sources {
-            guard case .csv = source else {
-                throw DNNError.config(path + ".format", "IDX files hold classes, and \(loss.typeName) needs numeric "
-                                      + "target columns", hint: "use a CSV source, or loss.type cross_entropy")
+            guard source.canHoldTargets else {
+                throw DNNError.config(path + ".format", "\(source.format) files hold classes, and \(loss.typeName) needs numeric "
+                                      + "target columns", hint: "use a CSV or NumPy source, or loss.type cross_entropy")
             }
             if source.labelColumns.count != targets {
                 throw DNNError.config(path + ".label", "has \(source.labelColumns.count) target columns, but "

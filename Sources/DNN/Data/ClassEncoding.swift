@@ -20,11 +20,20 @@ public struct ClassEncoding: Equatable, Sendable {
     /// distinct labels are sorted (numerically if all parse as numbers, so "10" comes
     /// after "9", else by string) and numbered in that order.
     ///
-    /// - Parameter configPath: where the class count comes from, for the error
-    ///   (e.g. "model.layers[5].out").
+    /// - Parameters:
+    ///   - names: the classes in index order, when the data source defines them; used as they are.
+    ///   - configPath: where the class count comes from, for the error
+    ///     (e.g. "model.layers[5].out").
     /// - Throws: `DNNError.config(configPath, ...)` when the number of distinct labels
     ///   differs from `classCount`.
-    public static func infer(labels: [String], classCount: Int, configPath: String) throws -> ClassEncoding {
+    public static func infer(labels: [String], classCount: Int, names: [String]? = nil, configPath: String) throws -> ClassEncoding {
+        if let names {
+            // The source names its classes in order (CIFAR, an .npz's classes): kept as they are.
+            guard names.count == classCount else {
+                throw DNNError.config(configPath, "the data names \(names.count) classes (\(list(names))) but the last layer outputs \(classCount)")
+            }
+            return ClassEncoding(names: names)
+        }
         var distinct: [String] = []
         var seen = Set<String>()
         for label in labels where seen.insert(label).inserted { distinct.append(label) }

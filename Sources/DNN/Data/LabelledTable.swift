@@ -31,6 +31,10 @@ public struct LabelledTable: Sendable, Equatable {
     public var rawColumns: [RawColumn]?
     /// What the reader wants the user to know (rows skipped for a missing label).
     public var warnings: [String] = []
+    /// Every class of the source in index order, when the source itself defines them
+    /// (CIFAR's names file, an `.npz`'s `classes`): the labels are these names, and class i
+    /// is `classNames[i]` whether or not the rows hold it. Nil: the contract's numbering.
+    public var classNames: [String]?
 
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,

@@ -112,6 +112,14 @@ public struct RawData: Sendable {
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: .all)
+        case let .npy(x, y, targets):
+            return try NumPySource.readNPY(x: x, y: y, targets: targets)
+        case let .npz(path, x, y, targets):
+            return try NumPySource.readNPZ(path: path, x: x, y: y, targets: targets)
+        case .cifar10(let files):
+            return try CIFARReader.readCIFAR10(files: files)
+        case let .cifar100(files, label):
+            return try CIFARReader.readCIFAR100(files: files, label: label)
         }
     }
 
@@ -162,6 +170,7 @@ public struct RawData: Sendable {
     /// consumes the tables as `prepare(_:outputCount:configPath:)`.
     public consuming func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
+                                              names: train.classNames,
                                               configPath: configPath)
         let normalization = shard?.normalization
             ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
@@ -190,11 +199,15 @@ extension DataSource {
         return .csv(path: path, labels: labels, options: shared)
     }
 
-    /// The file named in messages: the CSV, or the IDX images file.
+    /// The file named in messages: the CSV, the IDX images file, the `.npy` of x, the
+    /// `.npz`, or the first CIFAR file.
     public var displayName: String {
         switch self {
         case .csv(let path, _, _): path
         case .idx(let images, _): images
+        case .npy(let x, _, _): x
+        case .npz(let path, _, _, _): path
+        case .cifar10(let files), .cifar100(let files, _): files.first ?? "cifar"
         }
     }
 }

@@ -12,6 +12,8 @@ extension LabelledTable {
     ///   (`dnn predict` on data without targets).
     /// - Throws: `DNNError.data(file, ...)` for a column not in the header, with the nearest name.
     public func movingToTargets(_ names: [String], file: String, required: Bool = true) throws -> LabelledTable {
+        // A NumPy y of shape (N, D) arrives with its targets already apart from x.
+        if !names.isEmpty && names == extraTargetNames { return self }
         var columns: [Int] = []
         for name in names {
             if let index = featureNames.firstIndex(of: name) {

@@ -48,3 +48,27 @@ struct RowSelection {
         }
     }
 }
+
+extension LabelledTable {
+    /// The rows of this whole table that `selection` keeps, each row's features shown to
+    /// its `visit` first: how `data.shard` reads a source that is read whole (NumPy, CIFAR).
+    /// With `labelsOnly`, every row's label and line without features.
+    func selecting(_ selection: RowSelection, file: String) throws -> LabelledTable {
+        if selection.labelsOnly {
+            var table = LabelledTable(features: [], featureCount: 0, featureNames: [], labels: labels, rows: rows,
+                                      lineNumbers: lineNumbers, sampleShape: [0])
+            table.extraTargetNames = extraTargetNames
+            table.classNames = classNames
+            return table
+        }
+        try selection.checkRowCount(rows, file: file)
+        if let visit = selection.visit {
+            features.withUnsafeBufferPointer { values in
+                for row in 0..<rows {
+                    visit(row, UnsafeBufferPointer(rebasing: values[(row * featureCount)..<((row + 1) * featureCount)]))
+                }
+            }
+        }
+        return selection.keepsAll ? self : select((0..<rows).filter(selection.keeps))
+    }
+}

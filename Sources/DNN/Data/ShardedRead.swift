@@ -24,6 +24,10 @@ extension RawData {
     /// rank waits for another while reading.
     public static func loadShard(_ config: Config, rank: Int, ranks: Int) throws -> RawData {
         let source = config.data.train, trainFile = source.displayName
+        if ["npy", "npz"].contains(source.format), config.data.normalizeTarget == .standardize, source.labelColumns.count > 1 {
+            throw DNNError.config("data.shard", "with several NumPy targets and normalize_target standardize is not supported",
+                                  hint: "train without data.shard, or convert the data to CSV")
+        }
         let labels = try readLabels(source)
         var isValidation = [Bool](repeating: false, count: labels.rows)
         var validation: LabelledTable?, validationFile: String?
@@ -157,6 +161,8 @@ extension RawData {
             return try CSVReader.read(path: path, request)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: selection)
+        case .npy, .npz, .cifar10, .cifar100:
+            return try read(source).selecting(selection, file: source.displayName)
         }
     }
 
@@ -169,6 +175,8 @@ extension RawData {
             return try CSVReader.read(path: path, request)
         case let .idx(images, labels):
             return try IDXReader.readLabels(images: images, labels: labels)
+        case .npy, .npz, .cifar10, .cifar100:
+            return try read(source).selecting(.labels, file: source.displayName)
         }
     }
 }

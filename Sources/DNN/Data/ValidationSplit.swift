@@ -116,6 +116,7 @@ extension LabelledTable {
         table.extraTargetNames = extraTargetNames
         table.extraTargets = Self.rows(indices, of: extraTargets, width: extraTargetNames.count)
         table.rawColumns = rawColumns
+        table.classNames = classNames
         return table
     }
 
