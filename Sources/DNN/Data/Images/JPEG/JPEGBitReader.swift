@@ -33,7 +33,7 @@ struct JPEGBitReader {
             while count <= 56 {
                 let byte = data[position]
                 if byte == 0xFF { break }
-                buffer |= UInt64(byte) << (56 - count)
+                buffer |= UInt64(byte) &<< UInt64(56 - count)
                 count += 8
                 position += 1
             }
@@ -59,20 +59,20 @@ struct JPEGBitReader {
             } else {
                 phantom += 8
             }
-            buffer |= UInt64(byte) << (56 - count)
+            buffer |= UInt64(byte) &<< UInt64(56 - count)
             count += 8
         }
     }
 
     /// Drops `n` bits (n <= count).
     @inline(__always) mutating func skip(_ n: Int) {
-        buffer <<= UInt64(n)
-        count -= n
+        buffer = buffer &<< UInt64(n)
+        count &-= n
     }
 
     /// The next `n` bits (1...16) as an unsigned number; `count >= n` is the caller's duty.
     @inline(__always) mutating func bits(_ n: Int) -> Int32 {
-        let value = Int32(truncatingIfNeeded: buffer >> UInt64(64 - n))
+        let value = Int32(truncatingIfNeeded: buffer &>> UInt64(64 - n))
         skip(n)
         return value
     }
@@ -88,13 +88,15 @@ struct JPEGBitReader {
     @inline(__always) mutating func signed(_ n: Int) -> Int32 {
         if n == 0 { return 0 }
         let value = bits(n)
-        return value < (Int32(1) << (n - 1)) ? value &- (Int32(1) << n) &+ 1 : value
+        // All ones when the top bit of the n bits is 0 (a negative value), else 0.
+        let negative = (value &- (Int32(1) &<< Int32(n &- 1))) &>> 31
+        return value &+ (negative & ((Int32(-1) &<< Int32(n)) &+ 1))
     }
 
     /// The next Huffman symbol of `table`, or -1 when the bits match no code.
     /// Needs 16 bits in `buffer` (call `refill` first).
     @inline(__always) mutating func decode(_ table: JPEGHuffmanCodes) -> Int {
-        let entry = table.lookup[Int(buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))]
+        let entry = table.lookup[Int(truncatingIfNeeded: buffer &>> UInt64(64 - JPEGHuffmanTable.lookupBits))]
         if entry != 0 {
             skip(Int(entry >> 8))
             return Int(entry & 0xFF)
@@ -105,7 +107,7 @@ struct JPEGBitReader {
     /// A code longer than the lookup table's 9 bits: libjpeg's `jpeg_huff_decode`.
     @inline(never) mutating func decodeLong(_ table: JPEGHuffmanCodes) -> Int {
         for length in (JPEGHuffmanTable.lookupBits + 1)...16 {
-            let code = Int32(truncatingIfNeeded: buffer >> UInt64(64 - length))
+            let code = Int32(truncatingIfNeeded: buffer &>> UInt64(64 - length))
             if code <= table.maxCode[length] {
                 skip(length)
                 return Int(table.values[Int(code &+ table.valueOffset[length]) & 0xFF])

@@ -6,44 +6,41 @@
 ///
 /// with Cb, Cr centred on 128 and R and B rounded in the tables, G rounded after the sum.
 struct JPEGColorConversion {
-    /// Cr to its R offset, rounded.
-    let crToRed: [Int32]
+    /// Cr to its R offset, rounded (256 entries).
+    let crToRed: UnsafePointer<Int32>
     /// Cb to its B offset, rounded.
-    let cbToBlue: [Int32]
+    let cbToBlue: UnsafePointer<Int32>
     /// Cr to its G term, scaled by 2^16.
-    let crToGreen: [Int32]
+    let crToGreen: UnsafePointer<Int32>
     /// Cb to its G term, scaled by 2^16, plus one half for the rounding.
-    let cbToGreen: [Int32]
+    let cbToGreen: UnsafePointer<Int32>
 
-    /// The tables for 8-bit samples.
-    static let shared = JPEGColorConversion()
+    /// The tables for 8-bit samples, built once and kept for the life of the process.
+    nonisolated(unsafe) static let shared = JPEGColorConversion()
 
     private init() {
         let scaleBits = 16, half = 1 << (scaleBits - 1)
         func fixed(_ x: Double) -> Int { Int(x * Double(1 << scaleBits) + 0.5) }
-        crToRed = (0..<256).map { Int32((fixed(1.40200) * ($0 - 128) + half) >> scaleBits) }
-        cbToBlue = (0..<256).map { Int32((fixed(1.77200) * ($0 - 128) + half) >> scaleBits) }
-        crToGreen = (0..<256).map { Int32(-fixed(0.71414) * ($0 - 128)) }
-        cbToGreen = (0..<256).map { Int32(-fixed(0.34414) * ($0 - 128) + half) }
+        func table(_ entry: (Int) -> Int) -> UnsafePointer<Int32> {
+            let values = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+            for sample in 0..<256 { values[sample] = Int32(entry(sample - 128)) }
+            return UnsafePointer(values)
+        }
+        crToRed = table { (fixed(1.40200) * $0 + half) >> scaleBits }
+        cbToBlue = table { (fixed(1.77200) * $0 + half) >> scaleBits }
+        crToGreen = table { -fixed(0.71414) * $0 }
+        cbToGreen = table { -fixed(0.34414) * $0 + half }
     }
 
     /// Converts one row of `width` pixels from three full-size sample rows to interleaved RGB.
     func convertRow(y: UnsafePointer<UInt8>, cb: UnsafePointer<UInt8>, cr: UnsafePointer<UInt8>,
                     into rgb: UnsafeMutablePointer<UInt8>, width: Int) {
-        crToRed.withUnsafeBufferPointer { crRed in
-            cbToBlue.withUnsafeBufferPointer { cbBlue in
-                crToGreen.withUnsafeBufferPointer { crGreen in
-                    cbToGreen.withUnsafeBufferPointer { cbGreen in
-                        for x in 0..<width {
-                            let luma = Int32(y[x]), blue = Int(cb[x]), red = Int(cr[x])
-                            let green = (cbGreen[blue] &+ crGreen[red]) >> 16
-                            rgb[3 * x] = Self.clamp(luma &+ crRed[red])
-                            rgb[3 * x + 1] = Self.clamp(luma &+ green)
-                            rgb[3 * x + 2] = Self.clamp(luma &+ cbBlue[blue])
-                        }
-                    }
-                }
-            }
+        for x in 0..<width {
+            let luma = Int32(y[x]), blue = Int(cb[x]), red = Int(cr[x])
+            let green = (cbToGreen[blue] &+ crToGreen[red]) &>> 16
+            rgb[3 * x] = Self.clamp(luma &+ crToRed[red])
+            rgb[3 * x + 1] = Self.clamp(luma &+ green)
+            rgb[3 * x + 2] = Self.clamp(luma &+ cbToBlue[blue])
         }
     }
 

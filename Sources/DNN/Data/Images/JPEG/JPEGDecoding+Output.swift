@@ -29,9 +29,14 @@ extension JPEGDecoding {
             for row in 0..<component.blocksPerColumn {
                 for column in 0..<component.blocksPerLine {
                     let block = coefficients[index] + (row * component.blocksPerLine + column) * 64
-                    JPEGInverseDCT.block(block, quantization: latchedQuantization[index],
-                                         output: planes[index] + row * 8 * stride + column * 8, stride: stride,
-                                         workspace: workspace, range: JPEGInverseDCT.rangeLimit)
+                    let output = planes[index] + row * 8 * stride + column * 8
+                    if JPEGInverseDCT.onlyDC(block) {
+                        JPEGInverseDCT.constantBlock(dc: block[0], quantization: latchedQuantization[index][0],
+                                                     output: output, stride: stride, range: JPEGInverseDCT.rangeLimit)
+                    } else {
+                        JPEGInverseDCT.block(block, quantization: latchedQuantization[index], output: output,
+                                             stride: stride, workspace: workspace, range: JPEGInverseDCT.rangeLimit)
+                    }
                 }
             }
         }
@@ -59,17 +64,17 @@ extension JPEGDecoding {
         let conversion = JPEGColorConversion.shared
         let pixels = [UInt8](unsafeUninitializedCapacity: width * height * channels) { output, initialized in
             for y in 0..<height {
-                let rows = frame.components.indices.map { index in
+                let target = output.baseAddress! + y * width * channels
+                @inline(__always) func row(_ index: Int) -> UnsafePointer<UInt8> {
                     methods[index]!.row(y, of: frame.components[index], plane: planes[index], width: width,
                                         buffer: buffers[index])
                 }
-                let target = output.baseAddress! + y * width * channels
                 if channels == 1 {
-                    target.update(from: rows[0], count: width)
+                    target.update(from: row(0), count: width)
                 } else if ycbcr {
-                    conversion.convertRow(y: rows[0], cb: rows[1], cr: rows[2], into: target, width: width)
+                    conversion.convertRow(y: row(0), cb: row(1), cr: row(2), into: target, width: width)
                 } else {
-                    JPEGColorConversion.interleaveRow(rows[0], rows[1], rows[2], into: target, width: width)
+                    JPEGColorConversion.interleaveRow(row(0), row(1), row(2), into: target, width: width)
                 }
             }
             initialized = width * height * channels

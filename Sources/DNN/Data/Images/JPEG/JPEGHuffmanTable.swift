@@ -4,9 +4,11 @@ struct JPEGHuffmanCodes {
     let maxCode: UnsafePointer<Int32>
     let valueOffset: UnsafePointer<Int32>
     let values: UnsafePointer<UInt8>
+    let fastAC: UnsafePointer<Int32>
 
     init(lookup: UnsafeMutablePointer<UInt16>, maxCode: UnsafeMutablePointer<Int32>,
-         valueOffset: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<UInt8>) {
+         valueOffset: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<UInt8>, fastAC: UnsafeMutablePointer<Int32>) {
+        self.fastAC = UnsafePointer(fastAC)
         self.lookup = UnsafePointer(lookup)
         self.maxCode = UnsafePointer(maxCode)
         self.valueOffset = UnsafePointer(valueOffset)
@@ -31,13 +33,17 @@ final class JPEGHuffmanTable {
     let valueOffset: UnsafeMutablePointer<Int32>
     /// The symbols in code order (256 entries; unused ones are 0).
     let values: UnsafeMutablePointer<UInt8>
+    /// For an AC table, indexed by the next 9 bits: a run/size code and its value together,
+    /// when both fit in those bits (most codes of real images), as
+    /// `value << 16 | run << 8 | bits used`; 0 otherwise.
+    let fastAC: UnsafeMutablePointer<Int32>
     /// The largest symbol: a DC table may not hold one above 15 (libjpeg's check).
     let largestSymbol: UInt8
 
     /// The storage as plain pointers, for the inner loop (no reference counting there);
     /// valid while the table lives.
     var codes: JPEGHuffmanCodes {
-        JPEGHuffmanCodes(lookup: lookup, maxCode: maxCode, valueOffset: valueOffset, values: values)
+        JPEGHuffmanCodes(lookup: lookup, maxCode: maxCode, valueOffset: valueOffset, values: values, fastAC: fastAC)
     }
 
     /// Builds the table from the 16 code-length counts and the symbols of a DHT segment.
@@ -63,7 +69,9 @@ final class JPEGHuffmanTable {
             index += counts[length - 1]
             maxCode[length] = codes[index - 1]
         }
+        fastAC = .allocate(capacity: 1 << JPEGHuffmanTable.lookupBits)
         fillLookup(counts: counts, codes: codes, symbols: symbols)
+        fillFastAC()
     }
 
     deinit {
@@ -71,6 +79,7 @@ final class JPEGHuffmanTable {
         maxCode.deallocate()
         valueOffset.deallocate()
         values.deallocate()
+        fastAC.deallocate()
     }
 
     /// The canonical code of each symbol in order (JPEG Annex C), or nil when a length runs
@@ -87,6 +96,19 @@ final class JPEGHuffmanTable {
             code <<= 1
         }
         return codes
+    }
+
+    /// Fills `fastAC` from `lookup`: each entry whose code and value bits fit in 9 bits.
+    private func fillFastAC() {
+        let bits = JPEGHuffmanTable.lookupBits
+        for index in 0..<(1 << bits) {
+            fastAC[index] = 0
+            let entry = Int(lookup[index]), length = entry >> 8, run = (entry >> 4) & 15, size = entry & 15
+            guard entry != 0, size != 0, length + size <= bits else { continue }
+            var value = (index >> (bits - length - size)) & ((1 << size) - 1)
+            if value < 1 << (size - 1) { value += 1 - (1 << size) }
+            fastAC[index] = Int32(value) << 16 | Int32(run << 8 | (length + size))
+        }
     }
 
     /// Enters every code of at most `lookupBits` bits into `lookup`, under each of its

@@ -51,32 +51,62 @@ enum JPEGInverseDCT {
     static func block(_ coefficients: UnsafePointer<Int16>, quantization: UnsafePointer<Int32>,
                       output: UnsafeMutablePointer<UInt8>, stride: Int, workspace: UnsafeMutablePointer<Int32>,
                       range: UnsafePointer<UInt8>) {
-        for column in 0..<8 {
-            columnPass(coefficients + column, quantization + column, workspace + column)
-        }
+        columns(coefficients, quantization, workspace)
         for row in 0..<8 {
             rowPass(workspace + 8 * row, output + row * stride, range)
         }
     }
 
-    /// One column: dequantize, transform, descale by 2^11 into the workspace (as `int`).
+    /// A block whose only non-zero coefficient is the DC one: every sample is the same,
+    /// the value both passes give (each column and row takes libjpeg's all-zero shortcut).
     @inline(__always)
-    static func columnPass(_ input: UnsafePointer<Int16>, _ quantization: UnsafePointer<Int32>,
-                           _ workspace: UnsafeMutablePointer<Int32>) {
-        @inline(__always) func value(_ row: Int) -> Int { Int(input[8 * row]) &* Int(quantization[8 * row]) }
-        if input[8] == 0 && input[16] == 0 && input[24] == 0 && input[32] == 0 && input[40] == 0
-            && input[48] == 0 && input[56] == 0 {
-            let dc = Int32(truncatingIfNeeded: value(0) << pass1Bits)
-            for row in 0..<8 { workspace[8 * row] = dc }
-            return
+    static func constantBlock(dc: Int16, quantization: Int32, output: UnsafeMutablePointer<UInt8>, stride: Int,
+                              range: UnsafePointer<UInt8>) {
+        let column = Int32(truncatingIfNeeded: (Int(dc) &* Int(quantization)) << pass1Bits)
+        let value = range[((Int(column) &+ 16) >> 5 &+ 128) & 1023]
+        let row = UInt64(value) &* 0x0101_0101_0101_0101
+        for y in 0..<8 {
+            UnsafeMutableRawPointer(output + y * stride).storeBytes(of: row, as: UInt64.self)
         }
-        let out = transform(value(0), value(1), value(2), value(3), value(4), value(5), value(6), value(7))
-        let shift = constBits - pass1Bits, round = 1 << (shift - 1)
-        @inline(__always) func store(_ row: Int, _ x: Int) {
-            workspace[8 * row] = Int32(truncatingIfNeeded: (x &+ round) >> shift)
+    }
+
+    /// Whether every AC coefficient of the block is zero.
+    @inline(__always)
+    static func onlyDC(_ coefficients: UnsafePointer<Int16>) -> Bool {
+        var bits = UnsafeRawPointer(coefficients).loadUnaligned(as: SIMD8<Int16>.self)
+        bits[0] = 0
+        for row in 1..<8 { bits |= UnsafeRawPointer(coefficients + 8 * row).loadUnaligned(as: SIMD8<Int16>.self) }
+        return bits == SIMD8<Int16>()
+    }
+
+    /// The column pass on all 8 columns at once, as 8-lane vectors (a row of the block per
+    /// vector): dequantize, transform, descale by 2^11 into the workspace. Lanes of 32 bits
+    /// hold every value of a valid image (libjpeg-turbo's SIMD code packs them into 16).
+    @inline(__always)
+    static func columns(_ input: UnsafePointer<Int16>, _ quantization: UnsafePointer<Int32>,
+                        _ workspace: UnsafeMutablePointer<Int32>) {
+        typealias Lanes = SIMD8<Int32>
+        @inline(__always) func value(_ row: Int) -> Lanes {
+            let coefficients = UnsafeRawPointer(input + 8 * row).loadUnaligned(as: SIMD8<Int16>.self)
+            let factors = UnsafeRawPointer(quantization + 8 * row).loadUnaligned(as: Lanes.self)
+            return Lanes(truncatingIfNeeded: coefficients) &* factors
         }
-        store(0, out.0); store(1, out.1); store(2, out.2); store(3, out.3)
-        store(4, out.4); store(5, out.5); store(6, out.6); store(7, out.7)
+        let x0 = value(0), x1 = value(1), x2 = value(2), x3 = value(3)
+        let x4 = value(4), x5 = value(5), x6 = value(6), x7 = value(7)
+        let z1 = (x2 &+ x6) &* 4433
+        let t2 = z1 &+ x6 &* -15137, t3 = z1 &+ x2 &* 6270
+        let t0 = (x0 &+ x4) &<< 13, t1 = (x0 &- x4) &<< 13
+        let t10 = t0 &+ t3, t13 = t0 &- t3, t11 = t1 &+ t2, t12 = t1 &- t2
+        let z5 = (x7 &+ x5 &+ x3 &+ x1) &* 9633
+        let za = (x7 &+ x1) &* -7373, zb = (x5 &+ x3) &* -20995
+        let zc = (x7 &+ x3) &* -16069 &+ z5, zd = (x5 &+ x1) &* -3196 &+ z5
+        let o0 = x7 &* 2446 &+ za &+ zc, o1 = x5 &* 16819 &+ zb &+ zd
+        let o2 = x3 &* 25172 &+ zb &+ zc, o3 = x1 &* 12299 &+ za &+ zd
+        @inline(__always) func store(_ row: Int, _ x: Lanes) {
+            UnsafeMutableRawPointer(workspace + 8 * row).storeBytes(of: (x &+ 1024) &>> 11, as: Lanes.self)
+        }
+        store(0, t10 &+ o3); store(1, t11 &+ o2); store(2, t12 &+ o1); store(3, t13 &+ o0)
+        store(4, t13 &- o0); store(5, t12 &- o1); store(6, t11 &- o2); store(7, t10 &- o3)
     }
 
     /// One row of the workspace: transform, descale by 2^18, range-limit into 8 bytes.

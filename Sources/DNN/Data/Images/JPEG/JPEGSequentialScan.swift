@@ -47,9 +47,18 @@ struct JPEGSequentialScan: JPEGBlockDecoder {
         guard size >= 0 else { throw JPEGCorruptData(message: "a DC code that is in no Huffman table") }
         predictors[slot] &+= bits.signed(size)
         block[0] = Int16(truncatingIfNeeded: predictors[slot])
-        var k = 1
+        var k = 1, hasAC = false
         while k < 64 {
             if bits.count < 32 { bits.refill() }
+            let fast = target.ac.fastAC[Int(truncatingIfNeeded: bits.buffer &>> UInt64(64 - JPEGHuffmanTable.lookupBits))]
+            if fast != 0 {
+                bits.skip(Int(fast & 0xFF))
+                k += Int((fast >> 8) & 0xFF)
+                block[Int(natural[k])] = Int16(truncatingIfNeeded: fast >> 16)
+                k += 1
+                hasAC = true
+                continue
+            }
             let symbol = bits.decode(target.ac)
             guard symbol >= 0 else { throw JPEGCorruptData(message: "an AC code that is in no Huffman table") }
             let run = symbol >> 4, size = symbol & 15
@@ -61,9 +70,15 @@ struct JPEGSequentialScan: JPEGBlockDecoder {
             k += run
             block[Int(natural[k])] = Int16(truncatingIfNeeded: bits.signed(size))
             k += 1
+            hasAC = true
         }
-        JPEGInverseDCT.block(block, quantization: target.quantization,
-                             output: target.plane + (row * 8) * target.stride + column * 8, stride: target.stride,
-                             workspace: workspace, range: range)
+        let output = target.plane + (row * 8) * target.stride + column * 8
+        if hasAC {
+            JPEGInverseDCT.block(block, quantization: target.quantization, output: output, stride: target.stride,
+                                 workspace: workspace, range: range)
+        } else {
+            JPEGInverseDCT.constantBlock(dc: block[0], quantization: target.quantization[0], output: output,
+                                         stride: target.stride, range: range)
+        }
     }
 }
