@@ -33,16 +33,22 @@ struct JPEGColorConversion {
     }
 
     /// Converts one row of `width` pixels from three full-size sample rows to interleaved RGB.
+    ///
+    /// The tables' entries computed in place (the same products, roundings and shifts), so
+    /// the compiler can vectorise the loop: a table lookup per pixel would be a gather.
     func convertRow(y: UnsafePointer<UInt8>, cb: UnsafePointer<UInt8>, cr: UnsafePointer<UInt8>,
                     into rgb: UnsafeMutablePointer<UInt8>, width: Int) {
+        let half: Int32 = 1 << 15
         for x in 0..<width {
-            let luma = Int32(y[x]), blue = Int(cb[x]), red = Int(cr[x])
-            let green = (cbToGreen[blue] &+ crToGreen[red]) &>> 16
-            rgb[3 * x] = Self.clamp(luma &+ crToRed[red])
-            rgb[3 * x + 1] = Self.clamp(luma &+ green)
-            rgb[3 * x + 2] = Self.clamp(luma &+ cbToBlue[blue])
+            let luma = Int32(y[x]), blue = Int32(cb[x]) &- 128, red = Int32(cr[x]) &- 128
+            rgb[3 * x] = Self.clamp(luma &+ ((Self.crRed &* red &+ half) &>> 16))
+            rgb[3 * x + 1] = Self.clamp(luma &+ ((Self.cbGreen &* blue &+ Self.crGreen &* red &+ half) &>> 16))
+            rgb[3 * x + 2] = Self.clamp(luma &+ ((Self.cbBlue &* blue &+ half) &>> 16))
         }
     }
+
+    /// FIX(1.40200), -FIX(0.71414), -FIX(0.34414), FIX(1.77200): the products of the tables.
+    static let crRed: Int32 = 91881, crGreen: Int32 = -46802, cbGreen: Int32 = -22554, cbBlue: Int32 = 116130
 
     /// Interleaves three full-size rows that already hold R, G and B (Adobe transform 0).
     static func interleaveRow(_ red: UnsafePointer<UInt8>, _ green: UnsafePointer<UInt8>,

@@ -59,7 +59,11 @@ extension JPEGDecoding {
         }
         let width = frame.width, height = frame.height, channels = frame.components.count
         let buffers = frame.components.map { UnsafeMutablePointer<UInt8>.allocate(capacity: max(width, 2 * $0.width) + 8) }
-        defer { for buffer in buffers { buffer.deallocate() } }
+        let sums = UnsafeMutablePointer<Int16>.allocate(capacity: frame.components.map(\.width).max() ?? 1)
+        defer {
+            for buffer in buffers { buffer.deallocate() }
+            sums.deallocate()
+        }
         let ycbcr = channels == 3 && holdsYCbCr(frame)
         let conversion = JPEGColorConversion.shared
         let pixels = [UInt8](unsafeUninitializedCapacity: width * height * channels) { output, initialized in
@@ -67,7 +71,7 @@ extension JPEGDecoding {
                 let target = output.baseAddress! + y * width * channels
                 @inline(__always) func row(_ index: Int) -> UnsafePointer<UInt8> {
                     methods[index]!.row(y, of: frame.components[index], plane: planes[index], width: width,
-                                        buffer: buffers[index])
+                                        buffer: buffers[index], sums: sums)
                 }
                 if channels == 1 {
                     target.update(from: row(0), count: width)

@@ -34,9 +34,10 @@ enum JPEGUpsampling: Equatable {
 
     /// Output row `y` of `component`, whose samples are `plane` (rows `component.planeStride`
     /// apart): a pointer into the plane for a full-size component, else `buffer` filled with
-    /// at least `width` samples (`buffer` holds `2 * component.width` or `width`, whichever is larger).
+    /// at least `width` samples (`buffer` holds `2 * component.width` or `width`, whichever is larger;
+    /// `sums`, `component.width` values, is scratch space).
     func row(_ y: Int, of component: JPEGComponent, plane: UnsafePointer<UInt8>, width: Int,
-             buffer: UnsafeMutablePointer<UInt8>) -> UnsafePointer<UInt8> {
+             buffer: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int16>) -> UnsafePointer<UInt8> {
         let stride = component.planeStride
         switch self {
         case .fullSize:
@@ -51,7 +52,8 @@ enum JPEGUpsampling: Equatable {
                 Self.h1v2(plane + nearer * stride, plane + further * stride, bias: bias, count: component.width,
                           into: buffer)
             } else {
-                Self.h2v2(plane + nearer * stride, plane + further * stride, count: component.width, into: buffer)
+                Self.h2v2(plane + nearer * stride, plane + further * stride, count: component.width, into: buffer,
+                          sums: sums)
             }
         case let .replicate(h, v):
             let source = plane + (y / v) * stride
@@ -85,21 +87,21 @@ enum JPEGUpsampling: Equatable {
 
     /// jdsample.c's `h2v2_fancy_upsample`: column sums 3 * nearer + further, then the
     /// horizontal 3:1 filter with the rounding constants 8 and 7, on `count` (> 2) samples.
+    /// The output row holds the sums first (`2 * count` bytes hold `count` 16-bit sums), so
+    /// both loops are free of carried values and vectorise.
     static func h2v2(_ nearer: UnsafePointer<UInt8>, _ further: UnsafePointer<UInt8>, count: Int,
-                     into output: UnsafeMutablePointer<UInt8>) {
-        @inline(__always) func sum(_ x: Int) -> Int { Int(nearer[x]) * 3 + Int(further[x]) }
-        var previous = 0, current = sum(0), next = sum(1)
-        output[0] = UInt8((current * 4 + 8) >> 4)
-        output[1] = UInt8((current * 3 + next + 7) >> 4)
+                     into output: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int16>) {
+        for x in 0..<count { sums[x] = Int16(nearer[x]) &* 3 &+ Int16(further[x]) }
+        @inline(__always) func sum(_ x: Int) -> Int32 { Int32(sums[x]) }
+        output[0] = UInt8((sum(0) &* 4 &+ 8) &>> 4)
+        output[1] = UInt8((sum(0) &* 3 &+ sum(1) &+ 7) &>> 4)
         for x in 1..<(count - 1) {
-            previous = current
-            current = next
-            next = sum(x + 1)
-            output[2 * x] = UInt8((current * 3 + previous + 8) >> 4)
-            output[2 * x + 1] = UInt8((current * 3 + next + 7) >> 4)
+            let current = sum(x) &* 3
+            output[2 * x] = UInt8(truncatingIfNeeded: (current &+ sum(x - 1) &+ 8) &>> 4)
+            output[2 * x + 1] = UInt8(truncatingIfNeeded: (current &+ sum(x + 1) &+ 7) &>> 4)
         }
         let last = count - 1
-        output[2 * last] = UInt8((next * 3 + current + 8) >> 4)
-        output[2 * last + 1] = UInt8((next * 4 + 7) >> 4)
+        output[2 * last] = UInt8((sum(last) &* 3 &+ sum(last - 1) &+ 8) &>> 4)
+        output[2 * last + 1] = UInt8((sum(last) &* 4 &+ 7) &>> 4)
     }
 }
