@@ -27,7 +27,8 @@ for target in "$@"; do
         idx)         max_len=16384 ;;
         safetensors) max_len=8192 ;;
         npy)         max_len=8192 ;;
-        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors npy)" >&2; exit 2 ;;
+        jpeg)        max_len=8192 ;;
+        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors npy jpeg)" >&2; exit 2 ;;
     esac
     case $target in
         config) dict=Fuzz/Dictionaries/json.dict ;;

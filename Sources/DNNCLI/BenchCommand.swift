@@ -9,6 +9,7 @@ enum BenchCommand {
         OptionSpec(name: "--json", takesValue: false), OptionSpec(name: "--only", takesValue: true),
         OptionSpec(name: "--configs", takesValue: true), OptionSpec(name: "--models", takesValue: true),
         OptionSpec(name: "--layers", takesValue: false), OptionSpec(name: "--precision", takesValue: true),
+        OptionSpec(name: "--images", takesValue: true),
     ]
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -19,6 +20,7 @@ enum BenchCommand {
         let only = Set((parsed.value("--only") ?? "gemm,train,infer").split(separator: ",").map(String.init))
         let configDirectory = parsed.value("--configs") ?? "configs"
         let json = parsed.flag("--json")
+        if let folder = parsed.value("--images") { return try benchImages(folder, seconds: seconds, json: json) }
         let precisions = try parsed.precision(alsoBoth: true).map { [$0] } ?? (parsed.value("--precision") == nil ? [.fp32] : [.fp32, .bf16])
         for notice in Set(precisions.compactMap(\.fallbackNotice)) { Console.error(notice) }
         var rows: [JSON] = []
@@ -98,5 +100,18 @@ enum BenchCommand {
             Console.out(String(format: "total %.3f ms per step: %.0f samples/s", total,
                                Double(config.solver.batchSize) / total * 1000))
         }
+    }
+
+    /// `--images DIR` (not in the help: a developer's tool): JPEG decoding speed on one
+    /// thread, to set beside `tools/bench_images.py`'s Pillow figures.
+    static func benchImages(_ folder: String, seconds: Double, json: Bool) throws -> Int32 {
+        let (files, rate) = try Benchmark.imageDecoding(folder: folder, seconds: seconds)
+        if json {
+            Console.out(JSON.object([("files", .integer(files)), ("images_per_second", .number(rate))])
+                .serialized(pretty: false))
+        } else {
+            Console.out(String(format: "decode  %d JPEG files in %@, 1 thread %12.1f images/s", files, folder, rate))
+        }
+        return 0
     }
 }
