@@ -36,7 +36,9 @@ public struct Conv1DSpec: Equatable, Sendable {
         switch padding {
         case .explicit(let amount): return (amount, amount)
         case .same:
-            let total = dilation * (kernel - 1)
+            // A config may give any sizes: saturate, and the network builder refuses the result.
+            let (product, overflow) = dilation.multipliedReportingOverflow(by: kernel - 1)
+            let total = overflow ? Int.max : product
             return (total / 2, total - total / 2)
         }
     }
