@@ -10,7 +10,9 @@ data/penguins.csv (raw rows encoded by the snippet of docs/data-csv.md, with the
 `dnn_encoding`); configs/every_layer.json and
 Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms, residual
 blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
-an input, the Gelu operator); the MNIST configs for one epoch on a tenth of
+an input, the Gelu operator); Tests/onnx/sequences.json (every 1-d layer, transpose, global
+max pooling on data/gunpoint_train.csv), Tests/onnx/global_pool_image.json (global pooling
+and transpose on [C, H, W]) and configs/ts_fcn.json; the MNIST configs for one epoch on a tenth of
 ../shared/data/mnist/t10k, skipped with a message when that folder is absent.
 
 Prints a table (or with --json one JSON object {"cases": [...], "skipped": [...]}) and exits
@@ -28,6 +30,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 IRIS = os.path.join(ROOT, "data", "iris.csv")
 REGRESSION = os.path.join(ROOT, "data", "regression.csv")
 PENGUINS = os.path.join(ROOT, "data", "penguins.csv")
+GUNPOINT = os.path.join(ROOT, "data", "gunpoint_train.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
@@ -48,7 +51,11 @@ def cases():
                      "--set", f"data.train.images={MNIST_IMAGES}", "--set", f"data.train.labels={MNIST_LABELS}"]
     mnist = [(name, f"configs/{name}.json", MNIST_IMAGES, mnist_options, [None])
              for name in ("mnist_mlp", "mnist_cnn", "mnist_resnet")]
-    return iris + regression + penguins + every + mnist
+    # Sequences: every 1-d layer on GunPoint [1, 150]; global pooling on [C, H, W]; the FCN.
+    sequences = [("sequences", "Tests/onnx/sequences.json", GUNPOINT, [], [None, 21]),
+                 ("global_pool_image", "Tests/onnx/global_pool_image.json", IRIS, [], [None]),
+                 ("ts_fcn", "configs/ts_fcn.json", GUNPOINT, ["--epochs", "2"], [None])]
+    return iris + regression + penguins + every + sequences + mnist
 
 
 def check(case, dnn, folder, threads):

@@ -47,6 +47,14 @@ LAYER_KEYS = {
     "instancenorm": {"eps": 1e-5},
     "rmsnorm": {"eps": 1e-6},
     "residual": {"body": REQUIRED, "shortcut": []},
+    # sequences ([C, T] samples)
+    "conv1d": {"out": REQUIRED, "kernel": REQUIRED, "stride": 1, "padding": 0, "dilation": 1, "bias": True,
+               "init": "he", "weight_scale": 0.01},
+    "maxpool1d": {"kernel": REQUIRED, "stride": None, "padding": 0},
+    "avgpool1d": {"kernel": REQUIRED, "stride": None, "padding": 0},
+    "global_avgpool": {},
+    "global_maxpool": {},
+    "transpose": {},
 }
 
 
@@ -64,6 +72,34 @@ class Residual(nn.Module):
 
     def forward(self, x):
         return self.body(x) + self.shortcut(x)
+
+
+class Transpose(nn.Module):
+    """x.transpose(-1, -2): swaps the last two dims of every sample."""
+
+    def forward(self, x):
+        return x.transpose(-1, -2)
+
+
+def _sequence_layer(kind, p, shape, path):
+    """The torch module of a layer of [C, T] samples (conv1d, 1-d and global pooling, transpose)."""
+    if kind == "transpose":
+        return Transpose()
+    if kind in ("global_avgpool", "global_maxpool"):
+        if len(shape) not in (2, 3):
+            raise SpecError(f"{path}: {kind} needs [C, T] or [C, H, W], got {shape}")
+        pools = {("global_avgpool", 2): nn.AdaptiveAvgPool1d, ("global_avgpool", 3): nn.AdaptiveAvgPool2d,
+                 ("global_maxpool", 2): nn.AdaptiveMaxPool1d, ("global_maxpool", 3): nn.AdaptiveMaxPool2d}
+        return nn.Sequential(pools[(kind, len(shape))](1), nn.Flatten())
+    if len(shape) != 2:
+        raise SpecError(f"{path}: {kind} needs an input of shape [C, T], got {shape}")
+    if kind == "conv1d":
+        return nn.Conv1d(shape[0], int(p["out"]), int(p["kernel"]), stride=int(p["stride"]), padding=p["padding"],
+                         dilation=int(p["dilation"]), bias=bool(p["bias"]))
+    stride = p["kernel"] if p["stride"] is None else p["stride"]
+    if kind == "maxpool1d":
+        return nn.MaxPool1d(p["kernel"], stride=stride, padding=p["padding"])
+    return nn.AvgPool1d(p["kernel"], stride=stride, padding=p["padding"], count_include_pad=True)
 
 
 def _pair(value, path, name):
@@ -146,7 +182,7 @@ def build_torch_layer(spec, input_shape, path="layer"):
         m = nn.Dropout2d(float(p["p"]))
     elif kind == "batchnorm":
         eps, momentum = float(p["eps"]), float(p["momentum"])
-        if len(shape) == 1:
+        if len(shape) in (1, 2):  # [D], or [C, T] per channel
             m = nn.BatchNorm1d(shape[0], eps=eps, momentum=momentum)
         elif len(shape) == 3:
             m = nn.BatchNorm2d(shape[0], eps=eps, momentum=momentum)
@@ -165,6 +201,8 @@ def build_torch_layer(spec, input_shape, path="layer"):
         m = nn.InstanceNorm2d(c, eps=float(p["eps"]), affine=True)
     elif kind == "rmsnorm":
         m = nn.RMSNorm(shape, eps=float(p["eps"]))
+    elif kind in ("conv1d", "maxpool1d", "avgpool1d", "global_avgpool", "global_maxpool", "transpose"):
+        m = _sequence_layer(kind, p, shape, path)
     elif kind == "residual":
         body, body_shape = _sequential(p["body"], shape, f"{path}.body")
         shortcut, short_shape = _sequential(p["shortcut"], shape, f"{path}.shortcut")
@@ -230,7 +268,7 @@ def randomize_(model):
     num_batches_tracked stays 0. Order: model.modules() order.
     """
     for m in model.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d)):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.Conv1d)):
             m.weight.copy_(torch.randn(m.weight.shape, dtype=DTYPE) * 0.5)
             if m.bias is not None:
                 m.bias.copy_(torch.randn(m.bias.shape, dtype=DTYPE) * 0.1)
@@ -248,7 +286,7 @@ def randomize_(model):
 
 def reg_weights(model):
     """The weights that dnn's `reg` covers: linear and conv weights, residuals included."""
-    return [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    return [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.Conv1d))]
 
 
 def tensor_json(t):

@@ -189,9 +189,48 @@ def layer_cases():
     add(layer_case("residual_conv_projection_train", RESIDUAL_CONV, [2, 3, 6, 6], "train", 301))
     add(layer_case("residual_conv_projection_eval_batch1", RESIDUAL_CONV, [1, 3, 6, 6], "eval", 302))
     add(layer_case("residual_identity_linear", RESIDUAL_IDENTITY, [3, 5], "train", 303))
+    sequence_layer_cases(add)
     names = [x["name"] for x in c]
     assert len(names) == len(set(names)), "duplicate case names"
     return c
+
+
+def sequence_layer_cases(add):
+    """conv1d (stride, dilation, "same" with odd and even spans, a kernel longer than the
+    sequence under "same"), 1-d and global pooling (ties included), transpose, batchnorm
+    on [N, C, T]."""
+    conv = lambda **k: {"type": "conv1d", **k}  # noqa: E731
+    add(layer_case("conv1d_k3", conv(out=4, kernel=3), [2, 3, 9], "train", 701))
+    add(layer_case("conv1d_stride2_pad1", conv(out=3, kernel=3, stride=2, padding=1), [2, 2, 10], "train", 702))
+    add(layer_case("conv1d_dilation2", conv(out=3, kernel=3, dilation=2), [2, 2, 11], "train", 703))
+    add(layer_case("conv1d_same_k3_dilation2", conv(out=2, kernel=3, padding="same", dilation=2), [2, 3, 8],
+                   "train", 704))
+    add(layer_case("conv1d_same_k4", conv(out=2, kernel=4, padding="same"), [2, 2, 7], "train", 705))
+    add(layer_case("conv1d_same_k4_dilation3", conv(out=2, kernel=4, padding="same", dilation=3), [1, 2, 9],
+                   "train", 706))
+    add(layer_case("conv1d_nobias_s3_d2_p2", conv(out=3, kernel=3, stride=3, dilation=2, padding=2, bias=False),
+                   [2, 3, 13], "train", 707))
+    add(layer_case("conv1d_same_k5_longer_than_input", conv(out=2, kernel=5, padding="same"), [2, 2, 2],
+                   "train", 708))
+    add(layer_case("conv1d_eval_batch1", conv(out=2, kernel=2), [1, 2, 5], "eval", 709))
+    add(layer_case("maxpool1d_k2", {"type": "maxpool1d", "kernel": 2}, [2, 3, 9], "train", 711))
+    add(layer_case("maxpool1d_k3_s2_p1", {"type": "maxpool1d", "kernel": 3, "stride": 2, "padding": 1}, [2, 2, 8],
+                   "train", 712))
+    add(layer_case("maxpool1d_ties_k3_s1", {"type": "maxpool1d", "kernel": 3, "stride": 1}, [1, 2, 9], "train", 713,
+                   make_input=small_ints))
+    add(layer_case("avgpool1d_k2", {"type": "avgpool1d", "kernel": 2}, [2, 2, 7], "train", 714))
+    add(layer_case("avgpool1d_k3_s2_p1", {"type": "avgpool1d", "kernel": 3, "stride": 2, "padding": 1}, [2, 2, 8],
+                   "train", 715))
+    add(layer_case("global_avgpool_ct", {"type": "global_avgpool"}, [2, 3, 7], "train", 721))
+    add(layer_case("global_avgpool_chw", {"type": "global_avgpool"}, [2, 3, 4, 5], "train", 722))
+    add(layer_case("global_maxpool_ct", {"type": "global_maxpool"}, [2, 3, 7], "train", 723))
+    add(layer_case("global_maxpool_chw", {"type": "global_maxpool"}, [2, 3, 4, 5], "train", 724))
+    add(layer_case("global_maxpool_ties", {"type": "global_maxpool"}, [2, 2, 6], "train", 725, make_input=small_ints))
+    add(layer_case("transpose_ct", {"type": "transpose"}, [2, 3, 5], "train", 731))
+    add(layer_case("transpose_chw", {"type": "transpose"}, [2, 2, 3, 4], "train", 732))
+    add(layer_case("transpose_long", {"type": "transpose"}, [1, 40, 37], "train", 733))
+    add(layer_case("batchnorm_ct_train", {"type": "batchnorm"}, [4, 3, 6], "train", 741))
+    add(layer_case("batchnorm_ct_eval", {"type": "batchnorm"}, [2, 3, 6], "eval", 742))
 
 
 # ---------------------------------------------------------------------------

@@ -214,9 +214,9 @@ struct ConfigDecoder {
             guard case .array(let dimensions) = value else {
                 throw DNNError.config(shapePath, "expected [features] or [channels, height, width], got \(value.quotedForMessage)")
             }
-            guard dimensions.count == 1 || dimensions.count == 3 else {
-                throw DNNError.config(shapePath, "must have 1 or 3 entries ([features] or [channels, height, width]), "
-                                      + "got \(dimensions.count)")
+            guard (1...3).contains(dimensions.count) else {
+                throw DNNError.config(shapePath, "must have 1, 2 or 3 entries ([features], [channels, positions] or "
+                                      + "[channels, height, width]), got \(dimensions.count)")
             }
             let shape = try dimensions.enumerated().map { try ConfigValue.int($1, at: "\(shapePath)[\($0)]", minimum: 1) }
             return (shape, .array(shape.map { .integer($0) }))

@@ -6,6 +6,9 @@ public enum LayerType: String, CaseIterable, Sendable {
     case relu, sigmoid, tanh, gelu, silu
     case leakyReLU = "leaky_relu"
     case dropout, dropout2d, batchnorm, layernorm, instancenorm, rmsnorm, residual
+    // Sequences ([C, T] samples)
+    case conv1d, maxpool1d, avgpool1d, transpose
+    case globalAvgPool = "global_avgpool", globalMaxPool = "global_maxpool"
 
     /// The keys a layer of this type may have besides `type`, in the order a resolved
     /// config lists them.
@@ -20,6 +23,9 @@ public enum LayerType: String, CaseIterable, Sendable {
         case .batchnorm: ["momentum", "eps"]
         case .layernorm, .instancenorm, .rmsnorm: ["eps"]
         case .residual: ["body", "shortcut"]
+        case .conv1d: ["out", "kernel", "stride", "padding", "dilation", "bias", "init", "weight_scale"]
+        case .maxpool1d, .avgpool1d: ["kernel", "stride", "padding"]
+        case .transpose, .globalAvgPool, .globalMaxPool: []
         }
     }
 
@@ -58,6 +64,19 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case rmsnorm(eps: Double)
     /// body(x) + shortcut(x); an empty shortcut is the identity.
     case residual(body: [LayerSpec], shortcut: [LayerSpec])
+    /// `nn.Conv1d` on [C, T].
+    case conv1d(Conv1DSpec)
+    /// `nn.MaxPool1d` (floor mode) on [C, T].
+    case maxpool1d(Pool1DSpec)
+    /// `nn.AvgPool1d` (floor mode; padded zeros count in the average) on [C, T].
+    case avgpool1d(Pool1DSpec)
+    /// The mean over every position of [C, T] or [C, H, W], giving [C]
+    /// (`nn.AdaptiveAvgPool1d(1)` / `2d(1)`, then flatten).
+    case globalAvgPool
+    /// The maximum over every position of [C, T] or [C, H, W], giving [C].
+    case globalMaxPool
+    /// Swaps the last two dimensions of a sample, `x.transpose(-1, -2)`.
+    case transpose
 
     /// The layer's `type`.
     public var type: LayerType {
@@ -75,6 +94,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case .instancenorm: .instancenorm
         case .rmsnorm: .rmsnorm
         case .residual: .residual
+        case .conv1d: .conv1d
+        case .maxpool1d: .maxpool1d
+        case .avgpool1d: .avgpool1d
+        case .globalAvgPool: .globalAvgPool
+        case .globalMaxPool: .globalMaxPool
+        case .transpose: .transpose
         }
     }
 
@@ -128,6 +153,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
             } ?? (specs: [], json: [])
             object.record("shortcut", shortcut.json)
             spec = .residual(body: body.specs, shortcut: shortcut.specs)
+        case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
+            spec = try decodeSequenceLayer(type, object)
         }
         return (spec, object.resolvedJSON)
     }

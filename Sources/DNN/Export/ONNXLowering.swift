@@ -74,6 +74,8 @@ struct ONNXLowering {
             let body = sequence(bodySpecs, residual.body, input: x, prefix: "\(scope).body.")
             let shortcut = sequence(shortcutSpecs, residual.shortcut, input: x, prefix: "\(scope).shortcut.")
             return graph.node("Add", [body, shortcut], scope: scope)
+        case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
+            return sequenceLayer(spec, input: x, inputShape: inputShape, scope: scope)
         }
     }
 
@@ -166,7 +168,7 @@ struct ONNXLowering {
 
     /// The checkpoint tensor `scope.role` as an initializer under its `state_dict` name
     /// (each is read by exactly one node).
-    private mutating func tensor(_ scope: String, _ role: String) -> String {
+    mutating func tensor(_ scope: String, _ role: String) -> String {
         let name = "\(scope).\(role)"
         guard let value = state[name] else { preconditionFailure("the network has no tensor \(name)") }
         return graph.constant(name, dims: value.shape, value.array)

@@ -74,7 +74,7 @@ public enum NetworkBuilder {
             try requireImage(shape, type: "dropout2d", path: path)
             return Dropout<T>(channelwiseP: p, shape: shape)
         case let .batchnorm(momentum, eps):
-            try requireFlatOrImage(shape, type: "batchnorm", path: path)
+            try requireBatchNormShape(shape, path: path)
             return BatchNorm<T>(shape: shape, momentum: momentum, eps: eps)
         case .layernorm(let eps):
             try requireFlatOrImage(shape, type: "layernorm", path: path)
@@ -96,6 +96,8 @@ public enum NetworkBuilder {
                     hint: "give the shortcut layers that produce the body's shape, e.g. a 1x1 conv2d with the body's stride and output channels")
             }
             return Residual<T>(body: body, shortcut: shortcut)
+        case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
+            return try buildSequenceLayer(spec, inputShape: shape, random: &random, path: path, memory: memory)
         }
     }
 
@@ -145,7 +147,7 @@ public enum NetworkBuilder {
         }
     }
 
-    private static func requireImage(_ shape: [Int], type: String, path: String) throws {
+    static func requireImage(_ shape: [Int], type: String, path: String) throws {
         guard shape.count == 3 else {
             throw DNNError.config(path, "\(type) needs an input of shape [C, H, W], but its input has shape \(describe(shape))",
                                   hint: "set model.input_shape, e.g. [1, 28, 28] for 784 pixels")

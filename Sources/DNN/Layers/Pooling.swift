@@ -4,11 +4,15 @@
 /// Max: each output is its window's maximum; backward routes dy to that one input
 /// (the first maximum on ties, as PyTorch). Average: the window's sum over kh·kw,
 /// padded zeros included; backward spreads dy / (kh·kw) over the window.
+/// The same layer pools [C, T] samples as planes of one row (`maxpool1d`, `avgpool1d`:
+/// `Pooling+Sequences.swift`) and whole planes at once (`global_avgpool`, `global_maxpool`).
 public final class Pooling<T: Scalar>: Layer {
     public enum Kind: Sendable { case max, average }
     public let kind: Kind
     public let geometry: WindowGeometry
-    public var outputShape: [Int] { [geometry.channels, geometry.outputHeight, geometry.outputWidth] }
+    public let outputShape: [Int]
+    /// The per-sample input shape: [C, H, W], or [C, T] for a plane of one row.
+    public let inputShape: [Int]
 
     private let argmax = IndexBuffer()  // [N, C, OH, OW]: flat index in the input plane
     private let output = Tensor<T>(shape: [0])
@@ -16,9 +20,13 @@ public final class Pooling<T: Scalar>: Layer {
     private var batchSize = 0
     private var outputCount = 0
 
-    public init(_ kind: Kind, geometry: WindowGeometry) {
+    /// Pooling of [C, H, W] samples, or of other shapes with the same row-major layout
+    /// (`inputShape` [C, T] as planes of 1 x T; `outputShape` [C] for one output per plane).
+    public init(_ kind: Kind, geometry: WindowGeometry, inputShape: [Int]? = nil, outputShape: [Int]? = nil) {
         self.kind = kind
         self.geometry = geometry
+        self.inputShape = inputShape ?? [geometry.channels, geometry.height, geometry.width]
+        self.outputShape = outputShape ?? [geometry.channels, geometry.outputHeight, geometry.outputWidth]
     }
 
     /// One channel's geometry: the kernels run plane by plane.
@@ -45,7 +53,7 @@ public final class Pooling<T: Scalar>: Layer {
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let planes = batchSize * geometry.channels
-        inputGradient.reshape(to: [batchSize, geometry.channels, geometry.height, geometry.width])
+        inputGradient.reshape(to: [batchSize] + inputShape)
         switch kind {
         case .max:
             T.maxPoolBackward(dy.data, argmax: argmax.data, planes: planes, planeGeometry, dx: inputGradient.data,
