@@ -16,6 +16,9 @@ public struct DataConfig: Equatable, Sendable {
     public var augment: AugmentConfig?
     /// How regression targets are scaled for training ("none").
     public var normalizeTarget: NormalizeTargetKind = .none
+    /// `normalize: {"mean": [...], "std": [...]}` (with `normalize` `.channels`): one value
+    /// per image channel, applied to the scaled values; nil otherwise.
+    public var channelStatistics: ChannelStatistics?
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
@@ -37,23 +40,29 @@ public enum DataSource: Equatable, Sendable {
     case csv(path: String, labels: [String])
     /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
     case idx(images: String, labels: String)
+    /// `{"format": "images", "path": DIR}` or `{"format": "images", "index": CSV, "label": COLUMN}`.
+    case images(ImageSource)
 
     /// The JSON `format`.
     public var format: String {
         switch self {
         case .csv: "csv"
         case .idx: "idx"
+        case .images: "images"
         }
     }
 
-    /// The label columns of a CSV source; empty for IDX.
+    /// The label columns of a CSV source or an image index; empty for IDX and image folders.
     public var labelColumns: [String] {
-        if case .csv(_, let labels) = self { return labels }
-        return []
+        switch self {
+        case .csv(_, let labels): labels
+        case .images(let images): images.labelColumns
+        case .idx: []
+        }
     }
 
     /// Every `format` a config may use.
-    public static let formats = ["csv", "idx"]
+    public static let formats = ["csv", "idx", "images"]
 }
 
 /// `data.validation`: a dataset of its own, or a part of the training set.
@@ -76,6 +85,24 @@ public enum NormalizeKind: String, Equatable, Sendable, CaseIterable {
     /// (x - mean) / std per feature, with mean and std from the training set, stored
     /// with the model.
     case standardize
+    /// `{"mean": [...], "std": [...]}`: x / 255, then (x - mean[c]) / std[c] per image
+    /// channel (torchvision's `ToTensor()` and `Normalize`); the values are in
+    /// `DataConfig.channelStatistics`.
+    case channels
+
+    /// The kinds a config names by a string.
+    public static let named: [NormalizeKind] = [.none, .scale, .standardize]
+}
+
+/// `data.normalize: {"mean": [...], "std": [...]}`: one mean and one positive std per channel.
+public struct ChannelStatistics: Equatable, Sendable {
+    public var mean: [Float]
+    public var std: [Float]
+
+    public init(mean: [Float], std: [Float]) {
+        self.mean = mean
+        self.std = std
+    }
 }
 
 /// `data.normalize_target`: how regression targets are scaled for training.

@@ -40,7 +40,7 @@ extension ConfigDecoder {
         }
         let targets = data.train.labelColumns.count
         for (path, source) in sources {
-            guard case .csv = source else {
+            guard source.format == "csv" || !source.labelColumns.isEmpty else {
                 throw DNNError.config(path + ".format", "IDX files hold classes, and \(loss.typeName) needs numeric "
                                       + "target columns", hint: "use a CSV source, or loss.type cross_entropy")
             }

@@ -50,7 +50,10 @@ public struct RawData: Sendable {
             validationFile = trainFile
         }
         let test = try config.data.test.map(read)
+        warnings = train.readWarnings + (validationFile == trainFile ? [] : validation?.readWarnings ?? [])
+            + (test?.readWarnings ?? []) + warnings
         let shape = config.model.inputShape ?? train.sampleShape
+        try checkChannelStatistics(config.data, sampleShape: train.sampleShape)
         train = try train.reshaped(to: shape, file: trainFile)
         validation = try validation.map { try $0.reshaped(to: shape, file: validationFile ?? trainFile) }
         let testFile = config.data.test?.displayName
@@ -59,9 +62,18 @@ public struct RawData: Sendable {
                        validationFile: validationFile, testFile: testFile, inputShape: shape, warnings: warnings)
     }
 
+    /// `normalize: {"mean", "std"}` needs [C, H, W] samples with one value per channel.
+    static func checkChannelStatistics(_ data: DataConfig, sampleShape: [Int]) throws {
+        guard data.normalize == .channels, let statistics = data.channelStatistics else { return }
+        guard sampleShape.count == 3, sampleShape[0] == statistics.mean.count else {
+            throw DNNError.config("data.normalize.mean", "has \(statistics.mean.count) values, but the samples are "
+                                  + "\(sampleShape) (one value per channel of [C, H, W] images is needed)")
+        }
+    }
+
     /// Bytes of the features held in memory.
     public var bytes: Int {
-        4 * (train.features.count + (validation?.features.count ?? 0) + (test?.features.count ?? 0))
+        train.storage.memoryBytes + (validation?.storage.memoryBytes ?? 0) + (test?.storage.memoryBytes ?? 0)
     }
 
     /// One data source as a table. IDX images are streamed (inflated piece by piece), so
@@ -73,6 +85,8 @@ public struct RawData: Sendable {
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: .all)
+        case .images(let images):
+            return try ImageReader.read(images)
         }
     }
 
@@ -87,7 +101,7 @@ public struct RawData: Sendable {
     public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
-            return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
+            return try prepare(normalize: config.data, classCount: outputCount, configPath: configPath)
         }
         let names = config.data.train.labelColumns
         guard outputCount == names.count else {
@@ -101,7 +115,7 @@ public struct RawData: Sendable {
         let targetNormalization = shard?.targetNormalization
             ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: config.data.normalize.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(config.data, storage: train.storage, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
@@ -120,11 +134,11 @@ public struct RawData: Sendable {
     /// Encodes labels for a model with `classCount` outputs and normalises the features
     /// with statistics of the training set (`configPath` names the last layer for errors);
     /// consumes the tables as `prepare(_:outputCount:configPath:)`.
-    public consuming func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
+    public consuming func prepare(normalize data: DataConfig, classCount: Int, configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               configPath: configPath)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(data, storage: train.storage, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
             try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
         }
@@ -142,6 +156,7 @@ extension DataSource {
         switch self {
         case .csv(let path, _): path
         case .idx(let images, _): images
+        case .images(let images): images.path
         }
     }
 }

@@ -13,7 +13,8 @@ extension LabelledTable {
     /// - Throws: `DNNError.data(file, ...)` for a column not in the header, with the nearest name.
     public func movingToTargets(_ names: [String], file: String, required: Bool = true) throws -> LabelledTable {
         var columns: [Int] = []
-        for name in names {
+        // Targets a reader has put apart already (an image index's) stay where they are.
+        for name in names where !extraTargetNames.contains(name) {
             if let index = featureNames.firstIndex(of: name) {
                 columns.append(index)
             } else if required {

@@ -73,8 +73,11 @@ extension RawData {
             warnings = LabelledTable.missingClasses(train: trainLabels, validation: labels.select(validationRows))
         }
 
-        let featureColumns = rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
-        let normalization = moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
+        // Image tables have no feature names (their targets are apart already): every column is a feature.
+        let featureColumns = rawNames.isEmpty ? Array(0..<train.featureCount)
+            : rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
+        let normalization = config.data.normalize == .channels ? Normalization.fit(config.data, storage: .floats([]), featureCount: 0)
+            : moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
         var targetNormalization = Normalization.none
         if config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" {
             let firsts = try trainLabels.regressionTargets(file: trainFile, labelPath: "data.train.label",
@@ -89,9 +92,11 @@ extension RawData {
 
         let test = try config.data.test.map(read)
         let shape = config.model.inputShape ?? train.sampleShape
+        try checkChannelStatistics(config.data, sampleShape: train.sampleShape)
         train = try train.reshaped(to: shape, file: trainFile)
         validation = try validation.map { try $0.reshaped(to: shape, file: validationFile ?? trainFile) }
         let testFile = config.data.test?.displayName
+        warnings = train.readWarnings + (validation?.readWarnings ?? []) + warnings
         var raw = RawData(train: train, validation: validation, test: try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) },
                           trainFile: trainFile, validationFile: validationFile, testFile: testFile, inputShape: shape,
                           warnings: warnings)
@@ -108,6 +113,8 @@ extension RawData {
             return try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: selection)
+        case .images(let images):
+            return try ImageReader.read(images, selection: selection)
         }
     }
 
@@ -118,6 +125,8 @@ extension RawData {
             return try CSVReader.read(path: path, labelColumn: labels.first, selection: .labels)
         case let .idx(images, labels):
             return try IDXReader.readLabels(images: images, labels: labels)
+        case .images(let images):
+            return try ImageReader.read(images, selection: .labels)
         }
     }
 }
