@@ -25,7 +25,8 @@ for target in "$@"; do
         csv)         max_len=8192 ;;
         idx)         max_len=16384 ;;
         safetensors) max_len=8192 ;;
-        *) echo "unknown fuzz target '$target' (known: config csv idx safetensors)" >&2; exit 2 ;;
+        png)         max_len=16384 ;;
+        *) echo "unknown fuzz target '$target' (known: config csv idx safetensors png)" >&2; exit 2 ;;
     esac
     case $target in
         config) dict=Fuzz/Dictionaries/json.dict ;;

@@ -9,6 +9,7 @@ enum BenchCommand {
         OptionSpec(name: "--json", takesValue: false), OptionSpec(name: "--only", takesValue: true),
         OptionSpec(name: "--configs", takesValue: true), OptionSpec(name: "--models", takesValue: true),
         OptionSpec(name: "--layers", takesValue: false), OptionSpec(name: "--precision", takesValue: true),
+        OptionSpec(name: "--images", takesValue: true),
     ]
 
     static func run(_ arguments: [String]) throws -> Int32 {
@@ -31,6 +32,12 @@ enum BenchCommand {
                         .padding(toLength: 44, withPad: " ", startingAt: 0)
                     + String(format: "%12.1f %@", value, unit))
             }
+        }
+        if let folder = parsed.value("--images") {
+            let (rate, files) = try Benchmark.imageDecodesPerSecond(folder: folder, seconds: seconds)
+            report("decode", "\(files) image files, one core", rate, "images/s", .fp32)
+            if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
+            return 0
         }
         if parsed.flag("--layers") {
             for precision in precisions {

@@ -43,11 +43,12 @@ extension Normalization {
 
     /// `data.normalize` for a training table: the per-channel statistics given in the
     /// config, or `fit(kind:storage:featureCount:)` of the named kind.
-    public static func fit(_ data: DataConfig, storage: FeatureStorage, featureCount: Int) -> Normalization {
-        if data.normalize == .channels, let statistics = data.channelStatistics {
-            return .channels(mean: statistics.mean, std: statistics.std)
+    public static func fit(_ kind: NormalizeKind, channels: ChannelStatistics?, storage: FeatureStorage,
+                           featureCount: Int) -> Normalization {
+        if kind == .channels, let channels {
+            return .channels(mean: channels.mean, std: channels.std)
         }
-        return fit(kind: data.normalize.rawValue, storage: storage, featureCount: featureCount)
+        return fit(kind: kind.rawValue, storage: storage, featureCount: featureCount)
     }
 
     /// Fits `kind` to a table's features, held as floats or bytes (standardize's

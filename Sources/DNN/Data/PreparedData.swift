@@ -101,7 +101,8 @@ public struct RawData: Sendable {
     public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
-            return try prepare(normalize: config.data, classCount: outputCount, configPath: configPath)
+            return try prepare(normalize: config.data.normalize, channels: config.data.channelStatistics, classCount: outputCount,
+                               configPath: configPath)
         }
         let names = config.data.train.labelColumns
         guard outputCount == names.count else {
@@ -115,7 +116,8 @@ public struct RawData: Sendable {
         let targetNormalization = shard?.targetNormalization
             ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
-            ?? Normalization.fit(config.data, storage: train.storage, featureCount: train.featureCount)
+            ?? Normalization.fit(config.data.normalize, channels: config.data.channelStatistics, storage: train.storage,
+                                 featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
@@ -134,11 +136,12 @@ public struct RawData: Sendable {
     /// Encodes labels for a model with `classCount` outputs and normalises the features
     /// with statistics of the training set (`configPath` names the last layer for errors);
     /// consumes the tables as `prepare(_:outputCount:configPath:)`.
-    public consuming func prepare(normalize data: DataConfig, classCount: Int, configPath: String) throws -> PreparedData {
+    public consuming func prepare(normalize kind: NormalizeKind, channels: ChannelStatistics? = nil, classCount: Int,
+                                  configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               configPath: configPath)
         let normalization = shard?.normalization
-            ?? Normalization.fit(data, storage: train.storage, featureCount: train.featureCount)
+            ?? Normalization.fit(kind, channels: channels, storage: train.storage, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
             try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
         }

@@ -76,7 +76,8 @@ extension RawData {
         // Image tables have no feature names (their targets are apart already): every column is a feature.
         let featureColumns = rawNames.isEmpty ? Array(0..<train.featureCount)
             : rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
-        let normalization = config.data.normalize == .channels ? Normalization.fit(config.data, storage: .floats([]), featureCount: 0)
+        let normalization = config.data.normalize == .channels ? Normalization.fit(.channels, channels: config.data.channelStatistics,
+                                                                                  storage: .floats([]), featureCount: 0)
             : moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
         var targetNormalization = Normalization.none
         if config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" {

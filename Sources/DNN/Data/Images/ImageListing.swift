@@ -69,7 +69,7 @@ struct ImageListing {
     }
 
     /// The image files under `folder`, as paths relative to the class folder.
-    private mutating func walk(_ folder: String, relative: String, into found: inout [String]) throws {
+    mutating func walk(_ folder: String, relative: String, into found: inout [String]) throws {
         var isFolder: ObjCBool = false
         for name in try contents(folder) {
             let path = folder + "/" + name, inner = relative.isEmpty ? name : relative + "/" + name
@@ -83,7 +83,7 @@ struct ImageListing {
         }
     }
 
-    private func contents(_ folder: String) throws -> [String] {
+    func contents(_ folder: String) throws -> [String] {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {

@@ -62,7 +62,7 @@ public enum ImageReader {
     }
 
     /// The one-line notes of a read: files that are not images, files skipped as undecodable.
-    private static func warnings(_ source: ImageSource, _ listing: ImageListing, _ decoded: DecodedSamples) -> [String] {
+    static func warnings(_ source: ImageSource, _ listing: ImageListing, _ decoded: DecodedSamples) -> [String] {
         var notes: [String] = []
         if listing.otherFiles > 0 {
             notes.append("\(source.path): skipped \(listing.otherFiles) file\(listing.otherFiles == 1 ? "" : "s") "
@@ -74,5 +74,54 @@ public enum ImageReader {
                          + "(skip_bad; the first: \(first))")
         }
         return notes
+    }
+}
+
+extension ImageReader {
+    /// Whether `path` is a folder or an image file (by its extension): what `dnn predict` reads as images.
+    public static func isImageInput(_ path: String) -> Bool {
+        var isFolder: ObjCBool = false
+        return ImageListing.isImage(path)
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue)
+    }
+
+    /// An image file, or every image file under a folder (in sorted path order, no labels),
+    /// as samples of `shape` ([C, H, W]) made as `source` (a checkpoint's) makes them:
+    /// `dnn predict` on images. Returns the table and the files, one per row.
+    public static func readForPrediction(_ path: String, like source: ImageSource,
+                                         shape: [Int]) throws -> (table: LabelledTable, files: [String]) {
+        let listing = try ImageListing(predicting: path)
+        var samples = source
+        samples.skipBad = false
+        let decoded = try decodeAll(listing.files, source: samples, shape: shape, first: nil)
+        var table = labelsTable(listing)
+        table.labels = nil
+        table.storage = .bytes(decoded.bytes)
+        table.featureCount = shape.reduce(1, *)
+        table.sampleShape = shape
+        table.readWarnings = warnings(source, listing, decoded)
+        return (table, listing.files)
+    }
+}
+
+extension ImageListing {
+    /// One image file, or the image files under a folder (recursively, sorted by path).
+    init(predicting path: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw DNNError(.io, at: path, "cannot open: no such file or folder")
+        }
+        guard isFolder.boolValue else {
+            files = [path]
+            labels = [""]
+            lines = [1]
+            return
+        }
+        var found: [String] = []
+        try walk(path, relative: "", into: &found)
+        files = Self.sortedNames(found).map { path + "/" + $0 }
+        labels = files.map { _ in "" }
+        lines = Array(1...max(files.count, 1)).prefix(files.count).map { $0 }
+        guard !files.isEmpty else { throw DNNError.data(path, "holds no .png, .jpg or .jpeg files") }
     }
 }
