@@ -26,7 +26,7 @@ help:
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
 	@echo "make build       release build of .build/release/dnn"
-	@echo "make fuzz        libFuzzer on the config, CSV, CSV encoding, IDX, safetensors, NumPy and JPEG readers, FUZZ_SECONDS (60) each"
+	@echo "make fuzz        libFuzzer on the config, CSV, CSV encoding, IDX, safetensors, NumPy, JPEG and PNG readers, FUZZ_SECONDS (60) each"
 	@echo "make fuzz-smoke  the same for 15 s each (what CI runs)"
 
 build:
@@ -123,7 +123,7 @@ onnx-check: build onnx-venv
 # instrumented, into $(FUZZ_BUILD)/DNN.o; each target is one file under Fuzz/Targets
 # linked against it.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= config csv csvencoding idx safetensors npy jpeg
+FUZZ_TARGETS ?= config csv csvencoding idx safetensors npy jpeg png
 FUZZ_BUILD   := .build/fuzz
 FUZZ_FLAGS   := -O -sanitize=fuzzer,address -use-ld=lld
 DNN_SOURCES  := $(shell find Sources/DNN -name '*.swift' | sort)
@@ -134,6 +134,7 @@ FUZZ_SOURCE_idx         := Fuzz/Targets/IDXFuzzer.swift
 FUZZ_SOURCE_safetensors := Fuzz/Targets/SafeTensorsFuzzer.swift
 FUZZ_SOURCE_npy         := Fuzz/Targets/NPYFuzzer.swift
 FUZZ_SOURCE_jpeg        := Fuzz/Targets/JPEGFuzzer.swift
+FUZZ_SOURCE_png         := Fuzz/Targets/PNGFuzzer.swift
 
 FUZZ_INCLUDES := -I Sources/CZlib -I Fuzz/CBFloat16
 

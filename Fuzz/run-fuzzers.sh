@@ -28,7 +28,8 @@ for target in "$@"; do
         safetensors) max_len=8192 ;;
         npy)         max_len=8192 ;;
         jpeg)        max_len=8192 ;;
-        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors npy jpeg)" >&2; exit 2 ;;
+        png)         max_len=16384 ;;
+        *) echo "unknown fuzz target '$target' (known: config csv csvencoding idx safetensors npy jpeg png)" >&2; exit 2 ;;
     esac
     case $target in
         config) dict=Fuzz/Dictionaries/json.dict ;;

@@ -167,3 +167,21 @@ extension Benchmark {
         }
     }
 }
+
+extension Benchmark {
+    /// Images decoded per second on one core (the calling thread): every PNG or JPEG file
+    /// in `folder` (recursively) read into memory once, then decoded round after round for
+    /// at least `seconds`. What `dnn bench --images DIR` reports beside Pillow's figure
+    /// (`tools/bench_png_pillow.py`).
+    public static func imageDecodesPerSecond(folder: String, seconds: Double) throws -> (rate: Double, files: Int) {
+        let files = try ImageListing(predicting: folder).files.map { ($0, try FileBytes.read($0)) }
+        var decoded = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            for (name, bytes) in files { decoded += try ImageFile.decode(bytes, file: name).width > 0 ? 1 : 0 }
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        return (Double(decoded) / elapsed, files.count)
+    }
+}

@@ -34,6 +34,12 @@ enum BenchCommand {
                     + String(format: "%12.1f %@", value, unit))
             }
         }
+        if let folder = parsed.value("--images") {
+            let (rate, files) = try Benchmark.imageDecodesPerSecond(folder: folder, seconds: seconds)
+            report("decode", "\(files) image files, one core", rate, "images/s", .fp32)
+            if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
+            return 0
+        }
         if parsed.flag("--layers") {
             for precision in precisions {
                 try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn",

@@ -107,6 +107,8 @@ enum InspectCommand {
         case .scale: Console.out("normalization: scale (x / 255)")
         case .standardize(let mean, _):
             Console.out("normalization: standardize (mean and std of \(mean.count) features, from the training set)")
+        case let .channels(mean, std):
+            Console.out("normalization: x / 255, then per channel mean \(mean) and std \(std)")
         }
         }
 

@@ -16,8 +16,15 @@ enum PredictCommand {
         let (path, data) = (positionals[0], positionals[1])
         let checkpoint = try Checkpoint.read(path: path)
         let network = try checkpoint.network(path: path)
-        var table = try read(data, labels: parsed.value("--labels"), labelColumn: parsed.value("--label"),
+        var table: LabelledTable
+        var files: [String]?
+        if parsed.value("--labels") == nil, ImageReader.isImageInput(data) {
+            (table, files) = try readImages(data, checkpoint: checkpoint)
+            for note in table.warnings { Console.error("dnn: warning: \(note)") }
+        } else {
+            table = try read(data, labels: parsed.value("--labels"), labelColumn: parsed.value("--label"),
                              checkpoint: checkpoint)
+        }
         table = try table.reshaped(to: checkpoint.inputShape, file: data)
         var features = table.features
         checkpoint.normalization.apply(to: &features, featureCount: table.featureCount)
@@ -40,12 +47,14 @@ enum PredictCommand {
             classCount: names.count, context: context)
         let withProbabilities = parsed.flag("--probabilities")
         var header = ["index", "predicted"]
+        if files != nil { header.insert("file", at: 1) }
         if table.labels != nil { header.append("label") }
         if withProbabilities { header += names.map { "p_\($0)" } }
         var lines = [header.map(csvField).joined(separator: ",")]
         lines.reserveCapacity(table.rows + 1)
         for (index, row) in probabilities.enumerated() {
             var fields = [String(index), csvField(names[Prediction.argmax(row)])]
+            if let files { fields.insert(csvField(files[index]), at: 1) }
             if let labels = table.labels { fields.append(csvField(labels[index])) }
             if withProbabilities { fields += row.map { String(format: "%.6g", $0) } }
             lines.append(fields.joined(separator: ","))
@@ -70,6 +79,19 @@ enum PredictCommand {
         let (table, warnings) = try checkpoint.readCSV(path: data, labels: columns, labelRequired: labelColumn != nil)
         for warning in warnings { Console.error("dnn: warning: \(warning)") }
         return table
+    }
+
+    /// An image file or a folder of images, made into samples as the checkpoint's training
+    /// images were (its channels, size and shape), and the files in row order.
+    static func readImages(_ data: String, checkpoint: Checkpoint) throws -> (LabelledTable, [String]) {
+        let shape = checkpoint.inputShape
+        guard shape.count == 3, shape[0] == 1 || shape[0] == 3 else {
+            throw DNNError(.usage, at: data, "is an image or a folder, but the checkpoint takes samples of shape "
+                           + "\(shape), not [1 or 3, H, W] images")
+        }
+        var source = ImageSource(location: .folder(data), channels: shape[0])
+        if case .images(let trained) = checkpoint.config.data.train { source.size = trained.size }
+        return try ImageReader.readForPrediction(data, like: source, shape: shape)
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

@@ -71,8 +71,8 @@ struct ConfigDecoder {
 
     private static let sourceHint =
         "a data source is {\"format\": \"csv\", \"path\": P, \"label\": COLUMN}, {\"format\": \"idx\", \"images\": P, \"labels\": P}, "
-        + "{\"format\": \"npy\", \"x\": P, \"y\": P}, {\"format\": \"npz\", \"path\": P, \"x\": NAME, \"y\": NAME} "
-        + "or {\"format\": \"cifar10\", \"files\": [P, ...]}"
+        + "{\"format\": \"npy\", \"x\": P, \"y\": P}, {\"format\": \"npz\", \"path\": P, \"x\": NAME, \"y\": NAME}, "
+        + "{\"format\": \"cifar10\", \"files\": [P, ...]} or {\"format\": \"images\", \"path\": DIR}"
 
     func data(_ json: JSON, at path: String) throws -> (config: DataConfig, json: JSON) {
         let object = try ConfigObject(json, at: path, keys: ["train", "validation", "test", "normalize",
@@ -81,16 +81,16 @@ struct ConfigDecoder {
         object.record("train", train.json)
         let validation = try object.optional("validation") { try self.validation($0, at: $1) }
         let test = try object.optional("test") { try source($0, at: $1) }
-        let normalize = try object.choice("normalize", default: "none", options: NormalizeKind.allCases.map(\.rawValue),
-                                          what: "normalization")
+        let (normalize, channelStatistics) = try ConfigDecoder.normalize(object)
         let normalizeTarget = try object.choice("normalize_target", default: "none",
                                                 options: NormalizeTargetKind.allCases.map(\.rawValue),
                                                 what: "target normalization")
         var config = DataConfig(train: train.source, validation: validation, test: test,
-                                normalize: NormalizeKind(rawValue: normalize) ?? .none,
+                                normalize: normalize,
                                 augment: try object.optional("augment") { try ConfigDecoder.augment($0, at: $1) })
         config.shard = try object.bool("shard", default: false)
         config.normalizeTarget = NormalizeTargetKind(rawValue: normalizeTarget) ?? .none
+        config.channelStatistics = channelStatistics
         return (config, object.resolvedJSON)
     }
 
@@ -114,8 +114,8 @@ struct ConfigDecoder {
                                   hint: ConfigDecoder.sourceHint)
         }
         let format = try ConfigObject(json, at: path,
-                                      keys: ConfigDecoder.csvKeys + ["images", "labels"] + ConfigDecoder.arraySourceKeys
-                                          + (orSplit ? ["split", "shuffle"] : []),
+                                      keys: Array(Set(ConfigDecoder.csvKeys + ["images", "labels"] + ConfigDecoder.arraySourceKeys
+                                                      + ConfigDecoder.imageKeys)).sorted() + (orSplit ? ["split", "shuffle"] : []),
                                       what: orSplit ? "a data source or split" : "a data source")
             .choice("format", options: DataSource.formats, what: "format", hint: ConfigDecoder.sourceHint)
         switch format {
@@ -128,6 +128,8 @@ struct ConfigDecoder {
             return (.csv(path: path, labels: labels, options: options), object.resolvedJSON)
         case "npy", "npz", "cifar10", "cifar100":
             return try arraySource(json, format: format, at: path)
+        case "images":
+            return try imageSource(json, at: path)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")

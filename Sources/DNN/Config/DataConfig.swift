@@ -16,6 +16,9 @@ public struct DataConfig: Equatable, Sendable {
     public var augment: AugmentConfig?
     /// How regression targets are scaled for training ("none").
     public var normalizeTarget: NormalizeTargetKind = .none
+    /// `normalize: {"mean": [...], "std": [...]}` (with `normalize` `.channels`): one value
+    /// per image channel, applied to the scaled values; nil otherwise.
+    public var channelStatistics: ChannelStatistics?
 
     /// A data section; only `train` is required.
     public init(train: DataSource, validation: ValidationSource? = nil, test: DataSource? = nil,
@@ -48,6 +51,8 @@ public enum DataSource: Equatable, Sendable {
     case cifar10(files: [String])
     /// `{"format": "cifar100", "files": [P, ...], "label": "fine" | "coarse"}`.
     case cifar100(files: [String], label: CIFARLabel)
+    /// `{"format": "images", "path": DIR}` or `{"format": "images", "index": CSV, "label": COLUMN}`.
+    case images(ImageSource)
 
     /// The JSON `format`.
     public var format: String {
@@ -58,23 +63,26 @@ public enum DataSource: Equatable, Sendable {
         case .npz: "npz"
         case .cifar10: "cifar10"
         case .cifar100: "cifar100"
+        case .images: "images"
         }
     }
 
-    /// The label columns of a CSV source, or the target names of a NumPy source; empty for
-    /// IDX and CIFAR.
+    /// The label columns of a CSV source or an image index, or the target names of a NumPy
+    /// source; empty for IDX, CIFAR and image folders.
     public var labelColumns: [String] {
         switch self {
         case .csv(_, let labels, _): labels
         case .npy(_, _, let targets), .npz(_, _, _, let targets): targets
+        case .images(let images): images.labelColumns
         case .idx, .cifar10, .cifar100: []
         }
     }
 
-    /// Whether the labels may be numeric targets (CSV and NumPy), not only classes.
+    /// Whether the labels may be numeric targets (CSV, NumPy, an image index), not only classes.
     public var canHoldTargets: Bool {
         switch self {
         case .csv, .npy, .npz: true
+        case .images(let images): !images.labelColumns.isEmpty
         case .idx, .cifar10, .cifar100: false
         }
     }
@@ -86,7 +94,7 @@ public enum DataSource: Equatable, Sendable {
     }
 
     /// Every `format` a config may use.
-    public static let formats = ["csv", "idx", "npy", "npz", "cifar10", "cifar100"]
+    public static let formats = ["csv", "idx", "npy", "npz", "cifar10", "cifar100", "images"]
 }
 
 /// `label` of a CIFAR-100 source: which of a record's two labels is its class.
@@ -117,6 +125,24 @@ public enum NormalizeKind: String, Equatable, Sendable, CaseIterable {
     /// (x - mean) / std per feature, with mean and std from the training set, stored
     /// with the model.
     case standardize
+    /// `{"mean": [...], "std": [...]}`: x / 255, then (x - mean[c]) / std[c] per image
+    /// channel (torchvision's `ToTensor()` and `Normalize`); the values are in
+    /// `DataConfig.channelStatistics`.
+    case channels
+
+    /// The kinds a config names by a string.
+    public static let named: [NormalizeKind] = [.none, .scale, .standardize]
+}
+
+/// `data.normalize: {"mean": [...], "std": [...]}`: one mean and one positive std per channel.
+public struct ChannelStatistics: Equatable, Sendable {
+    public var mean: [Float]
+    public var std: [Float]
+
+    public init(mean: [Float], std: [Float]) {
+        self.mean = mean
+        self.std = std
+    }
 }
 
 /// `data.normalize_target`: how regression targets are scaled for training.

@@ -32,10 +32,8 @@ public final class Batch {
         let size = dataset.sampleSize
         precondition(indices.count <= capacity, "batch of \(indices.count) exceeds capacity \(capacity)")
         input.reshape(to: [indices.count] + sampleShape)
-        dataset.features.withUnsafeBufferPointer { features in
-            for (row, index) in indices.enumerated() {
-                (input.data + row * size).update(from: features.baseAddress! + index * size, count: size)
-            }
+        for (row, index) in indices.enumerated() {
+            dataset.storage.gather(row: index, width: size, into: input.data + row * size, normalization: dataset.normalization)
         }
         guard dataset.isRegression else {
             for (row, index) in indices.enumerated() { labels[row] = dataset.labels[index] }

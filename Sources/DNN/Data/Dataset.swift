@@ -1,8 +1,23 @@
 /// The encoded data a trainer consumes: normalised features, and class indices or
 /// (for regression) target values.
 public struct Dataset: Sendable {
-    /// [count, sampleSize], row-major, normalised.
-    public var features: [Float]
+    /// [count, sampleSize], row-major: floats already normalised, or bytes that
+    /// `normalization` turns into floats as a batch gathers them.
+    public var storage: FeatureStorage
+    /// What a batch applies to byte rows as it gathers them (float rows are stored normalised).
+    public var normalization: Normalization = .none
+    /// The samples as the network sees them, [count, sampleSize] (a normalised copy for bytes).
+    public var features: [Float] {
+        get {
+            guard case .bytes(let bytes) = storage else { return storage.floats }
+            var values = [Float](repeating: 0, count: bytes.count)
+            values.withUnsafeMutableBufferPointer { target in
+                bytes.withUnsafeBufferPointer { normalization.expandRows($0, featureCount: sampleSize, into: target) }
+            }
+            return values
+        }
+        set { storage = .floats(newValue) }
+    }
     /// [count]: the class index of each sample; empty for regression.
     public var labels: [Int32]
     /// [count, targetCount], row-major: the regression targets as training sees them
@@ -19,7 +34,7 @@ public struct Dataset: Sendable {
 
     /// A dataset from its parts; `features.count` must be `count * sampleSize`.
     public init(features: [Float], labels: [Int32], sampleShape: [Int], count: Int) {
-        self.features = features
+        self.storage = .floats(features)
         self.labels = labels
         self.sampleShape = sampleShape
         self.count = count
@@ -38,9 +53,11 @@ public struct Dataset: Sendable {
             throw DNNError.data(file, "has no label column; labels are needed here")
         }
         let encoded = try encoding.encode(labels, file: file, lineNumbers: table.lineNumbers)
-        var features = table.takeFeatures()
-        normalization.apply(to: &features, featureCount: table.featureCount)
-        self.init(features: features, labels: encoded, sampleShape: table.sampleShape, count: table.rows)
+        let featureCount = table.featureCount
+        self.init(features: [], labels: encoded, sampleShape: table.sampleShape, count: table.rows)
+        storage = table.takeStorage()
+        storage.normalizeFloats(normalization, featureCount: featureCount)
+        self.normalization = normalization
     }
 
     /// Regression data: the table's target columns (`targetNormalization` applied) and its
@@ -54,9 +71,11 @@ public struct Dataset: Sendable {
         var targets = try table.regressionTargets(file: file, labelPath: labelPath, lossType: lossType)
         let targetCount = 1 + table.extraTargetNames.count
         targetNormalization.apply(to: &targets, featureCount: targetCount)
-        var features = table.takeFeatures()
-        normalization.apply(to: &features, featureCount: table.featureCount)
-        self.init(features: features, labels: [], sampleShape: table.sampleShape, count: table.rows)
+        let featureCount = table.featureCount
+        self.init(features: [], labels: [], sampleShape: table.sampleShape, count: table.rows)
+        storage = table.takeStorage()
+        storage.normalizeFloats(normalization, featureCount: featureCount)
+        self.normalization = normalization
         self.targets = targets
         self.targetCount = targetCount
     }
@@ -68,8 +87,10 @@ public struct Dataset: Sendable {
 extension Dataset {
     /// The samples in `range`, in their own storage.
     public func rows(_ range: Range<Int>) -> Dataset {
-        var part = Dataset(features: Array(features[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
-                           labels: isRegression ? [] : Array(labels[range]), sampleShape: sampleShape, count: range.count)
+        var part = Dataset(features: [], labels: isRegression ? [] : Array(labels[range]), sampleShape: sampleShape,
+                           count: range.count)
+        part.storage = storage.rows(Array(range), width: sampleSize)
+        part.normalization = normalization
         part.targets = Array(targets[(range.lowerBound * targetCount)..<(range.upperBound * targetCount)])
         part.targetCount = targetCount
         return part

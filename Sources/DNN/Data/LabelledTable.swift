@@ -5,8 +5,22 @@
 /// (`ClassEncoding.infer`), and line numbers stay with the rows so that a bad label
 /// found later can still be reported at its line.
 public struct LabelledTable: Sendable, Equatable {
-    /// [rows, featureCount], row-major: every column but the label, in file order.
-    public var features: [Float]
+    /// [rows, featureCount], row-major: every column but the label, in file order; floats,
+    /// or bytes for images.
+    public var storage: FeatureStorage
+    /// The features as floats: a float table's own storage, changed in place; a copy of
+    /// a byte table's values.
+    public var features: [Float] {
+        get { storage.floats }
+        _modify {
+            var values: [Float]
+            if case .floats(let floats) = storage { values = floats } else { values = storage.floats }
+            storage = .floats([])
+            defer { storage = .floats(values) }
+            yield &values
+        }
+        set { storage = .floats(newValue) }
+    }
     /// The number of features per row.
     public var featureCount: Int
     /// The header names of the feature columns (`pixel0`... for IDX).
@@ -39,7 +53,7 @@ public struct LabelledTable: Sendable, Equatable {
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,
                 lineNumbers: [Int], sampleShape: [Int]) {
-        self.features = features
+        self.storage = .floats(features)
         self.featureCount = featureCount
         self.featureNames = featureNames
         self.labels = labels
@@ -58,9 +72,9 @@ public struct LabelledTable: Sendable, Equatable {
     }
 
     /// The features, the table left without them (as `take()`, for the features alone).
-    mutating func takeFeatures() -> [Float] {
-        let values = features
-        features = []
+    mutating func takeStorage() -> FeatureStorage {
+        let values = storage
+        storage = .floats([])
         return values
     }
 }

@@ -7,6 +7,9 @@ public enum Normalization: Equatable, Sendable {
     case scale
     /// (x - mean[j]) / std[j] per feature j, with the training set's statistics.
     case standardize(mean: [Float], std: [Float])
+    /// (x / 255 - mean[c]) / std[c] per channel c of [C, H, W] samples: torchvision's
+    /// `ToTensor()` then `Normalize(mean, std)`, fixed in the config rather than fitted.
+    case channels(mean: [Float], std: [Float])
 
     /// Fits a normalisation of the given kind to the training features.
     ///
@@ -74,6 +77,15 @@ public enum Normalization: Equatable, Sendable {
                     }
                 }
             }
+        case let .channels(mean, std):
+            guard featureCount > 0, !mean.isEmpty, featureCount % mean.count == 0 else { return }
+            let plane = featureCount / mean.count
+            features.withUnsafeMutableBufferPointer { x in
+                for i in x.indices {
+                    let c = (i % featureCount) / plane
+                    x[i] = (x[i] / 255 - mean[c]) / std[c]
+                }
+            }
         }
     }
 
@@ -85,6 +97,7 @@ public enum Normalization: Equatable, Sendable {
         case .none: return (Array(repeating: 1, count: columns), Array(repeating: 0, count: columns))
         case .scale: return (Array(repeating: 255, count: columns), Array(repeating: 0, count: columns))
         case let .standardize(mean, std): return (std.map(Double.init), mean.map(Double.init))
+        case let .channels(mean, std): return (std.map { Double($0) * 255 }, mean.map { Double($0) * 255 })
         }
     }
 
@@ -101,6 +114,9 @@ public enum Normalization: Equatable, Sendable {
         case let .standardize(mean, std):
             // A non-finite value (never fitted) is written as null and refused when read.
             json = ["kind": "standardize", "mean": .array(mean.map { .number(Double($0)) }),
+                    "std": .array(std.map { .number(Double($0)) })]
+        case let .channels(mean, std):
+            json = ["kind": "channels", "mean": .array(mean.map { .number(Double($0)) }),
                     "std": .array(std.map { .number(Double($0)) })]
         }
         return json.serialized(pretty: false)
@@ -124,7 +140,7 @@ public enum Normalization: Equatable, Sendable {
             self = .none
         case "scale":
             self = .scale
-        case "standardize":
+        case "standardize", "channels":
             func floats(_ key: String) throws -> [Float] {
                 guard let list = object[key]?.array else { throw fail("\"\(key)\" is not a list of numbers") }
                 return try list.enumerated().map { index, item in
@@ -141,9 +157,9 @@ public enum Normalization: Equatable, Sendable {
             if let bad = std.firstIndex(where: { !($0 > 0) }) {
                 throw fail("\"std\"[\(bad)] is \(std[bad]); it must be positive")
             }
-            self = .standardize(mean: mean, std: std)
+            self = kind == "channels" ? .channels(mean: mean, std: std) : .standardize(mean: mean, std: std)
         default:
-            throw fail("unknown kind '\(kind)' (expected none, scale or standardize)")
+            throw fail("unknown kind '\(kind)' (expected none, scale, standardize or channels)")
         }
     }
 }

@@ -65,6 +65,7 @@ public struct RawData: Sendable {
         if raw.train.rawColumns != nil {
             try raw.encode(with: TableEncoding.fit(raw.train, missing: config.data.train.csvOptions.missing))
         }
+        try checkChannelStatistics(config.data, sampleShape: raw.train.sampleShape)
         try raw.reshape(to: config.model.inputShape)
         return raw
     }
@@ -96,9 +97,18 @@ public struct RawData: Sendable {
         test = try test.map { try $0.reshaped(to: shape, file: testFile ?? trainFile) }
     }
 
+    /// `normalize: {"mean", "std"}` needs [C, H, W] samples with one value per channel.
+    static func checkChannelStatistics(_ data: DataConfig, sampleShape: [Int]) throws {
+        guard data.normalize == .channels, let statistics = data.channelStatistics else { return }
+        guard sampleShape.count == 3, sampleShape[0] == statistics.mean.count else {
+            throw DNNError.config("data.normalize.mean", "has \(statistics.mean.count) values, but the samples are "
+                                  + "\(sampleShape) (one value per channel of [C, H, W] images is needed)")
+        }
+    }
+
     /// Bytes of the features held in memory.
     public var bytes: Int {
-        4 * (train.features.count + (validation?.features.count ?? 0) + (test?.features.count ?? 0))
+        train.storage.memoryBytes + (validation?.storage.memoryBytes ?? 0) + (test?.storage.memoryBytes ?? 0)
     }
 
     /// One data source as a table. IDX images are streamed (inflated piece by piece), so
@@ -120,6 +130,8 @@ public struct RawData: Sendable {
             return try CIFARReader.readCIFAR10(files: files)
         case let .cifar100(files, label):
             return try CIFARReader.readCIFAR100(files: files, label: label)
+        case .images(let images):
+            return try ImageReader.read(images)
         }
     }
 
@@ -134,7 +146,8 @@ public struct RawData: Sendable {
     public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
-            return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
+            return try prepare(normalize: config.data.normalize, channels: config.data.channelStatistics, classCount: outputCount,
+                               configPath: configPath)
         }
         let names = config.data.train.labelColumns
         guard outputCount == names.count else {
@@ -148,7 +161,8 @@ public struct RawData: Sendable {
         let targetNormalization = shard?.targetNormalization
             ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: config.data.normalize.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(config.data.normalize, channels: config.data.channelStatistics, storage: train.storage,
+                                 featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
@@ -168,12 +182,13 @@ public struct RawData: Sendable {
     /// Encodes labels for a model with `classCount` outputs and normalises the features
     /// with statistics of the training set (`configPath` names the last layer for errors);
     /// consumes the tables as `prepare(_:outputCount:configPath:)`.
-    public consuming func prepare(normalize kind: NormalizeKind, classCount: Int, configPath: String) throws -> PreparedData {
+    public consuming func prepare(normalize kind: NormalizeKind, channels: ChannelStatistics? = nil, classCount: Int,
+                                  configPath: String) throws -> PreparedData {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               names: train.classNames,
                                               configPath: configPath)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(kind, channels: channels, storage: train.storage, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
             try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
         }
@@ -208,6 +223,7 @@ extension DataSource {
         case .npy(let x, _, _): x
         case .npz(let path, _, _, _): path
         case .cifar10(let files), .cifar100(let files, _): files.first ?? "cifar"
+        case .images(let images): images.path
         }
     }
 }

@@ -15,7 +15,8 @@ extension LabelledTable {
         // A NumPy y of shape (N, D) arrives with its targets already apart from x.
         if !names.isEmpty && names == extraTargetNames { return self }
         var columns: [Int] = []
-        for name in names {
+        // Targets a reader has put apart already (an image index's) stay where they are.
+        for name in names where !extraTargetNames.contains(name) {
             if let index = featureNames.firstIndex(of: name) {
                 columns.append(index)
             } else if required {

@@ -62,7 +62,9 @@ extension RawData {
             validation = train.takeRows(keptRows.map { isValidation[$0] })
         }
         let trainLabels = labels.select(trainRows)
+        // A CSV's second pass repeats the first's warnings; an image folder's adds its undecodable files.
         var warnings = labels.warnings
+        for warning in pass.train.warnings where !warnings.contains(warning) { warnings.append(warning) }
         if case .split = config.data.validation, !config.loss.isRegression {
             warnings += LabelledTable.missingClasses(train: trainLabels, validation: labels.select(validationRows))
         }
@@ -70,13 +72,16 @@ extension RawData {
         var raw = RawData(train: train.take(), validation: validation, test: test, trainFile: trainFile,
                           validationFile: validationFile, testFile: config.data.test?.displayName, inputShape: [],
                           warnings: warnings + (test?.warnings ?? []))
-        var normalization = pass.moments.normalization(kind: config.data.normalize.rawValue, columns: pass.featureColumns)
+        var normalization = config.data.normalize == .channels
+            ? Normalization.fit(.channels, channels: config.data.channelStatistics, storage: .floats([]), featureCount: 0)
+            : pass.moments.normalization(kind: config.data.normalize.rawValue, columns: pass.featureColumns)
         if let statistics = pass.encoding {
             let encoding = statistics.encoding()
             try raw.encode(with: encoding)
             normalization = try encodedNormalization(config, encoding: encoding, columns: statistics.columns,
                                                      isValidation: isValidation)
         }
+        try checkChannelStatistics(config.data, sampleShape: raw.train.sampleShape)
         try raw.reshape(to: config.model.inputShape)
         raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
                                     targetNormalization: try targetNormalization(config, trainLabels: trainLabels, pass: pass))
@@ -110,8 +115,11 @@ extension RawData {
         var train = try readRows(source, selection: selection)
         let rawNames = train.featureNames
         train = try train.movingToTargets(targetNames, file: source.displayName)
+        // Image tables have no feature names (their targets are apart already): every column is a feature.
+        let featureColumns = rawNames.isEmpty ? Array(0..<train.featureCount)
+            : rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
         return SharePass(train: train, moments: moments, encoding: encoding, rawNames: rawNames,
-                         featureColumns: rawNames.indices.filter { !targetNames.contains(rawNames[$0]) },
+                         featureColumns: featureColumns,
                          targetColumns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
     }
 
@@ -163,6 +171,8 @@ extension RawData {
             return try IDXReader.read(images: images, labels: labels, selection: selection)
         case .npy, .npz, .cifar10, .cifar100:
             return try read(source).selecting(selection, file: source.displayName)
+        case .images(let images):
+            return try ImageReader.read(images, selection: selection)
         }
     }
 
@@ -177,6 +187,8 @@ extension RawData {
             return try IDXReader.readLabels(images: images, labels: labels)
         case .npy, .npz, .cifar10, .cifar100:
             return try read(source).selecting(.labels, file: source.displayName)
+        case .images(let images):
+            return try ImageReader.read(images, selection: .labels)
         }
     }
 }

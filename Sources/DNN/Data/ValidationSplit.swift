@@ -109,12 +109,12 @@ extension LabelledTable {
 
     /// The rows at `indices`, in that order, with their labels and line numbers.
     func select(_ indices: [Int]) -> LabelledTable {
-        var table = LabelledTable(features: Self.rows(indices, of: features, width: featureCount),
-                                  featureCount: featureCount, featureNames: featureNames,
+        var table = LabelledTable(features: [], featureCount: featureCount, featureNames: featureNames,
                                   labels: labels.map { labels in indices.map { labels[$0] } }, rows: indices.count,
                                   lineNumbers: indices.map { lineNumbers[$0] }, sampleShape: sampleShape)
+        table.storage = storage.rows(indices, width: featureCount)
         table.extraTargetNames = extraTargetNames
-        table.extraTargets = Self.rows(indices, of: extraTargets, width: extraTargetNames.count)
+        table.extraTargets = FeatureStorage.rows(indices, of: extraTargets, width: extraTargetNames.count)
         table.rawColumns = rawColumns
         table.classNames = classNames
         return table
@@ -127,31 +127,11 @@ extension LabelledTable {
         let taken = isTaken.indices.filter { isTaken[$0] }
         let part = select(taken)
         let kept = isTaken.indices.filter { !isTaken[$0] }
-        Self.compact(&features, keeping: kept, width: featureCount)
-        Self.compact(&extraTargets, keeping: kept, width: extraTargetNames.count)
+        storage.compact(keeping: kept, width: featureCount)
+        FeatureStorage.compact(&extraTargets, keeping: kept, width: extraTargetNames.count)
         if let all = labels { labels = kept.map { all[$0] } }
         lineNumbers = kept.map { lineNumbers[$0] }
         rows = kept.count
         return part
-    }
-
-    /// Moves the rows `kept` (ascending) of a row-major matrix to its front and drops the rest.
-    private static func compact(_ values: inout [Float], keeping kept: [Int], width: Int) {
-        guard width > 0 else { return }
-        values.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for (position, row) in kept.enumerated() where position != row {
-                (base + position * width).update(from: base + row * width, count: width)
-            }
-        }
-        values.removeLast(values.count - kept.count * width)
-    }
-
-    /// The rows at `indices` of a row-major matrix `width` values wide.
-    static func rows(_ indices: [Int], of values: [Float], width: Int) -> [Float] {
-        var selected = [Float]()
-        selected.reserveCapacity(indices.count * width)
-        for row in indices { selected += values[(row * width)..<((row + 1) * width)] }
-        return selected
     }
 }

@@ -125,6 +125,16 @@ public enum ONNXExport {
                                       scope: "normalize")
             return graph.node("Div", [centered, graph.constant("normalize.std", dims: sampleShape, std)],
                               scope: "normalize")
+        case let .channels(mean, std):
+            // x / 255, then per channel: the statistics spread over each channel's plane.
+            let size = sampleShape.reduce(1, *), plane = size / max(mean.count, 1)
+            let scaled = graph.node("Div", [x, graph.scalar(255, scope: "normalize", role: "scale")], scope: "normalize")
+            let centered = graph.node("Sub", [scaled, graph.constant("normalize.mean", dims: sampleShape,
+                                                                     (0..<size).map { mean[$0 / plane] })],
+                                      scope: "normalize")
+            return graph.node("Div", [centered, graph.constant("normalize.std", dims: sampleShape,
+                                                               (0..<size).map { std[$0 / plane] })],
+                              scope: "normalize")
         }
     }
 

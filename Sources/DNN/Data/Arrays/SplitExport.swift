@@ -131,6 +131,7 @@ extension DataSource {
         case let .npy(x, y, _): [x, y]
         case let .npz(path, _, _, _): [path]
         case .cifar10(let files), .cifar100(let files, _): files
+        case .images(let images): [images.path]
         }
     }
 }
