@@ -103,11 +103,7 @@ private struct CSVParser {
     }
 
     mutating func parse(labelColumn: String?, labelRequired: Bool, selection: RowSelection? = nil) throws -> LabelledTable {
-        // A UTF-8 byte order mark is not part of the first column's name.
-        if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
-            position = 3
-            lineStart = 3
-        }
+        skipByteOrderMark()
         skipEmptyLines()
         guard position < end else {
             throw DNNError.data(file, line: line, column: 1, "the file is empty; expected a header row of column names")
@@ -123,18 +119,8 @@ private struct CSVParser {
 
         // The data rows, each parsed straight into its slot of `features`.
         var features: [Float] = []
-        if let selection {
-            // The row count is unknown before parsing: a read of every row reserves nothing.
-            features.reserveCapacity(selection.keptCount(of: 0) * featureCount)
-        } else {
-            // Every feature takes at least one byte of the file, which bounds the estimate
-            // (empty lines count as rows in it, and a header of many columns must not make
-            // them a huge allocation).
-            let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
-            features.reserveCapacity(overflow ? end : min(estimate, end))
-        }
-        var labels: [String] = []
-        var lineNumbers: [Int] = []
+        features.reserveCapacity(featureCapacity(selection: selection, featureCount: featureCount))
+        var labels: [String] = [], lineNumbers: [Int] = []
         // A row `selection` drops is parsed here, checked as any other, then forgotten.
         var dropped = [Float](repeating: 0, count: featureCount)
         var row = 0
@@ -175,6 +161,24 @@ private struct CSVParser {
         return LabelledTable(features: features, featureCount: featureCount, featureNames: featureNames,
                              labels: labelIndex == nil ? nil : labels, rows: lineNumbers.count,
                              lineNumbers: lineNumbers, sampleShape: [featureCount])
+    }
+
+    /// Steps over a UTF-8 byte order mark, which is not part of the first column's name.
+    private mutating func skipByteOrderMark() {
+        if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
+            position = 3
+            lineStart = 3
+        }
+    }
+
+    /// The features to reserve room for before parsing. A selection knows its rows; a
+    /// read of every row estimates them, bounded by the file's size, since every feature
+    /// takes at least one byte of it (empty lines count as rows in the estimate, and a
+    /// header of many columns must not make them a huge allocation).
+    private func featureCapacity(selection: RowSelection?, featureCount: Int) -> Int {
+        if let selection { return selection.keptCount(of: 0) * featureCount }
+        let (estimate, overflow) = estimatedRows().multipliedReportingOverflow(by: featureCount)
+        return overflow ? end : min(estimate, end)
     }
 
     /// The header row: the column names, each with its index, checked to be present and distinct.

@@ -99,9 +99,9 @@ public struct RawData: Sendable {
         let targets = try (shard?.trainLabels ?? train).regressionTargets(file: trainFile, labelPath: "data.train.label",
                                                                            lossType: type)
         let targetNormalization = shard?.targetNormalization
-            ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
+            ?? Normalization.fit(kind: config.data.normalizeTarget, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: config.data.normalize.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(kind: config.data.normalize, features: train.features, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String, _ path: String) throws -> Dataset {
             try Dataset(table: table, targetNormalization: targetNormalization, normalization: normalization, file: file,
                         labelPath: path, lossType: type)
@@ -124,7 +124,7 @@ public struct RawData: Sendable {
         let classes = try ClassEncoding.infer(labels: (shard?.trainLabels ?? train).labels ?? [], classCount: classCount,
                                               configPath: configPath)
         let normalization = shard?.normalization
-            ?? Normalization.fit(kind: kind.rawValue, features: train.features, featureCount: train.featureCount)
+            ?? Normalization.fit(kind: kind, features: train.features, featureCount: train.featureCount)
         func dataset(_ table: consuming LabelledTable, _ file: String) throws -> Dataset {
             try Dataset(table: table, encoding: classes, normalization: normalization, file: file)
         }

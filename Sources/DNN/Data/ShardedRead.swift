@@ -25,22 +25,9 @@ extension RawData {
     public static func loadShard(_ config: Config, rank: Int, ranks: Int) throws -> RawData {
         let source = config.data.train, trainFile = source.displayName
         let labels = try readLabels(source)
-        var isValidation = [Bool](repeating: false, count: labels.rows)
-        var validation: LabelledTable?, validationFile: String?
-        switch config.data.validation {
-        case .none:
-            break
-        case .source(let other)?:
-            let rows = try readLabels(other).rows
-            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
-            validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
-                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
-            validationFile = other.displayName
-        case let .split(fraction, shuffle)?:
-            isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
-                                                     stratified: !config.loss.isRegression)
-            validationFile = trainFile
-        }
+        let share = try validationShare(config, labels: labels, rank: rank, ranks: ranks)
+        let isValidation = share.isValidation, validationFile = share.validationFile
+        var validation = share.validation
         // This rank keeps its share of the training rows and of the validation rows (each
         // rank scores its share of the validation set; the sums are combined).
         let trainRows = isValidation.indices.filter { !isValidation[$0] }
@@ -50,7 +37,7 @@ extension RawData {
             for index in contiguousShare(of: rows.indices, rank: rank, ranks: ranks) { keep[rows[index]] = true }
         }
 
-        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
+        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget == .standardize
         let moments = Normalization.Moments()
         var selection = RowSelection(keep: keep)
         if gathers {
@@ -74,18 +61,9 @@ extension RawData {
         }
 
         let featureColumns = rawNames.indices.filter { !targetNames.contains(rawNames[$0]) }
-        let normalization = moments.normalization(kind: config.data.normalize.rawValue, columns: featureColumns)
-        var targetNormalization = Normalization.none
-        if config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" {
-            let firsts = try trainLabels.regressionTargets(file: trainFile, labelPath: "data.train.label",
-                                                           lossType: config.loss.typeName)
-            let first = Normalization.fit(kind: "standardize", features: firsts, featureCount: 1)
-            let others = moments.normalization(kind: "standardize",
-                                               columns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
-            if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
-                targetNormalization = .standardize(mean: mean + otherMean, std: std + otherStd)
-            }
-        }
+        let normalization = moments.normalization(kind: config.data.normalize, columns: featureColumns)
+        let targetNormalization = try Self.targetNormalization(config, trainLabels: trainLabels, moments: moments,
+                                                               targetColumns: targetNames.compactMap { rawNames.firstIndex(of: $0) })
 
         let test = try config.data.test.map(read)
         let shape = config.model.inputShape ?? train.sampleShape
@@ -98,6 +76,42 @@ extension RawData {
         raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
                                     targetNormalization: targetNormalization)
         return raw
+    }
+
+    /// Which rows of the training file are validation rows (all false without a split),
+    /// and this rank's share of a separate validation file, read, with the file's name.
+    private static func validationShare(_ config: Config, labels: LabelledTable, rank: Int, ranks: Int) throws
+        -> (isValidation: [Bool], validation: LabelledTable?, validationFile: String?) {
+        switch config.data.validation {
+        case .none:
+            return ([Bool](repeating: false, count: labels.rows), nil, nil)
+        case .source(let other)?:
+            let rows = try readLabels(other).rows
+            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
+            let validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
+            return ([Bool](repeating: false, count: labels.rows), validation, other.displayName)
+        case let .split(fraction, shuffle)?:
+            let isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                                         stratified: !config.loss.isRegression)
+            return (isValidation, nil, config.data.train.displayName)
+        }
+    }
+
+    /// `data.normalize_target` of a regression shard: the first target column's statistics
+    /// from every rank's labels (`trainLabels`), the other target columns' from the moments
+    /// gathered while streaming (at `targetColumns` of the raw rows); `.none` otherwise.
+    private static func targetNormalization(_ config: Config, trainLabels: LabelledTable,
+                                            moments: Normalization.Moments, targetColumns: [Int]) throws -> Normalization {
+        guard config.loss.isRegression, config.data.normalizeTarget == .standardize else { return .none }
+        let firsts = try trainLabels.regressionTargets(file: config.data.train.displayName, labelPath: "data.train.label",
+                                                       lossType: config.loss.typeName)
+        let first = Normalization.fit(kind: NormalizeKind.standardize, features: firsts, featureCount: 1)
+        let others = moments.normalization(kind: .standardize, columns: targetColumns)
+        guard case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others else {
+            return .none
+        }
+        return .standardize(mean: mean + otherMean, std: std + otherStd)
     }
 
     /// The rows of `source` that `selection` keeps, every column but the first label a
