@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -16,6 +16,8 @@ DNN_ONNX_PYTHON ?= $(ONNX_VENV)/bin/python
 help:
 	@echo "make demo        train the iris demo and evaluate its best checkpoint"
 	@echo "make test        build and run every test (what CI runs)"
+	@echo "make docs-check  run every command shown in README.md and docs/ (needs make build)"
+	@echo "make lint        the code's promises: functions of at most 60 lines, no layer casts, every layer type documented and fixtured"
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
 	@echo "make mpi-demo    train the iris demo on 2 MPI ranks (needs Open MPI's mpirun)"
@@ -35,6 +37,18 @@ build:
 test:
 	$(SWIFT) build -c release --product dnn
 	$(SWIFT) test -c release -Xswiftc -enable-testing
+
+# What DEVELOPERS.md and README.md promise about the code, checked (tools/lint.py, Python 3
+# standard library): no function over 60 lines in Sources/ (generated kernels excepted by
+# name), no cast to a concrete layer type outside Sources/DNN/Layers/, and every LayerType
+# in README's layer table and in the PyTorch layer fixtures.
+lint:
+	python3 tools/lint.py
+
+# Every command shown in README.md and docs/*.md, run (a make target: must exist), so none
+# goes stale (tools/check_docs.py, in a scratch folder with copies of configs/ and data/).
+docs-check: build
+	python3 tools/check_docs.py
 
 demo: build
 	$(DNN) train configs/iris.json --out runs/demo --force
@@ -117,8 +131,8 @@ onnx-venv:
 onnx-check: build onnx-venv
 	$(DNN_ONNX_PYTHON) tools/check_onnx_all.py
 
-# libFuzzer + AddressSanitizer targets for every reader of untrusted bytes (README,
-# "Fuzzing"). Built with swiftc directly, never by SwiftPM: libFuzzer supplies `main`, so
+# libFuzzer + AddressSanitizer targets for every reader of untrusted bytes (docs/fuzzing.md).
+# Built with swiftc directly, never by SwiftPM: libFuzzer supplies `main`, so
 # the targets stay out of `make build` and `make test`. The library is compiled once,
 # instrumented, into $(FUZZ_BUILD)/DNN.o; each target is one file under Fuzz/Targets
 # linked against it.

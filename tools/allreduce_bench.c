@@ -1,6 +1,6 @@
 // Open MPI's allreduce on this machine, blocking against non-blocking (+ wait), at the
 // sizes of the example models' gradients: the measurement behind GradientReducer's choice
-// to sum after backward when every rank shares one machine (README, "Distributed training").
+// to sum after backward when every rank shares one machine (docs/distributed.md).
 // Also a reduce-scatter and an allgather of the same floats, what a sharded optimizer step
 // (ZeRO-1) would use instead of the one allreduce.
 //

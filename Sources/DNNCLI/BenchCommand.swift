@@ -59,32 +59,40 @@ enum BenchCommand {
         let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
         for name in models where !only.isDisjoint(with: ["train", "infer", "augment"]) {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
-            let shape = config.model.inputShape ?? [1, 28, 28]
-            if only.contains("train") {
-                for precision in precisions {
-                    let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
-                                                      inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
-                                                      threads: threads, seconds: seconds, precision: precision)
-                    report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s", precision)
-                }
-            }
-            if only.contains("augment") && shape.count == 3 {
-                let rate = Benchmark.augmentation(inputShape: shape, batchSize: config.solver.batchSize, seconds: seconds)
-                report("augment", "\(name) batch \(config.solver.batchSize) crop+flip", rate, "samples/s", .fp32)
-            }
-            if only.contains("infer") {
-                for batch in [1, 64, 256, 1024] {
-                    for precision in precisions {
-                        let rate = try Benchmark.inference(layers: config.model.layers, inputShape: shape,
-                                                           batchSize: batch, threads: threads, seconds: seconds,
-                                                           precision: precision)
-                        report("infer", "\(name) batch \(batch)", rate, "samples/s", precision)
-                    }
-                }
-            }
+            try benchModel(name, config: config, only: only, precisions: precisions, threads: threads, seconds: seconds,
+                           report: report)
         }
         if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
         return 0
+    }
+
+    /// The training, augmentation and inference rows of one example config, each handed
+    /// to `report` (kind, name, value, unit, precision).
+    static func benchModel(_ name: String, config: Config, only: Set<String>, precisions: [Precision], threads: Int,
+                           seconds: Double, report: (String, String, Double, String, Precision) -> Void) throws {
+        let shape = config.model.inputShape ?? [1, 28, 28]
+        if only.contains("train") {
+            for precision in precisions {
+                let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
+                                                  inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
+                                                  threads: threads, seconds: seconds, precision: precision)
+                report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s", precision)
+            }
+        }
+        if only.contains("augment") && shape.count == 3 {
+            let rate = Benchmark.augmentation(inputShape: shape, batchSize: config.solver.batchSize, seconds: seconds)
+            report("augment", "\(name) batch \(config.solver.batchSize) crop+flip", rate, "samples/s", .fp32)
+        }
+        if only.contains("infer") {
+            for batch in [1, 64, 256, 1024] {
+                for precision in precisions {
+                    let rate = try Benchmark.inference(layers: config.model.layers, inputShape: shape,
+                                                       batchSize: batch, threads: threads, seconds: seconds,
+                                                       precision: precision)
+                    report("infer", "\(name) batch \(batch)", rate, "samples/s", precision)
+                }
+            }
+        }
     }
 
     /// `--layers`: where a training step's time goes, layer by layer (Caffe's `time`).

@@ -186,8 +186,8 @@ enum Help {
     (x/255 or the standardisation) as the first nodes, so the model takes the raw
     features that dnn predict reads. Input `input`: float32 [batch, *sample shape].
     Outputs `logits` and `probabilities` (softmax over the classes). Metadata:
-    `classes` (a JSON list) and `dnn_config` (the resolved config). README's "ONNX
-    export" table lists the operator of each layer.
+    `classes` (a JSON list) and `dnn_config` (the resolved config). docs/onnx.md
+    lists the operator of each layer.
 
     OPTIONS
       -o, --output FILE    the model file (default: CHECKPOINT with .onnx for

@@ -5,10 +5,10 @@ import Testing
 /// operands (equal up to float32 summation order), the rounding itself, and the float32
 /// fallback. Skipped, with a message, on a CPU without AVX512_BF16.
 @Suite struct BFloat16Tests {
-    static var supported: Bool {
-        if !Precision.bfloat16Supported { print("BFloat16Tests: this CPU has no AVX512_BF16; bf16 GEMM checks skipped") }
-        return Precision.bfloat16Supported
-    }
+    /// Whether this CPU runs the bfloat16 kernels (AVX512_BF16).
+    static var supported: Bool { Precision.bfloat16Supported }
+    /// The trait of every test that needs them: skipped, with this message, elsewhere.
+    static let needsBFloat16 = ConditionTrait.enabled(if: supported, "this CPU has no AVX512_BF16: bf16 kernel test skipped")
 
     /// Round to nearest even, ties to even, as VCVTNEPS2BF16.
     @Test func roundsToNearestEven() {
@@ -51,9 +51,8 @@ import Testing
         #expect(worst <= 1, "m \(m) n \(n) k \(k) ta \(ta) tb \(tb): error \(worst) of the float32 summation bound")
     }
 
-    @Test(arguments: [(1, 1, 1), (7, 5, 3), (8, 48, 2), (9, 49, 33), (33, 70, 301), (130, 100, 1030), (200, 700, 40)])
+    @Test(BFloat16Tests.needsBFloat16, arguments: [(1, 1, 1), (7, 5, 3), (8, 48, 2), (9, 49, 33), (33, 70, 301), (130, 100, 1030), (200, 700, 40)])
     func matchesRoundedOperandsInDouble(m: Int, n: Int, k: Int) {
-        guard Self.supported else { return }
         for ta in [false, true] {
             for tb in [false, true] {
                 check(m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0, threads: 2)
@@ -64,8 +63,7 @@ import Testing
 
     /// Not the float32 product: the operands really are rounded (an error far above
     /// float32's, on values that bfloat16 cannot hold).
-    @Test func differsFromFloat32() {
-        guard Self.supported else { return }
+    @Test(BFloat16Tests.needsBFloat16) func differsFromFloat32() {
         let a = Tensor<Float>(shape: [1], values: [1 + 0x1p-10]), b = Tensor<Float>(shape: [1], values: [1])
         let c = Tensor<Float>(shape: [1])
         let compute = Compute(threads: 1)
@@ -78,8 +76,7 @@ import Testing
     }
 
     /// A given thread count gives the same bits, and 1 and 2 threads agree.
-    @Test func sameBitsForOneAndTwoThreads() {
-        guard Self.supported else { return }
+    @Test(BFloat16Tests.needsBFloat16) func sameBitsForOneAndTwoThreads() {
         var random = RandomGenerator(seed: 11)
         let s = GEMMShape(m: 128, n: 512, k: 784, transposeB: true)
         let a = Tensor<Float>(shape: [128 * 784], values: (0..<(128 * 784)).map { _ in Float(random.uniform()) })

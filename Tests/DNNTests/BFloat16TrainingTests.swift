@@ -57,9 +57,8 @@ import Testing
         #expect(Self.cases.count == 2, "bf16_training.json: \(Self.cases.count) cases")
     }
 
-    @Test(arguments: names)
+    @Test(BFloat16Tests.needsBFloat16, arguments: names)
     func matchesRoundedOperandProducts(_ name: String) throws {
-        guard BFloat16Tests.supported else { return }
         let fixture = Self.fixture(name)
         let steps = fixture["solver"]?["steps"]?.int ?? 0
         let run = try Self.replay(fixture, steps: steps, precision: .bf16)
@@ -67,7 +66,7 @@ import Testing
         #expect(expected.count == steps && maxRelativeDifference(run.losses, expected) < 2e-5,
                 "\(name): losses \(run.losses) vs \(expected)")
         #expect(fixture["final_state"]?.object?.map(\.key).sorted() == run.state.keys.sorted(), "\(name): tensors")
-        for (tensorName, value) in fixture["final_state"]?.object ?? [] {
+        for (tensorName, value) in try #require(fixture["final_state"]?.object, "bf16_training.json: no final_state") {
             let difference = maxRelativeDifference(run.state[tensorName] ?? [], Fixtures.tensor(value).data)
             #expect(difference < 2e-5, "\(name): \(tensorName) differs by \(difference)")
         }
@@ -76,15 +75,14 @@ import Testing
         #expect(maxRelativeDifference(float32.losses, expected) > 1e-4, "\(name): fp32 losses \(float32.losses)")
     }
 
-    @Test(arguments: names)
+    @Test(BFloat16Tests.needsBFloat16, arguments: names)
     func agreesWithAutocastToBFloat16Precision(_ name: String) throws {
-        guard BFloat16Tests.supported else { return }
         let fixture = Self.fixture(name)
         let autocast = fixture["autocast"]!
         let run = try Self.replay(fixture, steps: 1, precision: .bf16, optimizer: autocast["optimizer"])
         let loss = autocast["losses"]?.array?.first?.double ?? .nan
         #expect(abs(run.losses[0] - loss) < 1e-2 * abs(loss), "\(name): loss \(run.losses[0]) vs autocast \(loss)")
-        for (tensorName, value) in autocast["final_state"]?.object ?? [] where !tensorName.hasSuffix("num_batches_tracked") {
+        for (tensorName, value) in try #require(autocast["final_state"]?.object, "bf16_training.json: no autocast final_state") where !tensorName.hasSuffix("num_batches_tracked") {
             let expected = Fixtures.tensor(value).data, initial = run.initial[tensorName] ?? []
             let actual = run.state[tensorName] ?? []
             let update = zip(expected, initial).map { abs($0 - $1) }.max() ?? 0

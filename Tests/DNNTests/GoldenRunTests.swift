@@ -24,7 +24,7 @@ import Testing
         var random = RandomGenerator(seed: 0)
         let network: Sequential<T> = try NetworkBuilder.build(specs, inputShape: inputShape, random: &random)
         var initial: [(name: String, tensor: SafeTensors.Tensor)] = []
-        for (name, value) in fixture["initial_state"]?.object ?? [] {
+        for (name, value) in try #require(fixture["initial_state"]?.object, "training.json: no initial_state") {
             let (shape, data) = Fixtures.tensor(value)
             initial.append((name, name.hasSuffix("num_batches_tracked")
                 ? SafeTensors.Tensor(int64: Int64(data.first ?? 0)) : SafeTensors.Tensor(data, shape: shape)))
@@ -85,14 +85,14 @@ import Testing
         return run
     }
 
-    static func compare<T: Scalar>(_ run: Run<T>, _ fixture: JSON, tolerance: Double) {
+    static func compare<T: Scalar>(_ run: Run<T>, _ fixture: JSON, tolerance: Double) throws {
         let name = fixture["name"]?.stringValue ?? "?"
         let expectedLosses = (fixture["losses"]?.array ?? []).compactMap(\.double)
         #expect(!expectedLosses.isEmpty && run.losses.count == expectedLosses.count, "\(name): losses")
         // Every tensor of the network is in the fixture and compared: none passes by absence.
         #expect(fixture["final_state"]?.object?.map(\.key).sorted() == run.state.keys.sorted(), "\(name): final_state")
         #expect(maxRelativeDifference(run.losses, expectedLosses) < tolerance, "\(name): losses \(run.losses) vs \(expectedLosses)")
-        for (tensorName, expected) in fixture["final_state"]?.object ?? [] {
+        for (tensorName, expected) in try #require(fixture["final_state"]?.object, "training.json: no final_state") {
             let difference = maxRelativeDifference(run.state[tensorName] ?? [], Fixtures.tensor(expected).data)
             #expect(difference < tolerance, "\(name): \(tensorName) differs by \(difference)")
         }
@@ -121,13 +121,13 @@ import Testing
     @Test("Double run matches PyTorch to rounding", arguments: names)
     func doubleRun(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
-        Self.compare(try Self.replay(fixture, as: Double.self), fixture, tolerance: 1e-10)
+        try Self.compare(try Self.replay(fixture, as: Double.self), fixture, tolerance: 1e-10)
     }
 
     @Test("Float run matches PyTorch to single precision", arguments: names)
     func floatRun(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
-        Self.compare(try Self.replay(fixture, as: Float.self), fixture, tolerance: 2e-4)
+        try Self.compare(try Self.replay(fixture, as: Float.self), fixture, tolerance: 2e-4)
     }
 }
 

@@ -8,7 +8,7 @@ import Testing
         // Feature 0: 1, 2, 3, 6 → mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
         // Feature 1: 10, 10, 10, 10 → std 0, replaced by 1.
         let features: [Float] = [1, 10, 2, 10, 3, 10, 6, 10]
-        let normalization = Normalization.fit(kind: "standardize", features: features, featureCount: 2)
+        let normalization = Normalization.fit(kind: NormalizeKind.standardize, features: features, featureCount: 2)
         guard case let .standardize(mean, std) = normalization else {
             Issue.record("expected standardize, got \(normalization)")
             return
@@ -23,10 +23,10 @@ import Testing
 
     @Test func scaleAndNone() {
         var x: [Float] = [0, 51, 255]
-        Normalization.fit(kind: "scale", features: x, featureCount: 3).apply(to: &x, featureCount: 3)
+        Normalization.fit(kind: NormalizeKind.scale, features: x, featureCount: 3).apply(to: &x, featureCount: 3)
         #expect(x == [0, 0.2, 1])
         var y: [Float] = [3, 4]
-        let none = Normalization.fit(kind: "none", features: y, featureCount: 2)
+        let none = Normalization.fit(kind: NormalizeKind.none, features: y, featureCount: 2)
         #expect(none == .none)
         none.apply(to: &y, featureCount: 2)
         #expect(y == [3, 4])

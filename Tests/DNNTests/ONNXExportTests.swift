@@ -156,7 +156,8 @@ import Testing
         #expect(noBias.inputs == ["14/Flatten", "15.weight"])
     }
 
-    /// `silu` is not a LayerSpec case yet; its lowering is ready for the one-line switch case.
+    /// `silu`'s lowering alone: the input times its Sigmoid (x·σ(x), `nn.SiLU`), the two
+    /// nodes the every-form export above expects for its layer 13.
     @Test func siluLowersToSigmoidTimesInput() {
         var lowering = ONNXLowering(network: Sequential<Float>([], inputShape: [4]), opset: 17, input: "input")
         let output = lowering.silu("input", scope: "0")

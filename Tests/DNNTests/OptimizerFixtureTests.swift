@@ -26,7 +26,7 @@ import Testing
         let gradients = fixture["gradients"]?.array ?? []
         #expect(gradients.count == 10)
         for (step, stepGradients) in gradients.enumerated() {
-            for (index, gradient) in (stepGradients.array ?? []).enumerated() {
+            for (index, gradient) in try #require(stepGradients.array, "optimizers.json: a step's gradients").enumerated() {
                 parameters[index].parameter.gradient.copy(from: Fixtures.doubleTensor(gradient))
             }
             optimizer.step(Compute(threads: 2))

@@ -15,7 +15,7 @@ import Testing
     /// Float targets, then `apply`), which must find the same statistics.
     static func standardizedTargets<T: Scalar>(_ fixture: JSON, as type: T.Type) -> (values: [T], fitted: Normalization) {
         let targets = Fixtures.tensor(fixture["targets"]).data
-        let fitted = Normalization.fit(kind: "standardize", features: targets.map { Float($0) }, featureCount: 2)
+        let fitted = Normalization.fit(kind: NormalizeKind.standardize, features: targets.map { Float($0) }, featureCount: 2)
         if T.self == Float.self {
             var values = targets.map { Float($0) }
             fitted.apply(to: &values, featureCount: 2)
@@ -61,14 +61,14 @@ import Testing
     @Test("Double run matches PyTorch to rounding", arguments: names)
     func doubleRun(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
-        GoldenRunTests.compare(try Self.replay(fixture, as: Double.self).0, fixture, tolerance: 1e-10)
+        try GoldenRunTests.compare(try Self.replay(fixture, as: Double.self).0, fixture, tolerance: 1e-10)
     }
 
     @Test("Float run matches PyTorch to single precision; eval errors in original units", arguments: names)
     func floatRun(name: String) throws {
         let fixture = try #require(Self.cases.first { $0["name"]?.stringValue == name })
         let (run, network) = try Self.replay(fixture, as: Float.self)
-        GoldenRunTests.compare(run, fixture, tolerance: 2e-4)
+        try GoldenRunTests.compare(run, fixture, tolerance: 2e-4)
 
         let (targets, fitted) = Self.standardizedTargets(fixture, as: Float.self)
         guard case let .standardize(mean, std) = fitted else { Issue.record("not standardised"); return }

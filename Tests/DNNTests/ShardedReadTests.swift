@@ -137,7 +137,7 @@ import Testing
             #expect(joined.lines == whole[keyPath: part].lineNumbers)
         }
         #expect(shares.map(\.train.rows) == (0..<ranks).map { contiguousShare(of: 0..<whole.train.rows, rank: $0, ranks: ranks).count })
-        let fitted = Normalization.fit(kind: "standardize", features: whole.train.features, featureCount: whole.train.featureCount)
+        let fitted = Normalization.fit(kind: NormalizeKind.standardize, features: whole.train.features, featureCount: whole.train.featureCount)
         guard case let .standardize(mean, std) = fitted else { Issue.record("not fitted"); return }
         for share in shares {
             guard case let .standardize(shardMean, shardStd)? = share.shard?.normalization else {
@@ -177,7 +177,7 @@ import Testing
         #expect(Self.joined(shares.map(\.train)).features == whole.train.features)
         #expect(Self.joined(shares.map { $0.validation! }).labels == whole.validation?.labels)
         #expect(shares[0].train.features.count == whole.train.features.count / 2)
-        let fitted = Normalization.fit(kind: "standardize", features: whole.train.features, featureCount: 784)
+        let fitted = Normalization.fit(kind: NormalizeKind.standardize, features: whole.train.features, featureCount: 784)
         guard case let .standardize(mean, std) = fitted,
               case let .standardize(shardMean, shardStd)? = shares[1].shard?.normalization else {
             Issue.record("not standardised"); return

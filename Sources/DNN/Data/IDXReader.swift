@@ -153,21 +153,27 @@ public enum IDXReader {
             }
             consumed += got
         }
-        var extra = 0
-        while true {
-            let got = try pixels.withUnsafeMutableBytes { try stream.read(into: $0) }
-            if got == 0 { break }
-            extra += got
-        }
-        if extra > 0 {
-            let expected = 16 + total, note = stream.isCompressed ? " after decompression" : ""
-            throw DNNError(.data, at: "\(images): byte \(expected)",
-                           "\(grouped(extra)) unexpected bytes after the data: expected \(grouped(expected)) bytes for "
-                               + "\(grouped(count)) images of \(rows)x\(cols), file has \(grouped(expected + extra))\(note)")
-        }
+        try checkEnd(of: stream, buffer: &pixels, file: images, count: count, rows: rows, cols: cols)
         return LabelledTable(features: features, featureCount: imageSize, featureNames: (0..<imageSize).map { "pixel\($0)" },
                              labels: keptLabels, rows: lineNumbers.count, lineNumbers: lineNumbers,
                              sampleShape: [1, rows, cols])
+    }
+
+    /// Reads what is left of `stream` (into `buffer`, a scratch buffer) and throws when
+    /// anything follows the `count` images of `rows` x `cols` the header announced.
+    private static func checkEnd(of stream: ByteStream, buffer: inout [UInt8], file images: String,
+                                 count: Int, rows: Int, cols: Int) throws {
+        var extra = 0
+        while true {
+            let got = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if got == 0 { break }
+            extra += got
+        }
+        guard extra > 0 else { return }
+        let expected = 16 + count * rows * cols, note = stream.isCompressed ? " after decompression" : ""
+        throw DNNError(.data, at: "\(images): byte \(expected)",
+                       "\(grouped(extra)) unexpected bytes after the data: expected \(grouped(expected)) bytes for "
+                           + "\(grouped(count)) images of \(rows)x\(cols), file has \(grouped(expected + extra))\(note)")
     }
 
     /// An image file and a label file of different counts.

@@ -48,16 +48,16 @@ extension Normalization {
         if kind == .channels, let channels {
             return .channels(mean: channels.mean, std: channels.std)
         }
-        return fit(kind: kind.rawValue, storage: storage, featureCount: featureCount)
+        return fit(kind: kind, storage: storage, featureCount: featureCount)
     }
 
     /// Fits `kind` to a table's features, held as floats or bytes (standardize's
     /// statistics on bytes are computed from their float values, as for a float table).
-    public static func fit(kind: String, storage: FeatureStorage, featureCount: Int) -> Normalization {
+    public static func fit(kind: NormalizeKind, storage: FeatureStorage, featureCount: Int) -> Normalization {
         switch storage {
         case .floats(let values): return fit(kind: kind, features: values, featureCount: featureCount)
         case .bytes(let values):
-            guard kind == "standardize" else { return fit(kind: kind, features: [], featureCount: featureCount) }
+            guard kind == .standardize else { return fit(kind: kind, features: [], featureCount: featureCount) }
             return fit(kind: kind, features: values.map(Float.init), featureCount: featureCount)
         }
     }

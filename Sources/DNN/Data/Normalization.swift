@@ -14,17 +14,17 @@ public enum Normalization: Equatable, Sendable {
     /// Fits a normalisation of the given kind to the training features.
     ///
     /// - Parameters:
-    ///   - kind: "none", "scale" or "standardize" (the config decoder has checked it;
-    ///     any other text gives `.none`).
+    ///   - kind: `data.normalize`'s kind.
     ///   - features: [rows, featureCount], row-major.
     /// Statistics are computed in Double, the std is the population std (dividing by N),
     /// and a feature whose std is below 1e-12 gets std 1, so it maps to 0 (its mean is
     /// subtracted) and never divides by zero.
-    public static func fit(kind: String, features: [Float], featureCount: Int) -> Normalization {
+    public static func fit(kind: NormalizeKind, features: [Float], featureCount: Int) -> Normalization {
         switch kind {
-        case "scale": return .scale
-        case "standardize": break
-        default: return .none
+        case .scale: return .scale
+        case .standardize: break
+        // Per-channel statistics come from the config, not the data (`fit(_:channels:storage:featureCount:)`).
+        case .none, .channels: return .none
         }
         let rows = featureCount > 0 ? features.count / featureCount : 0
         var mean = [Double](repeating: 0, count: featureCount)
@@ -53,6 +53,12 @@ public enum Normalization: Equatable, Sendable {
             return deviation < 1e-12 ? 1 : Float(deviation)
         }
         return .standardize(mean: mean.map { Float($0) }, std: std)
+    }
+
+    /// Fits `data.normalize_target`'s kind to the target columns, as `fit` fits features.
+    public static func fit(kind: NormalizeTargetKind, features: [Float], featureCount: Int) -> Normalization {
+        fit(kind: kind == .standardize ? NormalizeKind.standardize : NormalizeKind.none, features: features,
+            featureCount: featureCount)
     }
 
     /// Applies the normalisation in place to features [rows, featureCount].

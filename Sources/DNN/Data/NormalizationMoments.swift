@@ -36,13 +36,13 @@ extension Normalization {
             }
         }
 
-        /// The normalisation of `kind` ("none", "scale" or "standardize") of the given
-        /// columns, with `fit`'s rules: the population std, and 1 where it is below 1e-12.
-        func normalization(kind: String, columns: [Int]) -> Normalization {
+        /// The normalisation of `kind` of the given columns, with `fit`'s rules: the
+        /// population std, and 1 where it is below 1e-12.
+        func normalization(kind: NormalizeKind, columns: [Int]) -> Normalization {
             switch kind {
-            case "scale": return .scale
-            case "standardize": break
-            default: return .none
+            case .scale: return .scale
+            case .standardize: break
+            case .none, .channels: return .none
             }
             let n = Double(max(rows, 1))
             var mean: [Float] = [], std: [Float] = []

@@ -159,7 +159,7 @@ public struct RawData: Sendable {
         let targets = try (shard?.trainLabels ?? train).regressionTargets(file: trainFile, labelPath: "data.train.label",
                                                                            lossType: type)
         let targetNormalization = shard?.targetNormalization
-            ?? Normalization.fit(kind: config.data.normalizeTarget.rawValue, features: targets, featureCount: names.count)
+            ?? Normalization.fit(kind: config.data.normalizeTarget, features: targets, featureCount: names.count)
         let normalization = shard?.normalization
             ?? Normalization.fit(config.data.normalize, channels: config.data.channelStatistics, storage: train.storage,
                                  featureCount: train.featureCount)

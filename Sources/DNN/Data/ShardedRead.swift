@@ -74,7 +74,7 @@ extension RawData {
                           warnings: warnings + (test?.warnings ?? []))
         var normalization = config.data.normalize == .channels
             ? Normalization.fit(.channels, channels: config.data.channelStatistics, storage: .floats([]), featureCount: 0)
-            : pass.moments.normalization(kind: config.data.normalize.rawValue, columns: pass.featureColumns)
+            : pass.moments.normalization(kind: config.data.normalize, columns: pass.featureColumns)
         if let statistics = pass.encoding {
             let encoding = statistics.encoding()
             try raw.encode(with: encoding)
@@ -102,7 +102,7 @@ extension RawData {
             EncodingStatistics(columns: Array(columns.prefix(columns.count - targetNames.count)),
                                missing: source.csvOptions.missing)
         }
-        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget.rawValue == "standardize"
+        let gathers = config.data.normalize == .standardize || config.data.normalizeTarget == .standardize
         let moments = Normalization.Moments()
         var selection = RowSelection(keep: keep)
         if gathers || encoding != nil {
@@ -128,7 +128,7 @@ extension RawData {
     private static func encodedNormalization(_ config: Config, encoding: TableEncoding, columns: [RawColumn],
                                              isValidation: [Bool]) throws -> Normalization {
         guard config.data.normalize == .standardize else {
-            return Normalization.Moments().normalization(kind: config.data.normalize.rawValue, columns: [])
+            return Normalization.Moments().normalization(kind: config.data.normalize, columns: [])
         }
         let moments = Normalization.Moments()
         let encoder = try encoding.rowEncoder(for: columns, file: config.data.train.displayName)
@@ -142,21 +142,57 @@ extension RawData {
             }
         }
         _ = try readRows(config.data.train, selection: selection)
-        return moments.normalization(kind: "standardize", columns: Array(0..<encoding.encodedCount))
+        return moments.normalization(kind: NormalizeKind.standardize, columns: Array(0..<encoding.encodedCount))
     }
 
     /// `data.normalize_target` fitted on every training row (regression).
     private static func targetNormalization(_ config: Config, trainLabels: LabelledTable,
                                             pass: SharePass) throws -> Normalization {
-        guard config.loss.isRegression, config.data.normalizeTarget.rawValue == "standardize" else { return .none }
+        guard config.loss.isRegression, config.data.normalizeTarget == .standardize else { return .none }
         let firsts = try trainLabels.regressionTargets(file: config.data.train.displayName, labelPath: "data.train.label",
                                                        lossType: config.loss.typeName)
-        let first = Normalization.fit(kind: "standardize", features: firsts, featureCount: 1)
-        let others = pass.moments.normalization(kind: "standardize", columns: pass.targetColumns)
+        let first = Normalization.fit(kind: NormalizeKind.standardize, features: firsts, featureCount: 1)
+        let others = pass.moments.normalization(kind: NormalizeKind.standardize, columns: pass.targetColumns)
         if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
             return .standardize(mean: mean + otherMean, std: std + otherStd)
         }
         return .none
+    }
+
+    /// Which rows of the training file are validation rows (all false without a split),
+    /// and this rank's share of a separate validation file, read, with the file's name.
+    private static func validationShare(_ config: Config, labels: LabelledTable, rank: Int, ranks: Int) throws
+        -> (isValidation: [Bool], validation: LabelledTable?, validationFile: String?) {
+        switch config.data.validation {
+        case .none:
+            return ([Bool](repeating: false, count: labels.rows), nil, nil)
+        case .source(let other)?:
+            let rows = try readLabels(other).rows
+            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
+            let validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
+            return ([Bool](repeating: false, count: labels.rows), validation, other.displayName)
+        case let .split(fraction, shuffle)?:
+            let isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                                         stratified: !config.loss.isRegression)
+            return (isValidation, nil, config.data.train.displayName)
+        }
+    }
+
+    /// `data.normalize_target` of a regression shard: the first target column's statistics
+    /// from every rank's labels (`trainLabels`), the other target columns' from the moments
+    /// gathered while streaming (at `targetColumns` of the raw rows); `.none` otherwise.
+    private static func targetNormalization(_ config: Config, trainLabels: LabelledTable,
+                                            moments: Normalization.Moments, targetColumns: [Int]) throws -> Normalization {
+        guard config.loss.isRegression, config.data.normalizeTarget == .standardize else { return .none }
+        let firsts = try trainLabels.regressionTargets(file: config.data.train.displayName, labelPath: "data.train.label",
+                                                       lossType: config.loss.typeName)
+        let first = Normalization.fit(kind: NormalizeKind.standardize, features: firsts, featureCount: 1)
+        let others = moments.normalization(kind: .standardize, columns: targetColumns)
+        guard case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others else {
+            return .none
+        }
+        return .standardize(mean: mean + otherMean, std: std + otherStd)
     }
 
     /// The rows of `source` that `selection` keeps, every column but the first label a

@@ -1,6 +1,6 @@
 /// Lowers a trained network, layer by layer, to ONNX operators in inference form: batchnorm
 /// with its running statistics, dropout removed. Each case states the operator and why it
-/// equals the `dnn` layer (and so PyTorch's module); README's "ONNX export" table lists them.
+/// equals the `dnn` layer (and so PyTorch's module); docs/onnx.md's table lists them.
 ///
 /// Weights become initializers under their `state_dict` names (`0.weight`, `4.body.1.running_var`).
 struct ONNXLowering {
@@ -23,13 +23,20 @@ struct ONNXLowering {
         self.state = state
     }
 
-    /// The layers of `specs` applied to `x` in order; returns the last value's name.
+    /// The layers of `specs` (built as `network`) applied to `x` in order; returns the last
+    /// value's name.
     /// - Parameter prefix: "" for the network, "4.body." inside a residual block.
     mutating func sequence(_ specs: [LayerSpec], _ network: Sequential<Float>, input x: String,
                            prefix: String) -> String {
+        sequence(specs, network.layers, inputShape: network.inputShape, input: x, prefix: prefix)
+    }
+
+    /// The layers of `specs`, built as `layers` over samples of `inputShape`, applied to `x`.
+    private mutating func sequence(_ specs: [LayerSpec], _ layers: [any Layer<Float>], inputShape: [Int],
+                                   input x: String, prefix: String) -> String {
         var value = x
-        var shape = network.inputShape
-        for (index, (spec, layer)) in zip(specs, network.layers).enumerated() {
+        var shape = inputShape
+        for (index, (spec, layer)) in zip(specs, layers).enumerated() {
             value = self.layer(spec, layer, input: value, inputShape: shape, scope: "\(prefix)\(index)")
             shape = layer.outputShape
         }
@@ -45,12 +52,14 @@ struct ONNXLowering {
             let inputs = [x, tensor(scope, "weight")] + (bias ? [tensor(scope, "bias")] : [])
             return graph.node("Gemm", inputs, [Attribute(name: "transB", value: .int(1))], scope: scope)
         case .conv2d(let conv):
-            guard let conv2D = layer as? Conv2D<Float> else { preconditionFailure("conv2d builds Conv2D") }
             let inputs = [x, tensor(scope, "weight")] + (conv.bias ? [tensor(scope, "bias")] : [])
-            return graph.node("Conv", inputs, windowAttributes(conv2D.geometry), scope: scope)
-        case .maxpool2d, .avgpool2d:
-            guard let pooling = layer as? Pooling<Float> else { preconditionFailure("pooling builds Pooling") }
-            return pool(pooling, input: x, scope: scope)
+            return graph.node("Conv", inputs, windowAttributes(conv.window(over: inputShape)), scope: scope)
+        case .maxpool2d(let pool):
+            return graph.node("MaxPool", [x], poolAttributes(pool.window(over: inputShape)), scope: scope)
+        case .avgpool2d(let pool):
+            // Padded zeros count in the mean (count_include_pad 1), as in `dnn` and PyTorch's default.
+            let attributes = poolAttributes(pool.window(over: inputShape)) + [Attribute(name: "count_include_pad", value: .int(1))]
+            return graph.node("AveragePool", [x], attributes, scope: scope)
         case .flatten:
             return graph.node("Flatten", [x], [Attribute(name: "axis", value: .int(1))], scope: scope)
         case .activation(let function):
@@ -70,9 +79,12 @@ struct ONNXLowering {
         case .rmsnorm(let eps):
             return rmsNorm(x, rank: inputShape.count, eps: eps, scope: scope)
         case let .residual(bodySpecs, shortcutSpecs):
-            guard let residual = layer as? Residual<Float> else { preconditionFailure("residual builds Residual") }
-            let body = sequence(bodySpecs, residual.body, input: x, prefix: "\(scope).body.")
-            let shortcut = sequence(shortcutSpecs, residual.shortcut, input: x, prefix: "\(scope).shortcut.")
+            // A residual block's sublayers are its body and its shortcut, each a Sequential.
+            let parts = layer.sublayers
+            let body = sequence(bodySpecs, parts[0].sublayers, inputShape: inputShape, input: x,
+                                prefix: "\(scope).body.")
+            let shortcut = sequence(shortcutSpecs, parts[1].sublayers, inputShape: inputShape, input: x,
+                                    prefix: "\(scope).shortcut.")
             return graph.node("Add", [body, shortcut], scope: scope)
         case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
             return sequenceLayer(spec, input: x, inputShape: inputShape, scope: scope)
@@ -112,18 +124,9 @@ struct ONNXLowering {
         return graph.node("Div", [graph.node("Mul", [x, cdf], scope: scope), two], scope: scope)
     }
 
-    /// MaxPool / AveragePool in floor mode (ceil_mode 0); average counts padded zeros
-    /// (count_include_pad 1), as `dnn` and PyTorch's default.
-    private mutating func pool(_ pooling: Pooling<Float>, input x: String, scope: String) -> String {
-        var attributes = windowAttributes(pooling.geometry)
-        attributes.append(Attribute(name: "ceil_mode", value: .int(0)))
-        switch pooling.kind {
-        case .max:
-            return graph.node("MaxPool", [x], attributes, scope: scope)
-        case .average:
-            attributes.append(Attribute(name: "count_include_pad", value: .int(1)))
-            return graph.node("AveragePool", [x], attributes, scope: scope)
-        }
+    /// The window of MaxPool / AveragePool, in floor mode (ceil_mode 0) as `dnn` and PyTorch.
+    private func poolAttributes(_ window: WindowGeometry) -> [Attribute] {
+        windowAttributes(window) + [Attribute(name: "ceil_mode", value: .int(0))]
     }
 
     /// kernel_shape, strides and pads [top, left, bottom, right] of a window; explicit pads

@@ -73,13 +73,6 @@ struct ProtobufWriter {
         bytes(field, payload.bytes)
     }
 
-    /// A packed repeated float field: one length, then four little-endian bytes per value.
-    mutating func packedFloats(_ field: Int, _ values: [Float]) {
-        var payload = ProtobufWriter()
-        for value in values { payload.appendLittleEndian(value.bitPattern) }
-        bytes(field, payload.bytes)
-    }
-
     /// Four bytes, least significant first.
     mutating func appendLittleEndian(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }

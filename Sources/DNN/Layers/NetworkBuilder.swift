@@ -103,31 +103,14 @@ public enum NetworkBuilder {
 
     private static func convolutionGeometry(_ conv: Conv2DSpec, shape: [Int], path: String) throws -> WindowGeometry {
         try requireImage(shape, type: "conv2d", path: path)
-        let top: Int, bottom: Int, left: Int, right: Int
-        switch conv.padding {
-        case let .explicit(height, width):
-            (top, bottom, left, right) = (height, height, width, width)
-        case .same:
-            // PyTorch's split: total / 2 before, the rest after.
-            let totalHeight = conv.kernelHeight - 1, totalWidth = conv.kernelWidth - 1
-            (top, bottom) = (totalHeight / 2, totalHeight - totalHeight / 2)
-            (left, right) = (totalWidth / 2, totalWidth - totalWidth / 2)
-        }
-        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2],
-                                      kernelHeight: conv.kernelHeight, kernelWidth: conv.kernelWidth,
-                                      strideHeight: conv.strideHeight, strideWidth: conv.strideWidth,
-                                      padTop: top, padBottom: bottom, padLeft: left, padRight: right)
+        let geometry = conv.window(over: shape)
         try checkFits(geometry, type: "conv2d", shape: shape, path: path)
         return geometry
     }
 
     private static func poolingGeometry(_ pool: PoolSpec, type: String, shape: [Int], path: String) throws -> WindowGeometry {
         try requireImage(shape, type: type, path: path)
-        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2],
-                                      kernelHeight: pool.kernelHeight, kernelWidth: pool.kernelWidth,
-                                      strideHeight: pool.strideHeight, strideWidth: pool.strideWidth,
-                                      padTop: pool.paddingHeight, padBottom: pool.paddingHeight,
-                                      padLeft: pool.paddingWidth, padRight: pool.paddingWidth)
+        let geometry = pool.window(over: shape)
         try checkFits(geometry, type: type, shape: shape, path: path)
         return geometry
     }

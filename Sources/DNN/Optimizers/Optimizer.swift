@@ -4,7 +4,8 @@
 /// parameter (`0.weight.exp_avg`), so that `--resume` can save and restore it.
 public protocol Optimizer<Element>: AnyObject {
     associatedtype Element: Scalar
-    /// The rate of the next step; the trainer multiplies it by `lr_decay` after each epoch.
+    /// The rate of the next step; the trainer sets it after each epoch from the run's
+    /// `LearningRateSchedule` (warmup, then `lr_schedule` or `lr_decay`).
     var learningRate: Double { get set }
     /// Steps taken so far (Adam's bias correction needs it).
     var stepCount: Int { get set }

@@ -269,37 +269,48 @@ extension NormalizationKernels {
         }
     }
 
+    /// `channelGradientSums` on [N, C] (one value per channel and sample): each thread
+    /// takes a range of channels and walks the rows, vectorised across its channels.
+    @inline(__always)
+    private static func featureGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
+                                            relu: ReLUAffine<Self>?, n: Int, c: Int,
+                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
+                                            _ compute: Compute) {
+        let lanes = Vector.scalarCount, fused = relu != nil
+        compute.parallelRanges(c, grain: 64) { channels in
+            let lo = channels.lowerBound, width = channels.count
+            (sumDy + lo).update(repeating: 0, count: width)
+            (sumDyXhat + lo).update(repeating: 0, count: width)
+            for row in 0..<n {
+                let offset = row * c + lo
+                var j = 0
+                while j + lanes <= width {
+                    let (rg, rb) = affine(relu, lo + j)
+                    let g = gradient(dy, xhat, offset + j, fused: fused, gamma: rg, beta: rb)
+                    store(load(sumDy + lo + j) + g, sumDy + lo + j)
+                    var acc = load(sumDyXhat + lo + j)
+                    acc.addProduct(g, load(xhat + offset + j))
+                    store(acc, sumDyXhat + lo + j)
+                    j += lanes
+                }
+                while j < width {
+                    let (rg, rb) = affine(relu, at: lo + j)
+                    let g = gradient(dy, xhat, at: offset + j, fused: fused, gamma: rg, beta: rb)
+                    sumDy[lo + j] += g
+                    sumDyXhat[lo + j] += g * xhat[offset + j]
+                    j += 1
+                }
+            }
+        }
+    }
+
     public static func channelGradientSums(_ dy: UnsafePointer<Self>, _ xhat: UnsafePointer<Self>,
                                            relu: ReLUAffine<Self>?, n: Int, c: Int, s: Int,
                                            sumDy: UnsafeMutablePointer<Self>, sumDyXhat: UnsafeMutablePointer<Self>,
                                            _ compute: Compute) {
         let lanes = Vector.scalarCount, fused = relu != nil
         if s == 1 {
-            compute.parallelRanges(c, grain: 64) { channels in
-                let lo = channels.lowerBound, width = channels.count
-                (sumDy + lo).update(repeating: 0, count: width)
-                (sumDyXhat + lo).update(repeating: 0, count: width)
-                for row in 0..<n {
-                    let offset = row * c + lo
-                    var j = 0
-                    while j + lanes <= width {
-                        let (rg, rb) = affine(relu, lo + j)
-                        let g = gradient(dy, xhat, offset + j, fused: fused, gamma: rg, beta: rb)
-                        store(load(sumDy + lo + j) + g, sumDy + lo + j)
-                        var acc = load(sumDyXhat + lo + j)
-                        acc.addProduct(g, load(xhat + offset + j))
-                        store(acc, sumDyXhat + lo + j)
-                        j += lanes
-                    }
-                    while j < width {
-                        let (rg, rb) = affine(relu, at: lo + j)
-                        let g = gradient(dy, xhat, at: offset + j, fused: fused, gamma: rg, beta: rb)
-                        sumDy[lo + j] += g
-                        sumDyXhat[lo + j] += g * xhat[offset + j]
-                        j += 1
-                    }
-                }
-            }
+            featureGradientSums(dy, xhat, relu: relu, n: n, c: c, sumDy: sumDy, sumDyXhat: sumDyXhat, compute)
             return
         }
         compute.parallelRanges(c) { channels in

@@ -127,13 +127,6 @@ extension Tensor {
         for i in 0..<count { result.data[i] = U(data[i]) }
         return result
     }
-
-    /// A tensor with the same shape and contents, in its own storage.
-    public func clone() -> Tensor<T> {
-        let result = Tensor<T>(shape: shape)
-        result.copy(from: self)
-        return result
-    }
 }
 
 /// One 64-byte aligned allocation, freed when the last tensor that uses it goes away.

@@ -5,6 +5,12 @@
 /// their odd lanes; log2(lanes) rounds of this perfect unshuffle transpose the block
 /// (Swift's `evenHalf`/`oddHalf` lower to vector permutes).
 extension Float {
+    /// One pair of rows of a round: the even lanes of `a` then of `b`, and the odd lanes.
+    @inline(__always)
+    static func unshuffle(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+        (SIMD16<Float>(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16<Float>(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+    }
+
     @inline(__always)
     public static func transposeBlock(from source: UnsafePointer<Float>, sourceStride: Int,
                                       to target: UnsafeMutablePointer<Float>, targetStride: Int) {
@@ -25,22 +31,14 @@ extension Float {
         var r14 = UnsafeRawPointer(source + 14 &* sourceStride).loadUnaligned(as: SIMD16<Float>.self)
         var r15 = UnsafeRawPointer(source + 15 &* sourceStride).loadUnaligned(as: SIMD16<Float>.self)
         for _ in 0..<4 {
-            let e0 = SIMD16<Float>(lowHalf: r0.evenHalf, highHalf: r1.evenHalf)
-            let o0 = SIMD16<Float>(lowHalf: r0.oddHalf, highHalf: r1.oddHalf)
-            let e1 = SIMD16<Float>(lowHalf: r2.evenHalf, highHalf: r3.evenHalf)
-            let o1 = SIMD16<Float>(lowHalf: r2.oddHalf, highHalf: r3.oddHalf)
-            let e2 = SIMD16<Float>(lowHalf: r4.evenHalf, highHalf: r5.evenHalf)
-            let o2 = SIMD16<Float>(lowHalf: r4.oddHalf, highHalf: r5.oddHalf)
-            let e3 = SIMD16<Float>(lowHalf: r6.evenHalf, highHalf: r7.evenHalf)
-            let o3 = SIMD16<Float>(lowHalf: r6.oddHalf, highHalf: r7.oddHalf)
-            let e4 = SIMD16<Float>(lowHalf: r8.evenHalf, highHalf: r9.evenHalf)
-            let o4 = SIMD16<Float>(lowHalf: r8.oddHalf, highHalf: r9.oddHalf)
-            let e5 = SIMD16<Float>(lowHalf: r10.evenHalf, highHalf: r11.evenHalf)
-            let o5 = SIMD16<Float>(lowHalf: r10.oddHalf, highHalf: r11.oddHalf)
-            let e6 = SIMD16<Float>(lowHalf: r12.evenHalf, highHalf: r13.evenHalf)
-            let o6 = SIMD16<Float>(lowHalf: r12.oddHalf, highHalf: r13.oddHalf)
-            let e7 = SIMD16<Float>(lowHalf: r14.evenHalf, highHalf: r15.evenHalf)
-            let o7 = SIMD16<Float>(lowHalf: r14.oddHalf, highHalf: r15.oddHalf)
+            let (e0, o0) = unshuffle(r0, r1)
+            let (e1, o1) = unshuffle(r2, r3)
+            let (e2, o2) = unshuffle(r4, r5)
+            let (e3, o3) = unshuffle(r6, r7)
+            let (e4, o4) = unshuffle(r8, r9)
+            let (e5, o5) = unshuffle(r10, r11)
+            let (e6, o6) = unshuffle(r12, r13)
+            let (e7, o7) = unshuffle(r14, r15)
             r0 = e0; r8 = o0
             r1 = e1; r9 = o1
             r2 = e2; r10 = o2

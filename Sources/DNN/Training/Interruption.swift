@@ -39,11 +39,6 @@ public enum Interruption {
         received.store(signal, ordering: .relaxed)
     }
 
-    /// Forgets a received signal (tests that run several trainings in one process).
-    public static func reset() {
-        received.store(0, ordering: .relaxed)
-    }
-
     /// The exit status of a process stopped by `signal`: 130 for SIGINT, 143 for SIGTERM.
     public static func exitStatus(for signal: Int32) -> Int32 { 128 + signal }
 
