@@ -52,7 +52,7 @@ import Testing
         ("not json", "is not a JSON object"),
         (#"[1]"#, "is not a JSON object"),
         (#"{"kind": 3}"#, "has no \"kind\" string"),
-        (#"{"kind": "minmax"}"#, "unknown kind 'minmax' (expected none, scale or standardize)"),
+        (#"{"kind": "minmax"}"#, "unknown kind 'minmax' (expected none, scale, standardize or channels)"),
         (#"{"kind": "standardize", "mean": [1], "std": [1, 2]}"#, "\"mean\" has 1 values but \"std\" has 2"),
         (#"{"kind": "standardize", "mean": [1, "a"], "std": [1, 2]}"#, "\"mean\"[1] is not a finite number"),
         (#"{"kind": "standardize", "mean": [true], "std": [1]}"#, "\"mean\"[0] is not a finite number"),

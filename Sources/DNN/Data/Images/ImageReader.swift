@@ -15,7 +15,7 @@ public enum ImageReader {
         // Rows to decode: the kept ones, or every one when the caller gathers statistics.
         let rows = (0..<listing.files.count).filter { selection.visit != nil || selection.keeps($0) }
         let (shape, first) = try sampleShape(source, listing)
-        let decoded = try decodeAll(rows.map { listing.files[$0] }, source: source, shape: shape, first: first)
+        var decoded = try decodeAll(rows.map { listing.files[$0] }, source: source, shape: shape, first: first)
         var kept: [Int] = []  // positions in `rows` that stay
         for (position, row) in rows.enumerated() where decoded.failures[position] == nil {
             if let visit = selection.visit {
@@ -25,7 +25,9 @@ public enum ImageReader {
             }
             if selection.keeps(row) { kept.append(position) }
         }
+        // Moved out, not shared, so that compacting works in place instead of copying.
         var storage = FeatureStorage.bytes(decoded.bytes)
+        decoded.bytes = []
         storage.compact(keeping: kept, width: shape.reduce(1, *))
         let keptRows = kept.map { rows[$0] }
         var table = labelsTable(listing, rows: keptRows)
