@@ -8,7 +8,8 @@ The cases: the iris configs on data/iris.csv; configs/regression.json on
 data/regression.csv (output `prediction` in the targets' units); configs/every_layer.json and
 Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms, residual
 blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
-an input, the Gelu operator); the MNIST configs for one epoch on a tenth of
+an input, the Gelu operator); configs/ts_gru.json and Tests/onnx/recurrent_forms.json
+(lstm and gru: stacked, bidirectional, both `return` forms) on data/italypower_test.csv; the MNIST configs for one epoch on a tenth of
 ../shared/data/mnist/t10k, skipped with a message when that folder is absent.
 
 Prints a table (or with --json one JSON object {"cases": [...], "skipped": [...]}) and exits
@@ -25,6 +26,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 IRIS = os.path.join(ROOT, "data", "iris.csv")
 REGRESSION = os.path.join(ROOT, "data", "regression.csv")
+ITALYPOWER = os.path.join(ROOT, "data", "italypower_test.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
@@ -43,7 +45,11 @@ def cases():
                      "--set", f"data.train.images={MNIST_IMAGES}", "--set", f"data.train.labels={MNIST_LABELS}"]
     mnist = [(name, f"configs/{name}.json", MNIST_IMAGES, mnist_options, [None])
              for name in ("mnist_mlp", "mnist_cnn", "mnist_resnet")]
-    return iris + regression + every + mnist
+    # lstm / gru (issue #21): every return form, stacked and bidirectional, on time series.
+    sequences = [(name, config, ITALYPOWER, ["--epochs", "3"], [None, 21])
+                 for name, config in (("ts_gru", "configs/ts_gru.json"),
+                                      ("recurrent_forms", "Tests/onnx/recurrent_forms.json"))]
+    return iris + regression + every + sequences + mnist
 
 
 def check(case, dnn, folder, threads):

@@ -114,7 +114,7 @@ import Testing
 
     /// The parameterised runs below pass vacuously without cases: guard their count.
     @Test func fixturesArePresent() {
-        #expect(Self.names.count == 3, "training.json: \(Self.names)")
+        #expect(Self.names.count == 4, "training.json: \(Self.names)")
         #expect(Self.cases.last?["clipped_steps"]?.int ?? 0 > 0, "the recipe's clipping is exercised")
     }
 

@@ -6,6 +6,7 @@ public enum LayerType: String, CaseIterable, Sendable {
     case relu, sigmoid, tanh, gelu, silu
     case leakyReLU = "leaky_relu"
     case dropout, dropout2d, batchnorm, layernorm, instancenorm, rmsnorm, residual
+    case lstm, gru
 
     /// The keys a layer of this type may have besides `type`, in the order a resolved
     /// config lists them.
@@ -20,6 +21,7 @@ public enum LayerType: String, CaseIterable, Sendable {
         case .batchnorm: ["momentum", "eps"]
         case .layernorm, .instancenorm, .rmsnorm: ["eps"]
         case .residual: ["body", "shortcut"]
+        case .lstm, .gru: ["hidden", "layers", "bidirectional", "return"]
         }
     }
 
@@ -58,6 +60,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case rmsnorm(eps: Double)
     /// body(x) + shortcut(x); an empty shortcut is the identity.
     case residual(body: [LayerSpec], shortcut: [LayerSpec])
+    /// `nn.LSTM` / `nn.GRU` with `batch_first=True`: [T, F] to [D·H] or [T, D·H].
+    case recurrent(RecurrentSpec)
 
     /// The layer's `type`.
     public var type: LayerType {
@@ -75,6 +79,7 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case .instancenorm: .instancenorm
         case .rmsnorm: .rmsnorm
         case .residual: .residual
+        case .recurrent(let recurrent): recurrent.cell == .lstm ? .lstm : .gru
         }
     }
 
@@ -128,6 +133,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
             } ?? (specs: [], json: [])
             object.record("shortcut", shortcut.json)
             spec = .residual(body: body.specs, shortcut: shortcut.specs)
+        case .lstm: spec = .recurrent(try RecurrentSpec.decode(object, cell: .lstm))
+        case .gru: spec = .recurrent(try RecurrentSpec.decode(object, cell: .gru))
         }
         return (spec, object.resolvedJSON)
     }

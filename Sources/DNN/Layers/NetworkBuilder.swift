@@ -96,7 +96,26 @@ public enum NetworkBuilder {
                     hint: "give the shortcut layers that produce the body's shape, e.g. a 1x1 conv2d with the body's stride and output channels")
             }
             return Residual<T>(body: body, shortcut: shortcut)
+        case .recurrent(let recurrent):
+            return try recurrentLayer(recurrent, shape: shape, random: &random, path: path, memory: memory)
         }
+    }
+
+    /// An `lstm` or `gru` on [T, F]: its weights, and the states it keeps for backward, in the plan.
+    private static func recurrentLayer<T: Scalar>(_ spec: RecurrentSpec, shape: [Int], random: inout RandomGenerator,
+                                                  path: String, memory: MemoryPlan) throws -> Recurrent<T> {
+        guard shape.count == 2 else {
+            throw DNNError.config(path, "\(spec.cell.rawValue) needs an input of shape [T, F] (steps, features), "
+                                  + "but its input has shape \(describe(shape))",
+                                  hint: "set model.input_shape, e.g. [128, 1] for rows of 128 values")
+        }
+        let gateUnits = spec.cell.gates * spec.hidden, width = spec.directions * spec.hidden
+        for layer in 0..<spec.layers {
+            let inputs = layer == 0 ? shape[1] : width
+            try memory.addParameters([spec.directions, gateUnits, inputs + spec.hidden + 2], at: path)
+        }
+        try memory.addOutput([Recurrent<T>.cachedScalarsPerSample(spec, steps: shape[0])], at: path)
+        return Recurrent<T>(spec, steps: shape[0], features: shape[1], random: &random)
     }
 
     private static func convolutionGeometry(_ conv: Conv2DSpec, shape: [Int], path: String) throws -> WindowGeometry {
