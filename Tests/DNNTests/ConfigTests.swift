@@ -303,8 +303,8 @@ enum ConfigFixtures {
         #expect(patience?.description == "solver.early_stopping.patience: must be at least 1, got 0")
         let decay = F.error(F.config(solver: #"{"epochs": 1, "lr_decay": 0, "optimizer": {"type": "sgd"}}"#))
         #expect(decay?.description == "solver.lr_decay: must be greater than 0, got 0")
-        let shape = F.error(#"{"data": {"train": {"format": "idx", "images": "i", "labels": "l"}}, "model": {"input_shape": [28, 28], "layers": [{"type": "relu"}]}, "solver": {"epochs": 1, "optimizer": {"type": "sgd"}}}"#)
-        #expect(shape?.description == "model.input_shape: must have 1 or 3 entries ([features] or [channels, height, width]), got 2")
+        let shape = F.error(#"{"data": {"train": {"format": "idx", "images": "i", "labels": "l"}}, "model": {"input_shape": [1, 1, 28, 28], "layers": [{"type": "relu"}]}, "solver": {"epochs": 1, "optimizer": {"type": "sgd"}}}"#)
+        #expect(shape?.description == "model.input_shape: must have 1 to 3 entries ([features], [steps, features] or [channels, height, width]), got 4")
     }
 
     @Test func nesterovNeedsMomentum() {

@@ -199,11 +199,12 @@ struct ConfigDecoder {
         let object = try ConfigObject(json, at: path, keys: ["input_shape", "layers"], what: path)
         let inputShape = try object.optional("input_shape") { value, shapePath -> ([Int], JSON) in
             guard case .array(let dimensions) = value else {
-                throw DNNError.config(shapePath, "expected [features] or [channels, height, width], got \(value.quotedForMessage)")
+                throw DNNError.config(shapePath, "expected [features], [steps, features] or [channels, height, width], "
+                                      + "got \(value.quotedForMessage)")
             }
-            guard dimensions.count == 1 || dimensions.count == 3 else {
-                throw DNNError.config(shapePath, "must have 1 or 3 entries ([features] or [channels, height, width]), "
-                                      + "got \(dimensions.count)")
+            guard (1...3).contains(dimensions.count) else {
+                throw DNNError.config(shapePath, "must have 1 to 3 entries ([features], [steps, features] or "
+                                      + "[channels, height, width]), got \(dimensions.count)")
             }
             let shape = try dimensions.enumerated().map { try ConfigValue.int($1, at: "\(shapePath)[\($0)]", minimum: 1) }
             return (shape, .array(shape.map { .integer($0) }))

@@ -109,12 +109,15 @@ public enum NetworkBuilder {
                                   + "but its input has shape \(describe(shape))",
                                   hint: "set model.input_shape, e.g. [128, 1] for rows of 128 values")
         }
-        let gateUnits = spec.cell.gates * spec.hidden, width = spec.directions * spec.hidden
-        for layer in 0..<spec.layers {
-            let inputs = layer == 0 ? shape[1] : width
-            try memory.addParameters([spec.directions, gateUnits, inputs + spec.hidden + 2], at: path)
+        // Sizes from a config can be anything up to Int.max: every product and sum is checked.
+        let perDirection = [spec.directions, spec.cell.gates, spec.hidden]
+        try memory.addParameters(perDirection + [MemoryPlan.sum([shape[1], spec.hidden, 2])], at: path)
+        if spec.layers > 1 {
+            let width = MemoryPlan.product([spec.directions, spec.hidden])
+            try memory.addParameters([spec.layers - 1] + perDirection + [MemoryPlan.sum([width, spec.hidden, 2])],
+                                     at: path)
         }
-        try memory.addOutput([Recurrent<T>.cachedScalarsPerSample(spec, steps: shape[0])], at: path)
+        try memory.addOutput([MemoryPlan.product(Recurrent<T>.cachedScalarsPerSample(spec, steps: shape[0]))], at: path)
         return Recurrent<T>(spec, steps: shape[0], features: shape[1], random: &random)
     }
 

@@ -113,13 +113,12 @@ public final class Recurrent<T: Scalar>: Layer {
         }
     }
 
-    /// Scalars per sample that a forward pass keeps for backward besides the output:
-    /// every layer's sequence and, per layer and direction, the gates and the cell
-    /// states (LSTM) or the hidden projections (GRU).
-    public static func cachedScalarsPerSample(_ spec: RecurrentSpec, steps: Int) -> Int {
-        let gateUnits = spec.cell.gates * spec.hidden
-        let perDirection = gateUnits + (spec.cell == .lstm ? 2 * spec.hidden : gateUnits)
-        return steps * spec.layers * (spec.directions * spec.hidden + spec.directions * perDirection)
+    /// Scalars per sample that a forward pass keeps for backward besides the output, as
+    /// factors (multiplied with overflow checks by `MemoryPlan`): per step, layer and
+    /// direction, H of the layer's sequence, the G·H gates, and c and tanh(c) (LSTM) or the
+    /// G·H hidden projections (GRU).
+    public static func cachedScalarsPerSample(_ spec: RecurrentSpec, steps: Int) -> [Int] {
+        [steps, spec.layers, spec.directions, spec.hidden, 1 + spec.cell.gates + (spec.cell == .lstm ? 2 : spec.cell.gates)]
     }
 
     private func reshapeBuffers(batch n: Int) {

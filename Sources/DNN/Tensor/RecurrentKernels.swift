@@ -1,3 +1,5 @@
+import Foundation
+
 /// Rows of a matrix inside a larger buffer: element (r, c) at `base[r·stride + c]`. A
 /// direction's hidden states are such a view of the [N, D·H] rows of a layer's output.
 public struct StridedRows<T> {
@@ -48,6 +50,12 @@ public protocol RecurrentKernels: KernelScalar {
                                 hiddenGradient: UnsafeMutablePointer<Self>, inputGateGradient: UnsafeMutablePointer<Self>,
                                 hiddenGateGradient: UnsafeMutablePointer<Self>, rows: Int, size: Int, _ compute: Compute)
 
+    /// σ(x) of every lane: a polynomial exp for Float (within a few ulps, as PyTorch's
+    /// vectorised sigmoid), libm per lane for Double, whose results the gradient checks use.
+    static func sigmoid(_ x: Vector) -> Vector
+    /// tanh(x) of every lane, likewise.
+    static func tanh(_ x: Vector) -> Vector
+
     /// [A, B, inner] to [B, A, inner]: batch-first samples to the time-major layout the
     /// recurrence steps through, and back.
     static func swapLeadingAxes(_ source: UnsafePointer<Self>, _ a: Int, _ b: Int, inner: Int,
@@ -66,21 +74,34 @@ extension RecurrentKernels {
     public static func lstmForwardStep(gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>,
                                        cell: UnsafeMutablePointer<Self>, cellTanh: UnsafeMutablePointer<Self>,
                                        hidden: StridedRows<Self>, rows: Int, size h: Int, _ compute: Compute) {
+        let lanes = Vector.scalarCount, vectorEnd = h - h % lanes
         compute.parallelRanges(rows, grain: grain(h)) { range in
             for r in range {
                 let g = gates + r &* 4 &* h, cp = previousCell + r &* h, c = cell + r &* h, ct = cellTanh + r &* h
                 let out = hidden.base + r &* hidden.stride
-                for j in 0..<h {
+                var j = 0
+                while j < vectorEnd {
+                    let (fj, gj, oj) = (h &+ j, 2 &* h &+ j, 3 &* h &+ j)
+                    let i: Vector = sigmoid(load(g + j)), f: Vector = sigmoid(load(g + fj))
+                    let u: Vector = tanh(load(g + gj)), o: Vector = sigmoid(load(g + oj))
+                    let previous: Vector = load(cp + j)
+                    let value = f * previous + i * u
+                    let squashed = tanh(value)
+                    store(i, g + j)
+                    store(f, g + fj)
+                    store(u, g + gj)
+                    store(o, g + oj)
+                    store(value, c + j)
+                    store(squashed, ct + j)
+                    store(o * squashed, out + j)
+                    j &+= lanes
+                }
+                for j in vectorEnd..<h {
                     let i = sigmoid(g[j]), f = sigmoid(g[h &+ j]), u = tanh(g[2 &* h &+ j]), o = sigmoid(g[3 &* h &+ j])
                     let value = f * cp[j] + i * u
-                    let squashed = tanh(value)
-                    g[j] = i
-                    g[h &+ j] = f
-                    g[2 &* h &+ j] = u
-                    g[3 &* h &+ j] = o
-                    c[j] = value
-                    ct[j] = squashed
-                    out[j] = o * squashed
+                    (g[j], g[h &+ j], g[2 &* h &+ j], g[3 &* h &+ j]) = (i, f, u, o)
+                    (c[j], ct[j]) = (value, tanh(value))
+                    out[j] = o * ct[j]
                 }
             }
         }
@@ -114,16 +135,30 @@ extension RecurrentKernels {
     public static func gruForwardStep(gates: UnsafeMutablePointer<Self>, hiddenProjection: UnsafePointer<Self>,
                                       previousHidden: StridedRows<Self>, hidden: StridedRows<Self>,
                                       rows: Int, size h: Int, _ compute: Compute) {
+        let lanes = Vector.scalarCount, vectorEnd = h - h % lanes
         compute.parallelRanges(rows, grain: grain(h)) { range in
             for r in range {
                 let g = gates + r &* 3 &* h, p = hiddenProjection + r &* 3 &* h
                 let hp = previousHidden.base + r &* previousHidden.stride, out = hidden.base + r &* hidden.stride
-                for j in 0..<h {
+                var j = 0
+                while j < vectorEnd {
+                    let (zj, nj) = (h &+ j, 2 &* h &+ j)
+                    let (xr, hr): (Vector, Vector) = (load(g + j), load(p + j))
+                    let (xz, hz): (Vector, Vector) = (load(g + zj), load(p + zj))
+                    let (xn, hn): (Vector, Vector) = (load(g + nj), load(p + nj))
+                    let reset = sigmoid(xr + hr), update = sigmoid(xz + hz)
+                    let candidate = tanh(xn + reset * hn)
+                    let previous: Vector = load(hp + j)
+                    store(reset, g + j)
+                    store(update, g + zj)
+                    store(candidate, g + nj)
+                    store((1 - update) * candidate + update * previous, out + j)
+                    j &+= lanes
+                }
+                for j in vectorEnd..<h {
                     let reset = sigmoid(g[j] + p[j]), update = sigmoid(g[h &+ j] + p[h &+ j])
                     let candidate = tanh(g[2 &* h &+ j] + reset * p[2 &* h &+ j])
-                    g[j] = reset
-                    g[h &+ j] = update
-                    g[2 &* h &+ j] = candidate
+                    (g[j], g[h &+ j], g[2 &* h &+ j]) = (reset, update, candidate)
                     out[j] = (1 - update) * candidate + update * hp[j]
                 }
             }
@@ -179,5 +214,47 @@ extension RecurrentKernels {
             let from = source.base + r &* source.stride, to = target.base + r &* target.stride
             for c in 0..<columns { to[c] = from[c] }
         }
+    }
+}
+
+extension Float {
+    /// eˣ per lane for |x| within Float's range (clamped to [-87.3, 88.3]): x = n·ln2 + r,
+    /// Cephes' degree-6 polynomial for eʳ, and 2ⁿ from the exponent bits. n is rounded by
+    /// adding 1.5·2²³, whose sum keeps n in its low mantissa bits (the stdlib's rounding
+    /// and float-to-int conversions of SIMD vectors run as generic code).
+    @inline(__always) static func exponential(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let clamped = pointwiseMax(pointwiseMin(x, SIMD16(repeating: 88.3)), SIMD16(repeating: -87.3))
+        let magic = SIMD16<Float>(repeating: 12_582_912)
+        let shifted = clamped * 1.442_695_040_888_963_4 + magic
+        let n = shifted - magic
+        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+        let r = clamped - n * 0.693_359_375 - n * -2.121_944_4e-4
+        var p = SIMD16<Float>(repeating: 1.987_569_150_0e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let powerOfTwo = unsafeBitCast((integer &+ 127) &<< 23, to: SIMD16<Float>.self)
+        return (p * (r * r) + r + 1) * powerOfTwo
+    }
+
+    @inline(__always) public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> { 1 / (1 + exponential(-x)) }
+
+    /// 1 - 2/(e²ˣ + 1): exact to Float's absolute rounding, ±1 past |x| ≈ 44.
+    @inline(__always) public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> { 1 - 2 / (exponential(x + x) + 1) }
+}
+
+extension Double {
+    @inline(__always) public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        var y = x
+        for lane in 0..<8 { y[lane] = 1 / (1 + Foundation.exp(-x[lane])) }
+        return y
+    }
+
+    @inline(__always) public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        var y = x
+        for lane in 0..<8 { y[lane] = Foundation.tanh(x[lane]) }
+        return y
     }
 }
