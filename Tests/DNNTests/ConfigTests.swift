@@ -243,7 +243,7 @@ enum ConfigFixtures {
         #expect(error?.location == "model.layers[1].type")
         #expect(error?.message == "unknown layer type \"dense\"; known types: linear, conv2d, maxpool2d, avgpool2d, "
                 + "flatten, relu, sigmoid, tanh, gelu, silu, leaky_relu, dropout, dropout2d, batchnorm, layernorm, "
-                + "instancenorm, rmsnorm, residual")
+                + "instancenorm, rmsnorm, residual, lstm, gru")
         #expect(error?.hint == nil)
         let typo = F.error(F.config(layers: #"[{"type": "leakyrelu"}]"#))
         #expect(typo?.hint == "did you mean 'leaky_relu'?")
