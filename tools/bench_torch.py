@@ -16,6 +16,8 @@ side. Not needed by CI. Run with the same thread count as dnn (`--threads`, defa
 - with `--precision both` (or bf16): every torch row also (or only) in bfloat16, marked
   `"precision": "bf16"`: gemm as a bf16 matmul, train and infer under
   `torch.autocast("cpu", dtype=torch.bfloat16)`, PyTorch's own mixed precision on CPU.
+- sequence (`--only sequence`): samples/s of training steps of an LSTM and a GRU classifier
+  (T = 128, F = 3, H = 128, batch 64, Adam), as `dnn bench --only sequence` times them.
 - memory: peak resident memory of a full torch training run of mnist_cnn is measured by
   `make compare` with /usr/bin/time, not here.
 """
@@ -127,6 +129,30 @@ def model_rows(seconds, torch, precision):
     return rows
 
 
+def sequence_rows(seconds, torch):
+    """`dnn bench --only sequence`: nn.LSTM / nn.GRU (batch_first) classifiers on random
+    series, T = 128 steps of F = 3, H = 128, the last hidden state into nn.Linear(128, 10),
+    Adam, batch 64 (Benchmark.sequenceCases)."""
+    rows = []
+    for kind, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+        rnn, head = cls(3, 128, batch_first=True), torch.nn.Linear(128, 10)
+        params = list(rnn.parameters()) + list(head.parameters())
+        opt = torch.optim.Adam(params, lr=1e-3)
+        x, y = torch.rand(64, 128, 3), torch.randint(0, 10, (64,))
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def step():
+            opt.zero_grad()
+            _, state = rnn(x)
+            h = state[0] if isinstance(state, tuple) else state
+            loss_fn(head(h[-1]), y).backward()
+            opt.step()
+        t = fastest(seconds, step)
+        rows.append({"kind": "train", "name": f"{kind} T=128 F=3 H=128 batch 64", "value": 64 / t,
+                     "unit": "samples/s", "impl": "torch", "precision": "fp32"})
+    return rows
+
+
 def numpy_mlp_rows(seconds):
     """The course's layer functions (affine, batchnorm, relu, dropout, softmax loss) and
     Adam, vectorised NumPy, for the 784-512-256-10 MLP at batch 128."""
@@ -212,6 +238,8 @@ def main():
         rows += [r for r in torch_rows(args.seconds, torch, precisions) if r["kind"] in only]
     if "train" in only and "fp32" in precisions:
         rows += numpy_mlp_rows(args.seconds)
+    if "sequence" in only:
+        rows += sequence_rows(args.seconds, torch)
     print(json.dumps({"results": rows, "torch": torch.__version__, "numpy": np.__version__, "threads": args.threads}))
 
 

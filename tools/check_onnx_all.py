@@ -12,7 +12,8 @@ Tests/onnx/every_form.json (every layer type, every padding form, the 4-d norms,
 blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMean's axes as
 an input, the Gelu operator); Tests/onnx/sequences.json (every 1-d layer, transpose, global
 max pooling on data/gunpoint_train.csv), Tests/onnx/global_pool_image.json (global pooling
-and transpose on [C, H, W]) and configs/ts_fcn.json; the MNIST configs for one epoch on a tenth of
+and transpose on [C, H, W]) and configs/ts_fcn.json; configs/ts_gru.json and Tests/onnx/recurrent_forms.json
+(lstm and gru: stacked, bidirectional, both `return` forms) on data/italypower_test.csv; the MNIST configs for one epoch on a tenth of
 ../shared/data/mnist/t10k, skipped with a message when that folder is absent.
 
 Prints a table (or with --json one JSON object {"cases": [...], "skipped": [...]}) and exits
@@ -31,6 +32,7 @@ IRIS = os.path.join(ROOT, "data", "iris.csv")
 REGRESSION = os.path.join(ROOT, "data", "regression.csv")
 PENGUINS = os.path.join(ROOT, "data", "penguins.csv")
 GUNPOINT = os.path.join(ROOT, "data", "gunpoint_train.csv")
+ITALYPOWER = os.path.join(ROOT, "data", "italypower_test.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
@@ -55,6 +57,10 @@ def cases():
     sequences = [("sequences", "Tests/onnx/sequences.json", GUNPOINT, [], [None, 21]),
                  ("global_pool_image", "Tests/onnx/global_pool_image.json", IRIS, [], [None]),
                  ("ts_fcn", "configs/ts_fcn.json", GUNPOINT, ["--epochs", "2"], [None])]
+    # lstm / gru (issue #21): every return form, stacked and bidirectional, on time series.
+    sequences += [(name, config, ITALYPOWER, ["--epochs", "3"], [None, 21])
+                 for name, config in (("ts_gru", "configs/ts_gru.json"),
+                                      ("recurrent_forms", "Tests/onnx/recurrent_forms.json"))]
     return iris + regression + penguins + every + sequences + mnist
 
 

@@ -55,6 +55,7 @@ LAYER_KEYS = {
     "global_avgpool": {},
     "global_maxpool": {},
     "transpose": {},
+    **{name: {"hidden": REQUIRED, "layers": 1, "bidirectional": False, "return": "last"} for name in ("lstm", "gru")},
 }
 
 
@@ -100,6 +101,28 @@ def _sequence_layer(kind, p, shape, path):
     if kind == "maxpool1d":
         return nn.MaxPool1d(p["kernel"], stride=stride, padding=p["padding"])
     return nn.AvgPool1d(p["kernel"], stride=stride, padding=p["padding"], count_include_pad=True)
+def _recurrent(cls):
+    """nn.LSTM / nn.GRU (batch_first) returning dnn's `return`: the output sequence, or the
+    top layer's final hidden states with both directions concatenated (h_n[-D:])."""
+
+    class Recurrent(cls):
+        def __init__(self, input_size, hidden, layers, bidirectional, returns):
+            super().__init__(input_size, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True)
+            self.returns = returns
+
+        def forward(self, x):
+            y, state = super().forward(x)
+            if self.returns == "sequence":
+                return y
+            h = state[0] if isinstance(state, tuple) else state
+            directions = 2 if self.bidirectional else 1
+            return torch.cat(list(h[-directions:]), dim=1)
+
+    Recurrent.__name__ = cls.__name__
+    return Recurrent
+
+
+RECURRENT = {"lstm": _recurrent(nn.LSTM), "gru": _recurrent(nn.GRU)}
 
 
 def _pair(value, path, name):
@@ -211,6 +234,10 @@ def build_torch_layer(spec, input_shape, path="layer"):
                 f"{path}: body output {body_shape} and shortcut output {short_shape} differ"
             )
         m = Residual(body, shortcut)
+    elif kind in RECURRENT:
+        if len(shape) != 2:
+            raise SpecError(f"{path}: {kind} needs an input of shape [T, F], got {shape}")
+        m = RECURRENT[kind](shape[1], int(p["hidden"]), int(p["layers"]), bool(p["bidirectional"]), p["return"])
     else:  # pragma: no cover
         raise SpecError(f"{path}.type: unhandled {kind}")
     return m.to(DTYPE)

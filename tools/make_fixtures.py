@@ -190,6 +190,15 @@ def layer_cases():
     add(layer_case("residual_conv_projection_eval_batch1", RESIDUAL_CONV, [1, 3, 6, 6], "eval", 302))
     add(layer_case("residual_identity_linear", RESIDUAL_IDENTITY, [3, 5], "train", 303))
     sequence_layer_cases(add)
+    # --- recurrent [N, T, F]: PyTorch's own initialisation (randomize_ leaves them)
+    add(layer_case("lstm_last", {"type": "lstm", "hidden": 4}, [3, 5, 2], "train", 701))
+    add(layer_case("lstm_2_layers_bidirectional_sequence", {"type": "lstm", "hidden": 3, "layers": 2,
+                   "bidirectional": True, "return": "sequence"}, [2, 4, 3], "train", 702))
+    add(layer_case("gru_last", {"type": "gru", "hidden": 4}, [3, 5, 2], "train", 703))
+    add(layer_case("gru_2_layers_bidirectional_last", {"type": "gru", "hidden": 3, "layers": 2,
+                   "bidirectional": True}, [2, 4, 3], "train", 704))
+    add(layer_case("gru_sequence_one_step", {"type": "gru", "hidden": 2, "return": "sequence"}, [2, 1, 3],
+                   "train", 705))
     names = [x["name"] for x in c]
     assert len(names) == len(set(names)), "duplicate case names"
     return c
@@ -484,6 +493,9 @@ def training_cases():
                       recipe={"warmup": {"epochs": 2, "start_factor": 0.25},
                               "lr_schedule": {"type": "cosine", "t_max": 3}, "clip_grad_norm": 0.5,
                               "loss": {"label_smoothing": 0.1, "weight": [0.5, 2.0, 1.25]}}),
+        # configs/ts_gru.json's network (issue #21) on random series, PyTorch's GRU initialisation.
+        training_case("ts_gru_adam", [{"type": "gru", "hidden": 32}, {"type": "linear", "out": 2}], [24, 1], 16, 2, 8,
+                      3, {"type": "adam", "lr": 0.01}, 0.0, 604),
     ]
 
 

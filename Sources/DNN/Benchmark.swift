@@ -40,6 +40,26 @@ public enum Benchmark {
         GEMMCase(label: "cnn conv2 dcol (64x288)T . 64x12544", shape: GEMMShape(m: 288, n: 12544, k: 64, transposeA: true)),
     ]
 
+    /// A sequence classifier timed by `dnn bench --only sequence` (and by
+    /// tools/bench_torch.py in PyTorch under the same name): random series of `inputShape`
+    /// [T, F], a recurrent layer returning its last state, a linear layer to 10 classes, Adam.
+    public struct SequenceCase: Sendable {
+        public var label: String
+        public var layers: [LayerSpec]
+        public var inputShape: [Int]
+        public var batchSize: Int
+    }
+
+    /// An LSTM and a GRU classifier: T = 128 steps of F = 3, H = 128, batch 64.
+    public static let sequenceCases: [SequenceCase] = [RecurrentSpec.Cell.lstm, .gru].map { cell in
+        SequenceCase(label: "\(cell.rawValue) T=128 F=3 H=128 batch 64",
+                     layers: [.recurrent(RecurrentSpec(cell: cell, hidden: 128)), .linear(out: 10, bias: true, init: .torch)],
+                     inputShape: [128, 3], batchSize: 64)
+    }
+
+    /// Adam with PyTorch's defaults, the optimizer of the sequence workloads.
+    public static let adam = OptimizerConfig.adam(lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0)
+
     /// A compute context of `threads` threads whose products run in `precision` (as
     /// this CPU can: see `Precision.effective`).
     static func compute(threads: Int, precision: Precision) -> Compute {

@@ -56,6 +56,16 @@ enum BenchCommand {
                 }
             }
         }
+        if only.contains("sequence") {
+            for c in Benchmark.sequenceCases {
+                for precision in precisions {
+                    let rate = try Benchmark.training(layers: c.layers, optimizer: Benchmark.adam, inputShape: c.inputShape,
+                                                      classes: 10, batchSize: c.batchSize, threads: threads,
+                                                      seconds: seconds, precision: precision)
+                    report("train", c.label, rate, "samples/s", precision)
+                }
+            }
+        }
         let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
         for name in models where !only.isDisjoint(with: ["train", "infer", "augment"]) {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config

@@ -123,7 +123,7 @@ enum Help {
     OPTIONS
       --threads N          threads (default: all cores)
       --seconds S          time per row (default 1)
-      --only LIST          which workloads: gemm, train, infer (default: these three), augment
+      --only LIST          which workloads: gemm, train, infer (default: these three), augment, sequence (lstm/gru)
       --models NAMES       configs to time, by name in --configs (default mnist_mlp,mnist_cnn)
       --configs DIR        where the configs are (default configs)
       --layers             milliseconds per training step in each layer's forward and backward

@@ -114,8 +114,9 @@ import Testing
 
     /// The parameterised runs below pass vacuously without cases: guard their count.
     @Test func fixturesArePresent() {
-        #expect(Self.names.count == 3, "training.json: \(Self.names)")
-        #expect(Self.cases.last?["clipped_steps"]?.int ?? 0 > 0, "the recipe's clipping is exercised")
+        #expect(Self.names.count == 4, "training.json: \(Self.names)")
+        let recipe = Self.cases.first { $0["name"]?.stringValue == "mlp_recipe" }
+        #expect(recipe?["clipped_steps"]?.int ?? 0 > 0, "the recipe's clipping is exercised")
     }
 
     @Test("Double run matches PyTorch to rounding", arguments: names)

@@ -214,7 +214,8 @@ struct ConfigDecoder {
         let object = try ConfigObject(json, at: path, keys: ["input_shape", "layers"], what: path)
         let inputShape = try object.optional("input_shape") { value, shapePath -> ([Int], JSON) in
             guard case .array(let dimensions) = value else {
-                throw DNNError.config(shapePath, "expected [features] or [channels, height, width], got \(value.quotedForMessage)")
+                throw DNNError.config(shapePath, "expected [features], [steps, features] or [channels, height, width], "
+                                      + "got \(value.quotedForMessage)")
             }
             guard (1...3).contains(dimensions.count) else {
                 throw DNNError.config(shapePath, "must have 1, 2 or 3 entries ([features], [channels, positions] or "

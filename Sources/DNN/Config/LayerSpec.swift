@@ -9,6 +9,7 @@ public enum LayerType: String, CaseIterable, Sendable {
     // Sequences ([C, T] samples)
     case conv1d, maxpool1d, avgpool1d, transpose
     case globalAvgPool = "global_avgpool", globalMaxPool = "global_maxpool"
+    case lstm, gru
 
     /// The keys a layer of this type may have besides `type`, in the order a resolved
     /// config lists them.
@@ -26,6 +27,7 @@ public enum LayerType: String, CaseIterable, Sendable {
         case .conv1d: ["out", "kernel", "stride", "padding", "dilation", "bias", "init", "weight_scale"]
         case .maxpool1d, .avgpool1d: ["kernel", "stride", "padding"]
         case .transpose, .globalAvgPool, .globalMaxPool: []
+        case .lstm, .gru: ["hidden", "layers", "bidirectional", "return"]
         }
     }
 
@@ -77,6 +79,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case globalMaxPool
     /// Swaps the last two dimensions of a sample, `x.transpose(-1, -2)`.
     case transpose
+    /// `nn.LSTM` / `nn.GRU` with `batch_first=True`: [T, F] to [D·H] or [T, D·H].
+    case recurrent(RecurrentSpec)
 
     /// The layer's `type`.
     public var type: LayerType {
@@ -100,6 +104,7 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case .globalAvgPool: .globalAvgPool
         case .globalMaxPool: .globalMaxPool
         case .transpose: .transpose
+        case .recurrent(let recurrent): recurrent.cell == .lstm ? .lstm : .gru
         }
     }
 
@@ -155,6 +160,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
             spec = .residual(body: body.specs, shortcut: shortcut.specs)
         case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
             spec = try decodeSequenceLayer(type, object)
+        case .lstm: spec = .recurrent(try RecurrentSpec.decode(object, cell: .lstm))
+        case .gru: spec = .recurrent(try RecurrentSpec.decode(object, cell: .gru))
         }
         return (spec, object.resolvedJSON)
     }

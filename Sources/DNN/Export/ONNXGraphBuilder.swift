@@ -27,6 +27,27 @@ struct ONNXGraphBuilder {
         return output
     }
 
+    /// Appends `opType(inputs)` with `count` outputs (an RNN's Y and Y_h) and returns their names.
+    mutating func node(_ opType: String, _ inputs: [String], _ attributes: [Attribute] = [], outputs count: Int,
+                       scope: String) -> [String] {
+        let outputs = (0..<count).map { unique("\(scope)/\(opType)" + ($0 == 0 ? "" : ":\($0)")) }
+        nodes.append(ONNXProto.Node(opType: opType, inputs: inputs, outputs: outputs, name: outputs[0],
+                                    attributes: attributes))
+        return outputs
+    }
+
+    /// `x` transposed by `perm`.
+    mutating func transpose(_ x: String, _ perm: [Int], scope: String) -> String {
+        node("Transpose", [x], [Attribute(name: "perm", value: .ints(perm))], scope: scope)
+    }
+
+    /// `x` reshaped to `shape` (0 keeps that dimension, -1 takes the rest).
+    mutating func reshape(_ x: String, _ shape: [Int], scope: String) -> String {
+        let name = unique("\(scope).shape")
+        initializers.append(ONNXProto.Tensor(name: name, int64: shape))
+        return node("Reshape", [x, name], scope: scope)
+    }
+
     /// A float32 initializer named `name` (a checkpoint tensor keeps its `state_dict` name).
     mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
         let name = unique(name)

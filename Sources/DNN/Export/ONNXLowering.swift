@@ -88,7 +88,49 @@ struct ONNXLowering {
             return graph.node("Add", [body, shortcut], scope: scope)
         case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
             return sequenceLayer(spec, input: x, inputShape: inputShape, scope: scope)
+        case .recurrent(let recurrent):
+            return self.recurrent(recurrent, input: x, inputShape: inputShape, scope: scope)
         }
+    }
+
+    /// `lstm` / `gru` as ONNX `LSTM` / `GRU` nodes, one per stacked layer, in ONNX's
+    /// time-major layout (X [T, N, I], Y [T, D, N, H], Y_h [D, N, H]) between Transposes.
+    /// Gate blocks go from PyTorch's order (LSTM i f g o, GRU r z n) to ONNX's (i o f c,
+    /// z r h); PyTorch's GRU multiplies r into the hidden product after its bias, which is
+    /// `linear_before_reset=1`. The last state is Y_h, forward direction first.
+    private mutating func recurrent(_ spec: RecurrentSpec, input x: String, inputShape: [Int],
+                                    scope: String) -> String {
+        let order = spec.cell == .lstm ? [0, 3, 1, 2] : [1, 0, 2]
+        let (h, width) = (spec.hidden, spec.directions * spec.hidden)
+        var attributes = [Attribute(name: "hidden_size", value: .int(h)),
+                          Attribute(name: "direction", value: .string(spec.bidirectional ? "bidirectional" : "forward"))]
+        if spec.cell == .gru { attributes.append(Attribute(name: "linear_before_reset", value: .int(1))) }
+        var sequence = graph.transpose(x, [1, 0, 2], scope: scope)
+        var finalStates = sequence
+        for layer in 0..<spec.layers {
+            let suffixes = (0..<spec.directions).map { "_l\(layer)" + ($0 == 1 ? "_reverse" : "") }
+            // Blocks of H rows of a [G·H, K] tensor, reordered; the directions stacked.
+            func stacked(_ roles: [String]) -> [Float] {
+                suffixes.flatMap { suffix in
+                    roles.flatMap { role -> [Float] in
+                        let values = state["\(scope).\(role)\(suffix)"]!.array, block = values.count / order.count
+                        return order.flatMap { values[($0 * block)..<(($0 + 1) * block)] }
+                    }
+                }
+            }
+            let gateUnits = order.count * h, inputs = layer == 0 ? inputShape[1] : width
+            let w = graph.constant("\(scope).W_l\(layer)", dims: [spec.directions, gateUnits, inputs], stacked(["weight_ih"]))
+            let r = graph.constant("\(scope).R_l\(layer)", dims: [spec.directions, gateUnits, h], stacked(["weight_hh"]))
+            let b = graph.constant("\(scope).B_l\(layer)", dims: [spec.directions, 2 * gateUnits],
+                                   stacked(["bias_ih", "bias_hh"]))
+            let outputs = graph.node(spec.cell == .lstm ? "LSTM" : "GRU", [sequence, w, r, b], attributes, outputs: 2,
+                                     scope: scope)
+            // [T, D, N, H] to [T, N, D·H]: the next layer's input.
+            sequence = graph.reshape(graph.transpose(outputs[0], [0, 2, 1, 3], scope: scope), [0, 0, -1], scope: scope)
+            finalStates = outputs[1]
+        }
+        if spec.returnsSequence { return graph.transpose(sequence, [1, 0, 2], scope: scope) }
+        return graph.reshape(graph.transpose(finalStates, [1, 0, 2], scope: scope), [0, -1], scope: scope)
     }
 
     /// A pointwise activation as its ONNX operator (or arithmetic, where the opset has none).

@@ -98,7 +98,29 @@ public enum NetworkBuilder {
             return Residual<T>(body: body, shortcut: shortcut)
         case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
             return try buildSequenceLayer(spec, inputShape: shape, random: &random, path: path, memory: memory)
+        case .recurrent(let recurrent):
+            return try recurrentLayer(recurrent, shape: shape, random: &random, path: path, memory: memory)
         }
+    }
+
+    /// An `lstm` or `gru` on [T, F]: its weights, and the states it keeps for backward, in the plan.
+    private static func recurrentLayer<T: Scalar>(_ spec: RecurrentSpec, shape: [Int], random: inout RandomGenerator,
+                                                  path: String, memory: MemoryPlan) throws -> Recurrent<T> {
+        guard shape.count == 2 else {
+            throw DNNError.config(path, "\(spec.cell.rawValue) needs an input of shape [T, F] (steps, features), "
+                                  + "but its input has shape \(describe(shape))",
+                                  hint: "set model.input_shape, e.g. [128, 1] for rows of 128 values")
+        }
+        // Sizes from a config can be anything up to Int.max: every product and sum is checked.
+        let perDirection = [spec.directions, spec.cell.gates, spec.hidden]
+        try memory.addParameters(perDirection + [MemoryPlan.sum([shape[1], spec.hidden, 2])], at: path)
+        if spec.layers > 1 {
+            let width = MemoryPlan.product([spec.directions, spec.hidden])
+            try memory.addParameters([spec.layers - 1] + perDirection + [MemoryPlan.sum([width, spec.hidden, 2])],
+                                     at: path)
+        }
+        try memory.addOutput([MemoryPlan.product(Recurrent<T>.cachedScalarsPerSample(spec, steps: shape[0]))], at: path)
+        return Recurrent<T>(spec, steps: shape[0], features: shape[1], random: &random)
     }
 
     private static func convolutionGeometry(_ conv: Conv2DSpec, shape: [Int], path: String) throws -> WindowGeometry {

@@ -41,7 +41,7 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
 /// kernel, not per element.
 public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels, NormalizationKernels, LossKernels, OptimizerKernels,
     ConvolutionKernels, WinogradKernels, DirectConvolutionKernels,
-    SequenceKernels {}
+    SequenceKernels, RecurrentKernels {}
 
 extension Float: Scalar {
     public typealias Vector = SIMD16<Float>
