@@ -513,6 +513,29 @@ def write(path, obj):
     print(f"{os.path.relpath(path, ROOT)}: {len(obj['cases'])} cases, {os.path.getsize(path)} bytes")
 
 
+def csv_feature_count(path, source):
+    """The encoded features per row of a csv source: one per numeric feature, one per
+    category of a categorical one (plus one for missing cells), one per indicator; the
+    categories of every row, which for the example configs are those of the training rows."""
+    import csv
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=source.get("separator", ",")))
+    labels = source["label"] if isinstance(source["label"], list) else [source["label"]]
+    features = source.get("features") or [name for name in rows[0] if name not in labels]
+    missing = set(source["missing"].get("values", ["", "NA", "N/A", "NaN", "nan", "?"])) if source.get("missing") else set()
+    rows = [row for row in rows if row[labels[0]].strip() not in missing]
+    count = 0
+    for name in features:
+        values = [row[name].strip() for row in rows]
+        has_missing = any(value in missing for value in values)
+        if name in source.get("categorical", []):
+            count += len({value for value in values if value not in missing}) + has_missing
+        else:
+            count += 1
+        count += bool(has_missing and source.get("missing", {}).get("indicator"))
+    return count
+
+
 def example_config_cases():
     """The torch state_dict (names, shapes, dtypes) and trainable parameter count of the
     model of every config in configs/, for checking dnn's checkpoints without torch."""
@@ -526,9 +549,7 @@ def example_config_cases():
             if train["format"] == "idx":
                 shape = [1, 28, 28]
             else:
-                header = open(os.path.join(os.path.dirname(path), train["path"])).readline().strip().split(",")
-                labels = train["label"] if isinstance(train["label"], list) else [train["label"]]
-                shape = [len(header) - len(labels)]
+                shape = [csv_feature_count(os.path.join(os.path.dirname(path), train["path"]), train)]
         torch_model = build_torch_model(model["layers"], shape)
         state = [{"name": k, "shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", "")}
                  for k, v in torch_model.state_dict().items()]

@@ -37,7 +37,7 @@ import Testing
         process.waitUntilExit()
         let report = try JSON.parse(String(decoding: data, as: UTF8.self), file: "check_onnx_all.py output")
         let cases = report["cases"]?.array ?? []
-        var expected = ["iris", "iris_bn", "two_layer", "regression", "regression", "every_layer", "every_layer",
+        var expected = ["iris", "iris_bn", "two_layer", "regression", "regression", "penguins", "every_layer", "every_layer",
                         "every_form", "every_form"]
         if TestPaths.hasMNIST { expected += ["mnist_mlp", "mnist_cnn", "mnist_resnet"] }
         #expect(cases.compactMap { $0["name"]?.stringValue } == expected)
