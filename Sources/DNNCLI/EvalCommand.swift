@@ -81,6 +81,9 @@ enum EvalCommand {
     static func dataTable(_ parsed: Arguments, checkpoint: Checkpoint) throws -> (LabelledTable, String) {
         let config = checkpoint.config
         if let data = parsed.value("--data") {
+            if NumPySource.isArrayFile(data) {
+                return (try NumPySource.readLabelled(path: data, labels: parsed.value("--labels"), like: config.data.train), data)
+            }
             if let labels = parsed.value("--labels") {
                 return (try IDXReader.read(images: data, labels: labels), data)
             }

@@ -75,8 +75,11 @@ enum Help {
     its validation set. The checkpoint's classes and normalisation apply to the data.
 
     OPTIONS
-      --data FILE          a CSV file (with the training label column), or IDX images
-      --labels FILE        IDX labels, with IDX images in --data
+      --data FILE          a CSV file (with the training label column), IDX images, an
+                           .npz (arrays x and y, else those the checkpoint trained on)
+                           or an .npy of samples
+      --labels FILE        IDX labels, with IDX images in --data; an .npy of labels,
+                           with an .npy in --data
       --label COLUMN       the label column of a CSV (default: the config's; regression:
                            the target columns, comma-separated)
       --threads N          threads for the kernels (default: all cores)

@@ -47,6 +47,12 @@ import Testing
         #expect(fromNPZ.status == 0 && fromNPZ.stdout.split(separator: "\n").count == 31, "\(fromNPZ.stderr)")
         let ofCSV = try CLI.run(["predict", directory + "/csv/best.safetensors", directory + "/validation.npz"])
         #expect(ofCSV.stdout == fromNPZ.stdout)
+        // eval --data on the validation split's archive scores what training's last epoch did.
+        let evaluated = try CLI.run(["eval", directory + "/npz/last.safetensors", "--data", directory + "/validation.npz", "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let scores = try JSON.parse(evaluated.stdout, file: "eval")
+        #expect(scores["samples"]?.int == 30)
+        #expect(scores["accuracy"]?.double == npz.last?["val_accuracy"]?.double)
     }
 
     /// The example configs/iris_npz.json (data/iris.npz by tools/make_iris_npz.py, deflated

@@ -41,7 +41,7 @@ extension ConfigDecoder {
         let targets = data.train.labelColumns.count
         for (path, source) in sources {
             guard source.canHoldTargets else {
-                throw DNNError.config(path + ".format", "\(source.format) files hold classes, and \(loss.typeName) needs numeric "
+                throw DNNError.config(path + ".format", "\(source.format.uppercased()) files hold classes, and \(loss.typeName) needs numeric "
                                       + "target columns", hint: "use a CSV or NumPy source, or loss.type cross_entropy")
             }
             if source.labelColumns.count != targets {

@@ -42,6 +42,30 @@ extension NumPySource {
     }
 }
 
+extension NumPySource {
+    /// Labelled samples for `dnn eval --data`: an `.npy` of x with the `.npy` of y in
+    /// `labels`, or an `.npz`'s `x` and `y` (else the arrays named by `source`, the
+    /// checkpoint's training source, when it is an `.npz`), with the targets it names.
+    public static func readLabelled(path: String, labels: String?, like source: DataSource) throws -> LabelledTable {
+        let targets = source.labelColumns.isEmpty ? ["y"] : source.labelColumns
+        let region = try ByteRegion.file(path)
+        if NPYHeader.hasMagic(region.bytes) {
+            guard let labels else {
+                throw DNNError(.usage, at: "--data \(path)", "an .npy holds x only; give its labels with --labels Y.npy")
+            }
+            return try ArrayTable.table(x: NPYArray(region: region, location: path), y: NPYArray.read(path: labels), targets: targets)
+        }
+        let archive = try ZipArchive(region: region, path: path)
+        var (x, y) = ("x", "y")
+        if case let .npz(_, trainedX, trainedY, _) = source {
+            if !archive.arrayNames.contains(x) { x = trainedX }
+            if !archive.arrayNames.contains(y) { y = trainedY }
+        }
+        return try ArrayTable.table(x: archive.array(x), y: archive.array(y), classes: archive.optionalArray("classes"),
+                                    featureNames: archive.optionalArray("features"), targets: targets)
+    }
+}
+
 extension ZipArchive {
     /// The array in member `name` + `.npy`.
     /// - Throws: `DNNError(.data)` naming the archive and the members it has when there is
