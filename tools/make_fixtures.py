@@ -536,6 +536,23 @@ def csv_feature_count(path, source):
     return count
 
 
+def image_folder_shape(folder, source):
+    """[channels, H, W] of an images source: its `size`, else its first image's."""
+    from PIL import Image
+    if "size" in source:
+        return [source.get("channels", 3)] + list(source["size"])
+    first = sorted(glob.glob(os.path.join(folder, "*", "*.png")))[0]
+    width, height = Image.open(first).size
+    return [source.get("channels", 3), height, width]
+
+
+def npz_sample_shape(path, member):
+    """The sample shape of an npz source's x: (N, F) -> [F], (N, H, W) -> [1, H, W]."""
+    import numpy as np
+    shape = list(np.load(path)[member].shape[1:])
+    return [1] + shape if len(shape) == 2 else shape
+
+
 def example_config_cases():
     """The torch state_dict (names, shapes, dtypes) and trainable parameter count of the
     model of every config in configs/, for checking dnn's checkpoints without torch."""
@@ -548,6 +565,10 @@ def example_config_cases():
             train = config["data"]["train"]
             if train["format"] == "idx":
                 shape = [1, 28, 28]
+            elif train["format"] == "images":
+                shape = image_folder_shape(os.path.join(os.path.dirname(path), train["path"]), train)
+            elif train["format"] == "npz":
+                shape = npz_sample_shape(os.path.join(os.path.dirname(path), train["path"]), train.get("x", "x"))
             else:
                 shape = [csv_feature_count(os.path.join(os.path.dirname(path), train["path"]), train)]
         torch_model = build_torch_model(model["layers"], shape)

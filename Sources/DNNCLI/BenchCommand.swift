@@ -34,12 +34,6 @@ enum BenchCommand {
                     + String(format: "%12.1f %@", value, unit))
             }
         }
-        if let folder = parsed.value("--images") {
-            let (rate, files) = try Benchmark.imageDecodesPerSecond(folder: folder, seconds: seconds)
-            report("decode", "\(files) image files, one core", rate, "images/s", .fp32)
-            if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
-            return 0
-        }
         if parsed.flag("--layers") {
             for precision in precisions {
                 try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn",
@@ -126,15 +120,16 @@ enum BenchCommand {
         }
     }
 
-    /// `--images DIR` (not in the help: a developer's tool): JPEG decoding speed on one
-    /// thread, to set beside `tools/bench_images.py`'s Pillow figures.
+    /// `--images DIR` (not in the help: a developer's tool): PNG and JPEG decoding speed on
+    /// one thread, to set beside the Pillow figures of `tools/bench_images.py` and
+    /// `tools/bench_png_pillow.py`.
     static func benchImages(_ folder: String, seconds: Double, json: Bool) throws -> Int32 {
-        let (files, rate) = try Benchmark.imageDecoding(folder: folder, seconds: seconds)
+        let (rate, files) = try Benchmark.imageDecodesPerSecond(folder: folder, seconds: seconds)
         if json {
             Console.out(JSON.object([("files", .integer(files)), ("images_per_second", .number(rate))])
                 .serialized(pretty: false))
         } else {
-            Console.out(String(format: "decode  %d JPEG files in %@, 1 thread %12.1f images/s", files, folder, rate))
+            Console.out(String(format: "decode  %d image files in %@, 1 thread %12.1f images/s", files, folder, rate))
         }
         return 0
     }

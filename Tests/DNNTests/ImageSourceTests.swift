@@ -89,7 +89,7 @@ import Testing
         #expect(table.labels == ["1.5", "3"])
         #expect(table.extraTargets == [-2, 4])
         #expect(table.storage.memoryBytes == 2 * 11 * 13)
-        #expect(table.readWarnings == ["\(folder)/index.csv: skipped 1 file not ending in .png, .jpg or .jpeg"])
+        #expect(table.warnings == ["\(folder)/index.csv: skipped 1 file not ending in .png, .jpg or .jpeg"])
         let missing = expectError(.data) {
             try ImageReader.read(ImageSource(location: .index(folder + "/index.csv", labels: ["y3"])))
         }

@@ -39,7 +39,7 @@ import Testing
         let cases = report["cases"]?.array ?? []
         var expected = ["iris", "iris_bn", "two_layer", "regression", "regression", "penguins", "every_layer", "every_layer",
                         "every_form", "every_form"]
-        expected += ["sequences", "sequences", "global_pool_image", "ts_fcn"]
+        expected += ["sequences", "sequences", "global_pool_image", "ts_fcn", "ts_gru", "ts_gru", "recurrent_forms", "recurrent_forms"]
         if TestPaths.hasMNIST { expected += ["mnist_mlp", "mnist_cnn", "mnist_resnet"] }
         #expect(cases.compactMap { $0["name"]?.stringValue } == expected)
         for result in cases {

@@ -201,7 +201,7 @@ import Testing
             #expect(joined.features == whole[keyPath: part].features)
             #expect(joined.labels == whole[keyPath: part].labels)
         }
-        let fitted = Normalization.fit(kind: "standardize", features: whole.train.features, featureCount: whole.train.featureCount)
+        let fitted = Normalization.fit(kind: NormalizeKind.standardize, features: whole.train.features, featureCount: whole.train.featureCount)
         guard case let .standardize(mean, std) = fitted else { Issue.record("not fitted"); return }
         for share in shares {
             #expect(share.encoding == whole.encoding)

@@ -29,23 +29,7 @@ extension RawData {
                                   hint: "train without data.shard, or convert the data to CSV")
         }
         let labels = try readLabels(source)
-        var isValidation = [Bool](repeating: false, count: labels.rows)
-        var validation: LabelledTable?, validationFile: String?
-        switch config.data.validation {
-        case .none:
-            break
-        case .source(let given)?:
-            let other = given.sharingColumns(of: source)
-            let rows = try readLabels(other).rows
-            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
-            validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
-                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
-            validationFile = other.displayName
-        case let .split(fraction, shuffle)?:
-            isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
-                                                     stratified: !config.loss.isRegression)
-            validationFile = trainFile
-        }
+        var (isValidation, validation, validationFile) = try shardValidation(config, labels: labels, rank: rank, ranks: ranks)
         // This rank keeps its share of the training rows and of the validation rows (each
         // rank scores its share of the validation set; the sums are combined).
         let trainRows = isValidation.indices.filter { !isValidation[$0] }
@@ -86,6 +70,29 @@ extension RawData {
         raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
                                     targetNormalization: try targetNormalization(config, trainLabels: trainLabels, pass: pass))
         return raw
+    }
+
+    /// `data.validation` under `data.shard`: which training rows a split takes (all false
+    /// for none or a source of its own), this rank's share of a separate validation
+    /// source, and the validation file named in messages.
+    private static func shardValidation(_ config: Config, labels: LabelledTable, rank: Int, ranks: Int) throws
+        -> (isValidation: [Bool], validation: LabelledTable?, validationFile: String?) {
+        let source = config.data.train
+        switch config.data.validation {
+        case .none:
+            return ([Bool](repeating: false, count: labels.rows), nil, nil)
+        case .source(let given)?:
+            let other = given.sharingColumns(of: source)
+            let rows = try readLabels(other).rows
+            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
+            let validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
+                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
+            return ([Bool](repeating: false, count: labels.rows), validation, other.displayName)
+        case let .split(fraction, shuffle)?:
+            let isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
+                                                         stratified: !config.loss.isRegression)
+            return (isValidation, nil, source.displayName)
+        }
     }
 
     /// The second pass of `loadShard`: the kept rows (targets moved out of the features),
