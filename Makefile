@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -27,6 +27,9 @@ help:
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
+	@echo "make test-avx2   the GEMM, kernel, convolution and golden-run tests on an AVX2-only (haswell) build"
+	@echo "make compare-gemm GEMM GFLOP/s of the native and AVX2 builds against NumPy's OpenBLAS (needs numpy; not CI)"
+	@echo "make neon-check  the arm64 micro-kernel shape keeps its accumulators in registers (clang)"
 	@echo "make build       release build of .build/release/dnn"
 	@echo "make fuzz        libFuzzer on the config, CSV, CSV encoding, IDX, safetensors, NumPy, JPEG and PNG readers, FUZZ_SECONDS (60) each"
 	@echo "make fuzz-smoke  the same for 15 s each (what CI runs)"
@@ -49,6 +52,25 @@ lint:
 # goes stale (tools/check_docs.py, in a scratch folder with copies of configs/ and data/).
 docs-check: build
 	python3 tools/check_docs.py
+
+# The GEMM micro-kernel is shaped per instruction set at compile time (docs/kernels.md):
+# these suites on an AVX2-only build check the 256-bit shape on any x86-64 CPU with AVX2.
+AVX2_BUILD  ?= .build/haswell
+GEMM_SUITES := GEMMTests|KernelTests|ConvolutionTests|GoldenRunTests
+DNN_NUMPY_PYTHON ?= /work/venv/bin/python
+
+test-avx2:
+	DNN_TARGET_CPU=haswell $(SWIFT) test -c release -Xswiftc -enable-testing --build-path $(AVX2_BUILD) \
+	  --filter '$(GEMM_SUITES)'
+
+compare-gemm: build
+	DNN_TARGET_CPU=haswell $(SWIFT) build -c release --product dnn --build-path $(AVX2_BUILD)
+	python3 tools/compare_gemm.py --python $(DNN_NUMPY_PYTHON) --openblas native --openblas Haswell \
+	  --dnn native=$(DNN) --dnn avx2=$(AVX2_BUILD)/release/dnn --threads 1 --threads 2 --rounds 5
+
+neon-check:
+	tools/check_neon_kernel.sh
+	! tools/check_neon_kernel.sh 8 3 4 >/dev/null 2>&1
 
 demo: build
 	$(DNN) train configs/iris.json --out runs/demo --force

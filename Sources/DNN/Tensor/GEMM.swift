@@ -54,17 +54,17 @@ extension MatrixKernels {
 /// its scalars from any row and depth stride, so Aᵀ costs nothing. B is packed, which is
 /// a cheap vector copy unless B is transposed; a transposed B larger than A is avoided
 /// by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
-/// The `MR x NR` micro-kernel keeps its tile of C in 24 vector registers and does one
-/// fused multiply-add per register per k. Each element of C is summed by one thread in
+/// The `MR x NR` micro-kernel keeps its tile of C in vector registers (24 zmm on
+/// AVX-512, 12 ymm on AVX2, 24 q on NEON: the tile shape is chosen per instruction set
+/// at compile time, see docs/kernels.md) and does one fused multiply-add per register per k. Each element of C is summed by one thread in
 /// the same order whatever the thread count.
 enum GEMM<T: KernelScalar> {
-    typealias V = T.Vector
-    /// Rows of the micro-tile.
-    static var mr: Int { 8 }
+    /// The micro-kernel's vector: one register of the target's instruction set.
+    typealias V = T.GEMMVector
     /// Columns of the micro-tile: 3 vectors.
     static var nr: Int { 3 * V.scalarCount }
     static var lanes: Int { V.scalarCount }
-    /// Most depth of a block: the micro-kernel's slice of A (MR x KC, 12 KB in Float)
+    /// Most depth of a block: the micro-kernel's slice of A (MR x KC, at most 12 KB in Float)
     /// stays in L1. The depth is split into equal blocks (k = 288 is one block of 288, not
     /// 256 + 32, whose short second pass would cost as much C traffic as the first).
     static var maxKC: Int { 384 }
@@ -221,9 +221,9 @@ enum GEMM<T: KernelScalar> {
         } else if width == nr {
             for p in 0..<depth {
                 let source = b + (row + p) * s.ldb + column, target = packed + p * nr
-                T.store(T.load(source), target)
-                T.store(T.load(source + lanes), target + lanes)
-                T.store(T.load(source + 2 * lanes), target + 2 * lanes)
+                store(load(source), target)
+                store(load(source + lanes), target + lanes)
+                store(load(source + 2 * lanes), target + 2 * lanes)
             }
         } else {
             for p in 0..<depth {
@@ -238,11 +238,27 @@ enum GEMM<T: KernelScalar> {
     @inline(__always)
     private static func storeTile(_ acc: V, _ tile: UnsafeMutablePointer<T>, _ alpha: T, _ beta: T) {
         var result = alpha == 1 ? acc : acc * alpha
-        if beta != 0 { result.addProduct(V(repeating: beta), T.load(tile)) }
-        T.store(result, tile)
+        if beta != 0 { result.addProduct(V(repeating: beta), load(tile)) }
+        store(result, tile)
+    }
+
+    /// Unaligned load and store of one micro-kernel vector.
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<T>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<T>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    private static func store(_ v: V, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 
     // BEGIN GENERATED MICRO-KERNELS (tools/generate_gemm_kernels.py; edit the script, not this)
+    #if arch(arm64) || DNN_VECTOR_BITS_512
+    /// Rows of the micro-tile: 8 x 3 vectors = 24 accumulator registers.
+    static var mr: Int { 8 }
+
     /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
     /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
@@ -268,9 +284,9 @@ enum GEMM<T: KernelScalar> {
         var q = 0
         var bp = b
         for _ in 0..<depth {
-            let b0 = T.load(bp + 0 &* lanes)
-            let b1 = T.load(bp + 1 &* lanes)
-            let b2 = T.load(bp + 2 &* lanes)
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
+            let b2 = load(bp + 2 &* lanes)
             let x0 = V(repeating: a[q])
             c00.addProduct(x0, b0); c01.addProduct(x0, b1); c02.addProduct(x0, b2)
             let x1 = V(repeating: a1[q])
@@ -340,8 +356,8 @@ enum GEMM<T: KernelScalar> {
         var q = 0
         var bp = b
         for _ in 0..<depth {
-            let b0 = T.load(bp + 0 &* lanes)
-            let b1 = T.load(bp + 1 &* lanes)
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
             let x0 = V(repeating: a[q])
             c00.addProduct(x0, b0); c01.addProduct(x0, b1)
             let x1 = V(repeating: a1[q])
@@ -401,7 +417,7 @@ enum GEMM<T: KernelScalar> {
         var q = 0
         var bp = b
         for _ in 0..<depth {
-            let b0 = T.load(bp + 0 &* lanes)
+            let b0 = load(bp + 0 &* lanes)
             let x0 = V(repeating: a[q])
             c00.addProduct(x0, b0)
             let x1 = V(repeating: a1[q])
@@ -430,6 +446,126 @@ enum GEMM<T: KernelScalar> {
         storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+    #else
+    /// Rows of the micro-tile: 4 x 3 vectors = 12 accumulator registers.
+    static var mr: Int { 4 }
+
+    /// The 4 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
+    /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
+    @inline(__always)
+    private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        var c00 = V(), c01 = V(), c02 = V()
+        var c10 = V(), c11 = V(), c12 = V()
+        var c20 = V(), c21 = V(), c22 = V()
+        var c30 = V(), c31 = V(), c32 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
+            let b2 = load(bp + 2 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1); c02.addProduct(x0, b2)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1); c12.addProduct(x1, b2)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1); c22.addProduct(x2, b2)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1); c32.addProduct(x3, b2)
+            q &+= depthStep
+            bp += nr
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c02, tile + (0 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c12, tile + (1 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c22, tile + (2 &* ldt &+ 2 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
+    }
+
+    /// The same with 2 vectors and with 1 vector of columns (the packed panel is still
+    /// `nr` wide), for the right edge of C.
+    @inline(__always)
+    private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        var c00 = V(), c01 = V()
+        var c10 = V(), c11 = V()
+        var c20 = V(), c21 = V()
+        var c30 = V(), c31 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1)
+            q &+= depthStep
+            bp += nr
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+    }
+
+    @inline(__always)
+    private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        let nr = Self.nr, lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        var c00 = V()
+        var c10 = V()
+        var c20 = V()
+        var c30 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0)
+            q &+= depthStep
+            bp += nr
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+    }
+    #endif
     // END GENERATED MICRO-KERNELS
 
     /// A partial tile at the right or bottom edge of C: the narrowest micro-kernel that

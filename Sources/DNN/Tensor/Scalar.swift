@@ -3,9 +3,12 @@ import Foundation
 /// The arithmetic every kernel needs: a SIMD-able floating-point type, its widest
 /// vector, and the elementary functions.
 public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
-where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
+where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWidthInteger {
     /// The widest vector the kernels use: 64 bytes, one AVX-512 register.
     associatedtype Vector: SIMD & Sendable
+    /// The GEMM micro-kernel's vector: exactly one register of the target's instruction
+    /// set, so that its accumulators stay in registers (see `GEMMVector.swift`).
+    associatedtype GEMMVector: SIMD & Sendable
 
     /// The safetensors dtype name (`F32`, `F64`).
     static var safetensorsDType: String { get }
