@@ -67,8 +67,9 @@ extension RawData {
         }
         try checkChannelStatistics(config.data, sampleShape: raw.train.sampleShape)
         try raw.reshape(to: config.model.inputShape)
-        raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization,
-                                    targetNormalization: try targetNormalization(config, trainLabels: trainLabels, pass: pass))
+        let targets = try targetNormalization(config, trainLabels: trainLabels, moments: pass.moments,
+                                              targetColumns: pass.targetColumns)
+        raw.shard = ShardStatistics(trainLabels: trainLabels, normalization: normalization, targetNormalization: targets)
         return raw
     }
 
@@ -150,40 +151,6 @@ extension RawData {
         }
         _ = try readRows(config.data.train, selection: selection)
         return moments.normalization(kind: NormalizeKind.standardize, columns: Array(0..<encoding.encodedCount))
-    }
-
-    /// `data.normalize_target` fitted on every training row (regression).
-    private static func targetNormalization(_ config: Config, trainLabels: LabelledTable,
-                                            pass: SharePass) throws -> Normalization {
-        guard config.loss.isRegression, config.data.normalizeTarget == .standardize else { return .none }
-        let firsts = try trainLabels.regressionTargets(file: config.data.train.displayName, labelPath: "data.train.label",
-                                                       lossType: config.loss.typeName)
-        let first = Normalization.fit(kind: NormalizeKind.standardize, features: firsts, featureCount: 1)
-        let others = pass.moments.normalization(kind: NormalizeKind.standardize, columns: pass.targetColumns)
-        if case let .standardize(mean, std) = first, case let .standardize(otherMean, otherStd) = others {
-            return .standardize(mean: mean + otherMean, std: std + otherStd)
-        }
-        return .none
-    }
-
-    /// Which rows of the training file are validation rows (all false without a split),
-    /// and this rank's share of a separate validation file, read, with the file's name.
-    private static func validationShare(_ config: Config, labels: LabelledTable, rank: Int, ranks: Int) throws
-        -> (isValidation: [Bool], validation: LabelledTable?, validationFile: String?) {
-        switch config.data.validation {
-        case .none:
-            return ([Bool](repeating: false, count: labels.rows), nil, nil)
-        case .source(let other)?:
-            let rows = try readLabels(other).rows
-            let own = contiguousShare(of: 0..<rows, rank: rank, ranks: ranks)
-            let validation = try readRows(other, selection: RowSelection(keep: (0..<rows).map { own.contains($0) }))
-                .movingToTargets(Array(other.labelColumns.dropFirst()), file: other.displayName)
-            return ([Bool](repeating: false, count: labels.rows), validation, other.displayName)
-        case let .split(fraction, shuffle)?:
-            let isValidation = try labels.validationRows(fraction: fraction, shuffle: shuffle, seed: config.seed,
-                                                         stratified: !config.loss.isRegression)
-            return (isValidation, nil, config.data.train.displayName)
-        }
     }
 
     /// `data.normalize_target` of a regression shard: the first target column's statistics
