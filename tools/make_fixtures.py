@@ -79,7 +79,7 @@ def layer_case(name, spec, shape, mode, seed, make_input=randn, edit_input=None)
         "state": state,
         "grad_output": tensor_json(dy),
         "output": tensor_json(y),
-        "grad_input": tensor_json(x.grad),
+        "grad_input": tensor_json(x.grad if x.grad is not None else torch.zeros_like(x)),  # ids: none
         "grads": {n: tensor_json(p.grad) for n, p in module.named_parameters() if p.requires_grad},
     }
     if has_buffers:
@@ -191,6 +191,39 @@ def layer_cases():
     add(layer_case("residual_identity_linear", RESIDUAL_IDENTITY, [3, 5], "train", 303))
     names = [x["name"] for x in c]
     assert len(names) == len(set(names)), "duplicate case names"
+    return c
+
+
+def token_ids(vocab):
+    """Integer ids in [0, vocab) as doubles, as dnn's samples hold them."""
+    return lambda *shape: torch.randint(0, vocab, shape).to(DTYPE)
+
+
+GPT_BLOCK = {
+    "type": "residual",
+    "body": [{"type": "layernorm"}, {"type": "attention", "heads": 2, "causal": True}],
+}
+
+
+def attention_layer_cases():
+    """The sequence layers of the language models ([T] ids, [T, F] sequences):
+    attention_layers.json, read by LayerFixtureTests with layers.json."""
+    c = []
+    add = c.append
+    add(layer_case("embedding", {"type": "embedding", "vocab": 7, "dim": 4}, [3, 5], "train", 401,
+                   make_input=token_ids(7)))
+    add(layer_case("positional_embedding", {"type": "positional_embedding", "max_len": 8}, [2, 5, 4], "train", 402))
+    add(layer_case("attention_2heads", {"type": "attention", "heads": 2}, [2, 5, 6], "train", 403))
+    add(layer_case("attention_causal_3heads", {"type": "attention", "heads": 3, "causal": True}, [2, 5, 6],
+                   "train", 404))
+    add(layer_case("attention_1head_t1", {"type": "attention", "heads": 1, "causal": True}, [3, 1, 4], "train", 405))
+    add(layer_case("attention_dropout_eval", {"type": "attention", "heads": 2, "dropout": 0.3}, [2, 4, 4],
+                   "eval", 406))
+    add(layer_case("linear_per_position", {"type": "linear", "out": 3}, [2, 5, 4], "train", 407))
+    add(layer_case("layernorm_per_position", {"type": "layernorm"}, [2, 5, 6], "train", 408))
+    add(layer_case("rmsnorm_per_position", {"type": "rmsnorm"}, [2, 5, 6], "train", 409))
+    add(layer_case("gelu_per_position", {"type": "gelu"}, [2, 5, 4], "train", 410))
+    add(layer_case("gpt_block_causal", GPT_BLOCK, [2, 6, 4], "train", 411))
     return c
 
 
@@ -511,6 +544,7 @@ def main():
     out = fixtures_folder(__doc__.splitlines()[0])
     warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
     write(os.path.join(out, "layers.json"), {**header(), "cases": layer_cases()})
+    write(os.path.join(out, "attention_layers.json"), {**header(), "cases": attention_layer_cases()})
     write(os.path.join(out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
     write(os.path.join(out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})

@@ -6,6 +6,9 @@ public enum LayerType: String, CaseIterable, Sendable {
     case relu, sigmoid, tanh, gelu, silu
     case leakyReLU = "leaky_relu"
     case dropout, dropout2d, batchnorm, layernorm, instancenorm, rmsnorm, residual
+    case embedding
+    case positionalEmbedding = "positional_embedding"
+    case attention
 
     /// The keys a layer of this type may have besides `type`, in the order a resolved
     /// config lists them.
@@ -20,6 +23,9 @@ public enum LayerType: String, CaseIterable, Sendable {
         case .batchnorm: ["momentum", "eps"]
         case .layernorm, .instancenorm, .rmsnorm: ["eps"]
         case .residual: ["body", "shortcut"]
+        case .embedding: ["vocab", "dim"]
+        case .positionalEmbedding: ["max_len"]
+        case .attention: ["heads", "causal", "dropout"]
         }
     }
 
@@ -58,6 +64,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case rmsnorm(eps: Double)
     /// body(x) + shortcut(x); an empty shortcut is the identity.
     case residual(body: [LayerSpec], shortcut: [LayerSpec])
+    /// `nn.Embedding(vocab, dim)`: [T] integer ids to [T, dim].
+    case embedding(vocab: Int, dim: Int)
+    /// A learned [max_len, F] table added at each position (GPT-2's `wpe`).
+    case positionalEmbedding(maxLength: Int)
+    /// `nn.MultiheadAttention(F, heads, dropout, batch_first=True)` as self-attention.
+    case attention(heads: Int, causal: Bool, dropout: Double)
 
     /// The layer's `type`.
     public var type: LayerType {
@@ -75,6 +87,9 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case .instancenorm: .instancenorm
         case .rmsnorm: .rmsnorm
         case .residual: .residual
+        case .embedding: .embedding
+        case .positionalEmbedding: .positionalEmbedding
+        case .attention: .attention
         }
     }
 
@@ -128,6 +143,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
             } ?? (specs: [], json: [])
             object.record("shortcut", shortcut.json)
             spec = .residual(body: body.specs, shortcut: shortcut.specs)
+        case .embedding:
+            spec = .embedding(vocab: try object.int("vocab", minimum: 1), dim: try object.int("dim", minimum: 1))
+        case .positionalEmbedding: spec = .positionalEmbedding(maxLength: try object.int("max_len", minimum: 1))
+        case .attention:
+            spec = .attention(heads: try object.int("heads", minimum: 1), causal: try object.bool("causal", default: false),
+                              dropout: try object.double("dropout", default: 0, .halfOpen(0, 1)))
         }
         return (spec, object.resolvedJSON)
     }

@@ -47,12 +47,13 @@ public enum NetworkBuilder {
                                          path: String, memory: MemoryPlan) throws -> any Layer<T> {
         switch spec {
         case let .linear(out, bias, initScheme):
-            guard shape.count == 1 else {
+            guard shape.count <= 2 else {
                 throw DNNError.config(path, "linear needs a flat input, but its input has shape \(describe(shape))",
                                       hint: "add {\"type\": \"flatten\"} before it")
             }
-            try memory.addParameters([out, shape[0] + (bias ? 1 : 0)], at: path)
-            return Linear<T>(inFeatures: shape[0], outFeatures: out, bias: bias, initializer: initScheme,
+            try memory.addParameters([out, shape[shape.count - 1] + (bias ? 1 : 0)], at: path)
+            return Linear<T>(inFeatures: shape[shape.count - 1], outFeatures: out,
+                             positions: shape.count == 2 ? shape[0] : nil, bias: bias, initializer: initScheme,
                              random: &random)
         case .conv2d(let conv):
             let geometry = try convolutionGeometry(conv, shape: shape, path: path)
@@ -77,7 +78,7 @@ public enum NetworkBuilder {
             try requireFlatOrImage(shape, type: "batchnorm", path: path)
             return BatchNorm<T>(shape: shape, momentum: momentum, eps: eps)
         case .layernorm(let eps):
-            try requireFlatOrImage(shape, type: "layernorm", path: path)
+            try requireFlatSequenceOrImage(shape, type: "layernorm", path: path)
             return LayerNorm<T>(shape: shape, eps: eps)
         case .instancenorm(let eps):
             try requireImage(shape, type: "instancenorm", path: path)
@@ -96,6 +97,48 @@ public enum NetworkBuilder {
                     hint: "give the shortcut layers that produce the body's shape, e.g. a 1x1 conv2d with the body's stride and output channels")
             }
             return Residual<T>(body: body, shortcut: shortcut)
+        case let .embedding(vocab, dim):
+            try requireTokens(shape, path: path)
+            try memory.addParameters([vocab, dim], at: path)
+            return Embedding<T>(vocab: vocab, dim: dim, positions: shape[0], random: &random)
+        case .positionalEmbedding(let maxLength):
+            try requireSequence(shape, type: "positional_embedding", path: path)
+            guard shape[0] <= maxLength else {
+                throw DNNError.config(path, "positional_embedding has max_len \(maxLength), but its input has \(shape[0]) positions",
+                                      hint: "set max_len to at least \(shape[0]) (the data's context)")
+            }
+            try memory.addParameters([maxLength, shape[1]], at: path)
+            return PositionalEmbedding<T>(maxLength: maxLength, shape: shape, random: &random)
+        case let .attention(heads, causal, dropout):
+            try requireSequence(shape, type: "attention", path: path)
+            guard shape[1] % heads == 0 else {
+                throw DNNError.config(path, "attention's \(shape[1]) features do not split into \(heads) heads",
+                                      hint: "use a number of heads that divides \(shape[1])")
+            }
+            try memory.addParameters([4 * shape[1] + 4, shape[1]], at: path)
+            try memory.addOutput([3 * heads, shape[0], shape[0]], at: path)  // P, dropped P, mask
+            try memory.addOutput([shape[0], 4 * shape[1]], at: path)  // qkv, the heads' outputs
+            return SelfAttention<T>(heads: heads, causal: causal, dropout: dropout, shape: shape, random: &random)
+        }
+    }
+
+    private static func requireTokens(_ shape: [Int], path: String) throws {
+        guard shape.count == 1 else {
+            throw DNNError.config(path, "embedding needs a sample of token ids of shape [T], but its input has shape \(describe(shape))",
+                                  hint: "put embedding first, on integer ids (e.g. a text source)")
+        }
+    }
+
+    private static func requireSequence(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count == 2 else {
+            throw DNNError.config(path, "\(type) needs a sequence of shape [T, F], but its input has shape \(describe(shape))",
+                                  hint: "put an embedding before it")
+        }
+    }
+
+    private static func requireFlatSequenceOrImage(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count <= 3 else {
+            throw DNNError.config(path, "\(type) needs an input of shape [D], [T, F] or [C, H, W], got \(describe(shape))")
         }
     }
 

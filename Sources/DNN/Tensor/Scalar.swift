@@ -40,7 +40,7 @@ where Vector.Scalar == Self, RawSignificand: FixedWidthInteger {
 /// `Double`) gets its own fully specialised copy, and a layer pays one dynamic call per
 /// kernel, not per element.
 public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels, NormalizationKernels, LossKernels, OptimizerKernels,
-    ConvolutionKernels, WinogradKernels, DirectConvolutionKernels {}
+    ConvolutionKernels, WinogradKernels, DirectConvolutionKernels, SequenceKernels {}
 
 extension Float: Scalar {
     public typealias Vector = SIMD16<Float>
