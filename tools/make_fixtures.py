@@ -227,6 +227,45 @@ def attention_layer_cases():
     return c
 
 
+GPT_SMALL = [
+    {"type": "embedding", "vocab": 16, "dim": 8},
+    {"type": "positional_embedding", "max_len": 8},
+    {"type": "residual", "body": [{"type": "layernorm"}, {"type": "attention", "heads": 2, "causal": True}]},
+    {"type": "residual", "body": [{"type": "layernorm"}, {"type": "linear", "out": 16}, {"type": "gelu"},
+                                  {"type": "linear", "out": 8}]},
+    {"type": "layernorm"},
+    {"type": "linear", "out": 16},
+]
+
+
+def language_model_case(name, seed, n=12, context=6, batch_size=4, epochs=2):
+    """A few AdamW steps of a small GPT on random byte windows, batches in order: the
+    loss of every step (mean cross-entropy over every position) and the final weights."""
+    torch.manual_seed(seed)
+    model = build_torch_model(GPT_SMALL, [context])
+    randomize_(model)
+    text = torch.randint(0, 16, (n * context + 1,))
+    windows = torch.stack([text[i * context: i * context + context + 1] for i in range(n)])
+    features, labels = windows[:, :-1].to(DTYPE), windows[:, 1:]
+    initial = state_json(model)
+    optimizer = {"type": "adamw", "lr": 0.01, "weight_decay": 0.01}
+    opt = torch_optimizer(optimizer, list(model.parameters()))
+    model.train()
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            opt.zero_grad()
+            logits = model(features[start:start + batch_size])
+            loss = F.cross_entropy(logits.reshape(-1, 16), labels[start:start + batch_size].reshape(-1))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return {"name": name, "layers": GPT_SMALL, "input_shape": [context],
+            "solver": {"batch_size": batch_size, "epochs": epochs, "optimizer": optimizer},
+            "features": tensor_json(features), "labels": labels.reshape(-1).tolist(),
+            "initial_state": initial, "losses": losses, "final_state": state_json(model)}
+
+
 # ---------------------------------------------------------------------------
 # losses.json
 
@@ -507,6 +546,8 @@ def example_config_cases():
             train = config["data"]["train"]
             if train["format"] == "idx":
                 shape = [1, 28, 28]
+            elif train["format"] == "text":
+                shape = [train["context"]]
             else:
                 header = open(os.path.join(os.path.dirname(path), train["path"])).readline().strip().split(",")
                 labels = train["label"] if isinstance(train["label"], list) else [train["label"]]
@@ -545,6 +586,7 @@ def main():
     warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
     write(os.path.join(out, "layers.json"), {**header(), "cases": layer_cases()})
     write(os.path.join(out, "attention_layers.json"), {**header(), "cases": attention_layer_cases()})
+    write(os.path.join(out, "language_model_training.json"), {**header(), "cases": [language_model_case("gpt_small", 601)]})
     write(os.path.join(out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
     write(os.path.join(out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})

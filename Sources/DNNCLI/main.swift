@@ -35,6 +35,7 @@ func run(_ arguments: [String]) throws -> Int32 {
     case "predict": return try PredictCommand.run(rest)
     case "plot": return try PlotCommand.run(rest)
     case "export": return try ExportCommand.run(rest)
+    case "sample": return try SampleCommand.run(rest)
     case "help", "--help", "-h":
         guard let topic = rest.first else {
             Console.out(Help.overview)

@@ -112,7 +112,8 @@ struct ConfigDecoder {
                                   hint: ConfigDecoder.sourceHint)
         }
         let format = try ConfigObject(json, at: path,
-                                      keys: ["format", "path", "label", "images", "labels"] + (orSplit ? ["split", "shuffle"] : []),
+                                      keys: ["format", "path", "label", "images", "labels", "context", "stride"]
+                                          + (orSplit ? ["split", "shuffle"] : []),
                                       what: orSplit ? "a data source or split" : "a data source")
             .choice("format", options: DataSource.formats, what: "format", hint: ConfigDecoder.sourceHint)
         switch format {
@@ -122,6 +123,13 @@ struct ConfigDecoder {
             let path = try file(object, "path")
             let labels = try labelColumns(object)
             return (.csv(path: path, labels: labels), object.resolvedJSON)
+        case "text":
+            let object = try ConfigObject(json, at: path, keys: ["format", "path", "context", "stride"], what: "a text source")
+            object.record("format", "text")
+            let path = try file(object, "path")
+            let context = try object.int("context", minimum: 1)
+            return (.text(path: path, context: context, stride: try object.int("stride", default: context, minimum: 1)),
+                    object.resolvedJSON)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")

@@ -37,13 +37,25 @@ public enum DataSource: Equatable, Sendable {
     case csv(path: String, labels: [String])
     /// `{"format": "idx", "images": P, "labels": P}`: MNIST IDX files, raw or `.gz`.
     case idx(images: String, labels: String)
+    /// `{"format": "text", "path": P, "context": T, "stride": S}`: a file as bytes for a
+    /// language model; a row is a window of T + 1 bytes starting at a multiple of S
+    /// (default T), its first T bytes the input and the next byte at each position the
+    /// target (`TextWindows`).
+    case text(path: String, context: Int, stride: Int)
 
     /// The JSON `format`.
     public var format: String {
         switch self {
         case .csv: "csv"
         case .idx: "idx"
+        case .text: "text"
         }
+    }
+
+    /// Whether the samples are byte windows of a text, scored at every position.
+    public var isText: Bool {
+        if case .text = self { return true }
+        return false
     }
 
     /// The label columns of a CSV source; empty for IDX.
@@ -53,7 +65,7 @@ public enum DataSource: Equatable, Sendable {
     }
 
     /// Every `format` a config may use.
-    public static let formats = ["csv", "idx"]
+    public static let formats = ["csv", "idx", "text"]
 }
 
 /// `data.validation`: a dataset of its own, or a part of the training set.

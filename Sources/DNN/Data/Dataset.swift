@@ -3,8 +3,11 @@
 public struct Dataset: Sendable {
     /// [count, sampleSize], row-major, normalised.
     public var features: [Float]
-    /// [count]: the class index of each sample; empty for regression.
+    /// [count, labelsPerSample]: the class index of each sample (of each position, for
+    /// a text); empty for regression.
     public var labels: [Int32]
+    /// Class labels per sample: 1, or T for a language model's windows (per-position targets).
+    public var labelsPerSample = 1
     /// [count, targetCount], row-major: the regression targets as training sees them
     /// (standardised with `data.normalize_target`); empty for classification.
     public var targets: [Float] = []
@@ -69,7 +72,9 @@ extension Dataset {
     /// The samples in `range`, in their own storage.
     public func rows(_ range: Range<Int>) -> Dataset {
         var part = Dataset(features: Array(features[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]),
-                           labels: isRegression ? [] : Array(labels[range]), sampleShape: sampleShape, count: range.count)
+                           labels: isRegression ? [] : Array(labels[(range.lowerBound * labelsPerSample)..<(range.upperBound * labelsPerSample)]),
+                           sampleShape: sampleShape, count: range.count)
+        part.labelsPerSample = labelsPerSample
         part.targets = Array(targets[(range.lowerBound * targetCount)..<(range.upperBound * targetCount)])
         part.targetCount = targetCount
         return part

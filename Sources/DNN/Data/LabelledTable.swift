@@ -25,6 +25,8 @@ public struct LabelledTable: Sendable, Equatable {
     /// of the features (`movingToTargets`): their names, and [rows, count] values.
     public var extraTargetNames: [String] = []
     public var extraTargets: [Float] = []
+    /// A text's targets, one class per position ([rows, featureCount]); empty otherwise.
+    public var positionLabels: [Int32] = []
 
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,

@@ -44,6 +44,11 @@ public struct RawData: Sendable {
         case .source(let source)?:
             validation = try read(source)
             validationFile = source.displayName
+        case let .split(fraction, _)? where config.data.train.isText:
+            // A text's validation is its last fraction, contiguous: windows never straddle.
+            guard case let .text(path, context, stride) = config.data.train else { break }
+            (train, validation) = try TextWindows.read(path: path, context: context, stride: stride, validation: fraction)
+            validationFile = trainFile
         case let .split(fraction, shuffle)?:
             (validation, warnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle, seed: config.seed,
                                                                   stratified: !config.loss.isRegression)
@@ -73,6 +78,8 @@ public struct RawData: Sendable {
                 .movingToTargets(Array(labels.dropFirst()), file: path)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: .all)
+        case let .text(path, context, stride):
+            return try TextWindows.read(path: path, context: context, stride: stride).train
         }
     }
 
@@ -85,6 +92,7 @@ public struct RawData: Sendable {
     /// Consumes the tables: each moves into its dataset and is normalised in place, so
     /// the features are never held twice (the largest allocation of a run's setup).
     public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
+        if config.data.train.isText { return try prepareText(outputCount: outputCount, configPath: configPath) }
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
             return try prepare(normalize: config.data.normalize, classCount: outputCount, configPath: configPath)
@@ -142,6 +150,7 @@ extension DataSource {
         switch self {
         case .csv(let path, _): path
         case .idx(let images, _): images
+        case .text(let path, _, _): path
         }
     }
 }

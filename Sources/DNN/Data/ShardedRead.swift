@@ -108,6 +108,8 @@ extension RawData {
             return try CSVReader.read(path: path, labelColumn: labels.first, selection: selection)
         case let .idx(images, labels):
             return try IDXReader.read(images: images, labels: labels, selection: selection)
+        case .text:
+            return try RawData.read(source)
         }
     }
 
@@ -118,6 +120,8 @@ extension RawData {
             return try CSVReader.read(path: path, labelColumn: labels.first, selection: .labels)
         case let .idx(images, labels):
             return try IDXReader.readLabels(images: images, labels: labels)
+        case .text:
+            return try RawData.read(source)
         }
     }
 }

@@ -52,3 +52,20 @@ public final class Embedding<T: Scalar>: Layer {
         return inputGradient
     }
 }
+
+extension Sequential where T == Float {
+    /// Checks that every input of `dataset` is a token id the first layer can look up,
+    /// when that layer is an embedding (a no-op otherwise).
+    /// - Throws: `DNNError.data` naming `file`, the sample, the position and the value.
+    public func checkTokenIds(_ dataset: Dataset, file: String) throws {
+        guard let embedding = layers.first as? Embedding<Float> else { return }
+        let invalid = dataset.features.withUnsafeBufferPointer {
+            embedding.firstInvalidId($0.baseAddress!, count: $0.count)
+        }
+        guard let index = invalid else { return }
+        let positions = Swift.max(embedding.positions, 1)
+        throw DNNError.data(file, "sample \(index / positions + 1), position \(index % positions): "
+                            + "\(dataset.features[index]) is not a token id in [0, \(embedding.vocab))",
+                            hint: "ids are integers below model.layers[0].vocab; raise vocab to cover them")
+    }
+}

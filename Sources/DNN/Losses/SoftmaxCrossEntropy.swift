@@ -42,7 +42,8 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
 
     /// Loss and accuracy of `logits` [N, C]; fills `gradient` when `computeGradient`.
     public func forward(_ logits: Tensor<T>, labels: UnsafePointer<Int32>, computeGradient: Bool = true) -> Result {
-        let n = logits.batchSize, c = logits.sampleSize
+        // Rows of C logits: one per sample, or one per position of a sequence [N, T, C].
+        let c = logits.shape[logits.shape.count - 1], n = logits.count / Swift.max(c, 1)
         gradient.reshape(to: logits.shape)
         var weightSum = Double(n)
         if let classWeights {

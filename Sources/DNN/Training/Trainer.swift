@@ -82,7 +82,7 @@ public final class Trainer {
         context.compute.productPrecision = config.solver.precision.effective
         // A batch never holds more than the whole training set (batch_size may be larger).
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
-                      targetCount: data.train.targetCount)
+                      targetCount: data.train.targetCount, labelsPerSample: data.train.labelsPerSample)
         augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
         let communicator = options.communicator
         guard communicator.size > 1 else {
@@ -237,13 +237,16 @@ public final class Trainer {
         return Swift.max(1, parallel.communicator.share(of: 0..<config.solver.batchSize).count)
     }
 
+    /// The predictions scored so far this epoch: samples, times T for per-position targets.
+    private var scored: Double { Double(Swift.max(progress.seen, 1) * data.train.labelsPerSample) }
+
     private func report(epoch: Int, iterations: Int) {
         guard let observer else { return }
         let elapsed = Date().timeIntervalSince(epochStart)
         let seen = Double(Swift.max(progress.seen, 1))
         observer.iteration(IterationProgress(
             epoch: epoch, totalEpochs: config.solver.epochs, iteration: progress.iteration, iterations: iterations,
-            loss: progress.lossSum / seen, accuracy: config.loss.isRegression ? nil : Double(progress.correct) / seen,
+            loss: progress.lossSum / seen, accuracy: config.loss.isRegression ? nil : Double(progress.correct) / scored,
             samplesPerSecond: Double(progress.seen) / Swift.max(elapsed, 1e-9), epochSeconds: elapsed,
             lineDue: config.solver.printEvery > 0 && progress.iteration % config.solver.printEvery == 0))
     }
@@ -260,7 +263,7 @@ public final class Trainer {
         let regression = config.loss.isRegression
         var metrics = EpochMetrics(
             epoch: epoch, trainLoss: progress.lossSum / seen,
-            trainAccuracy: regression ? nil : Double(progress.correct) / seen,
+            trainAccuracy: regression ? nil : Double(progress.correct) / scored,
             validationLoss: validation?.loss, validationAccuracy: regression ? nil : validation?.accuracy,
             learningRate: optimizer.learningRate,
             gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
@@ -268,6 +271,7 @@ public final class Trainer {
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
             ranks: parallel?.communicator.size ?? 1, allreduceSeconds: parallel?.reducer.takeWaitSeconds() ?? 0)
         metrics.isRegression = regression
+        metrics.isByteModel = config.data.train.isText
         metrics.validationErrors = validation?.regression
         metrics.monitor = config.solver.monitor
         let monitored = metrics.monitoredValue

@@ -35,6 +35,9 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: config)
         let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
         data = try (consume raw).prepare(config, outputCount: classCount, configPath: lastLayerPath)
+        for dataset in [data.train, data.validation, data.test].compactMap({ $0 }) {
+            try network.checkTokenIds(dataset, file: trainFile)
+        }
         // data.test was read and encoded above, so a bad test file fails before the first
         // step; training never scores it (`dnn eval` does), so its rows are not kept.
         data.test = nil
@@ -80,6 +83,11 @@ struct TrainingSetup {
     static func classCount(of network: Sequential<Float>, config: Config) throws -> (Int, String) {
         let lastIndex = config.model.layers.count - 1
         let path = "model.layers[\(lastIndex)]"
+        // A language model scores every position: [T, 256] on a text of context T.
+        if case .text(_, let context, _) = config.data.train, network.outputShape.count == 2,
+           network.outputShape[0] == context {
+            return (network.outputShape[1], config.model.layers[lastIndex].type == .linear ? path + ".out" : path)
+        }
         guard network.outputShape.count == 1 else {
             let unit = config.loss.isRegression ? "one value per target column" : "one score per class"
             throw DNNError.config(path, "the network outputs \(NetworkBuilder.describe(network.outputShape)) per sample, but the loss needs \(unit)",
