@@ -51,11 +51,13 @@ enum BenchCommand {
         let models = (parsed.value("--models") ?? "mnist_mlp,mnist_cnn").split(separator: ",").map(String.init)
         for name in models where !only.isDisjoint(with: ["train", "infer", "augment"]) {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
-            let shape = config.model.inputShape ?? [1, 28, 28]
+            // A text config's samples are [context] byte ids, scored at every position over 256 bytes.
+            var shape = config.model.inputShape ?? [1, 28, 28], classes = 10
+            if case .text(_, let context, _) = config.data.train { (shape, classes) = ([context], TextWindows.vocabulary) }
             if only.contains("train") {
                 for precision in precisions {
                     let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
-                                                      inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
+                                                      inputShape: shape, classes: classes, batchSize: config.solver.batchSize,
                                                       threads: threads, seconds: seconds, precision: precision)
                     report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s", precision)
                 }

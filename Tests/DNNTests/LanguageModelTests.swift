@@ -65,7 +65,7 @@ import Testing
     }
 
     /// Writes a tiny GPT config on a repetitive text; returns its path.
-    static func writeConfig(_ directory: String, vocab: Int = 256, epochs: Int = 2) throws -> String {
+    static func writeConfig(_ directory: String, vocab: Int = 256, epochs: Int = 2, dropout: Double = 0) throws -> String {
         let text = String(repeating: "the cat sat on the mat. ", count: 60)
         try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/text.txt"))
         let config = """
@@ -74,7 +74,8 @@ import Testing
              "model": {"layers": [{"type": "embedding", "vocab": \(vocab), "dim": 16},
                                   {"type": "positional_embedding", "max_len": 16},
                                   {"type": "residual", "body": [{"type": "layernorm"},
-                                                               {"type": "attention", "heads": 2, "causal": true}]},
+                                                               {"type": "attention", "heads": 2, "causal": true,
+                                                                "dropout": \(dropout)}]},
                                   {"type": "layernorm"}, {"type": "linear", "out": 256}]},
              "solver": {"epochs": \(epochs), "batch_size": 8, "print_every": 0,
                         "optimizer": {"type": "adam", "lr": 0.01}}}
@@ -90,15 +91,16 @@ import Testing
         let trained = try CLI.run(["train", config, "--out", run, "--threads", "2", "--quiet"])
         #expect(trained.status == 0, "\(trained.stderr)")
         let rows = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            .map { try JSONParser.parse(String($0), file: "metrics.jsonl") }
+            .map { try JSON.parse(String($0), file: "metrics.jsonl") }
         let last = try #require(rows.last)
-        let (loss, bits) = (try #require(last["val_loss"]?.double), try #require(last["val_bits_per_byte"]?.double))
+        let loss = try #require(last["val_loss"]?.double)
+        let bits = try #require(last["val_bits_per_byte"]?.double)
         #expect(abs(bits - loss / log(2.0)) < 1e-12 && (last["train_bits_per_byte"]?.double ?? 0) > 0)
         // A text this repetitive is learnt: far below the 8 bits of a uniform guess.
         #expect(bits < 3, "val bits per byte \(bits)")
         let evaluated = try CLI.run(["eval", run + "/last.safetensors", "--json"])
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
-        let eval = try JSONParser.parse(evaluated.stdout, file: "stdout")
+        let eval = try JSON.parse(evaluated.stdout, file: "stdout")
         #expect(abs((eval["loss"]?.double ?? 0) - loss) < 1e-5 && eval["bits_per_byte"]?.double != nil)
 
         let arguments = ["sample", run + "/last.safetensors", "--prompt", "the ", "--tokens", "40", "--seed", "3"]
@@ -108,6 +110,30 @@ import Testing
         let greedy = try CLI.run(["sample", run + "/last.safetensors", "--prompt", "the cat", "--tokens", "9",
                                   "--top-k", "1"])
         #expect(greedy.stdout == "the cat sat on th\n", "greedy sampling: \(greedy.stdout)")
+    }
+
+    /// With dropout on the attention weights, so the generator's state is resumed too.
+    @Test func resumeIsBitIdenticalToAnUninterruptedRun() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try Self.writeConfig(directory, epochs: 3, dropout: 0.1)
+        let whole = directory + "/whole", split = directory + "/split"
+        #expect(try CLI.run(["train", config, "--out", whole, "--threads", "2", "--quiet"]).status == 0)
+        #expect(try CLI.run(["train", config, "--out", split, "--epochs", "1", "--threads", "2", "--quiet"]).status == 0)
+        let resumed = try CLI.run(["train", config, "--resume", split + "/last.safetensors", "--epochs", "3",
+                                   "--threads", "2", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        func withoutTimes(_ run: String) throws -> [String] {
+            try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+                let row = try JSON.parse(String(line), file: "metrics.jsonl")
+                return JSON.object((row.object ?? []).filter { $0.key != "seconds" && $0.key != "samples_per_second" })
+                    .serialized(pretty: false)
+            }
+        }
+        #expect(try withoutTimes(whole) == withoutTimes(split))
+        let a = try SafeTensors.read(path: whole + "/last.safetensors")
+        let b = try SafeTensors.read(path: split + "/last.safetensors")
+        #expect(a.tensors.map(\.name) == b.tensors.map(\.name) && a.tensors.count == 12)
+        for (name, tensor) in a.tensors { #expect(b[name] == tensor, "\(name) differs after resume") }
     }
 
     @Test func badSampleFlagsAndCheckpointsExit2() throws {
