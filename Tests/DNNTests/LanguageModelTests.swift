@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func smallGPTTrainsAsPyTorchInDouble() throws {
-        GoldenRunTests.compare(try Self.replay(as: Double.self), try #require(Self.fixture), tolerance: 1e-9)
+        try GoldenRunTests.compare(try Self.replay(as: Double.self), try #require(Self.fixture), tolerance: 1e-9)
     }
 
     /// The key's third of `in_proj_bias` adds q·b_k to every score of a row, which the
@@ -57,7 +57,7 @@ import Testing
         var run = try Self.replay(as: Float.self)
         let expected = Fixtures.tensor(fixture["final_state"]?[name]).data
         run.state[name]!.replaceSubrange(keys, with: expected[keys])
-        GoldenRunTests.compare(run, fixture, tolerance: 2e-4)
+        try GoldenRunTests.compare(run, fixture, tolerance: 2e-4)
     }
 
     @Test func textWindowsHoldTheNextByteAtEveryPosition() throws {
