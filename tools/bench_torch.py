@@ -12,6 +12,8 @@ side. Not needed by CI. Run with the same thread count as dnn (`--threads`, defa
   (their batch sizes and optimizers) on random data of MNIST's shape; for the MLP also a
   course-style NumPy implementation (affine/batchnorm/relu/dropout forward and backward
   functions, Adam), as the cs231n assignments write it.
+- train: also configs/gpt_tiny.json (a byte-level GPT: random ids, a target at every
+  position, AdamW), samples/s of 64-byte windows (x 64 for tokens/s).
 - infer: eval-mode forward samples/s at batch sizes 1, 64, 256, 1024 (torch.no_grad).
 - with `--precision both` (or bf16): every torch row also (or only) in bfloat16, marked
   `"precision": "bf16"`: gemm as a bf16 matmul, train and infer under
@@ -83,6 +85,8 @@ def torch_rows(seconds, torch, precisions):
     rows = []
     for precision in precisions:
         rows += model_rows(seconds, torch, precision)
+        if precision == "fp32":
+            rows += gpt_rows(seconds, torch, precision)
     return rows
 
 
@@ -151,6 +155,28 @@ def sequence_rows(seconds, torch):
         rows.append({"kind": "train", "name": f"{kind} T=128 F=3 H=128 batch 64", "value": 64 / t,
                      "unit": "samples/s", "impl": "torch", "precision": "fp32"})
     return rows
+
+
+def gpt_rows(seconds, torch, precision):
+    """Training samples/s of configs/gpt_tiny.json on random byte windows, as dnn bench runs it."""
+    from dnn_torch import build_torch_model
+    config = json.load(open(os.path.join(ROOT, "configs", "gpt_tiny.json")))
+    context = config["data"]["train"]["context"]
+    model = build_torch_model(config["model"]["layers"], [context]).float().train()
+    opt_config = config["solver"]["optimizer"]
+    opt = torch.optim.AdamW(model.parameters(), lr=opt_config["lr"], weight_decay=opt_config["weight_decay"])
+    batch = config["solver"]["batch_size"]
+    x = torch.randint(0, 256, (batch, context)).float()
+    y = torch.randint(0, 256, (batch, context))
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1))
+        loss.backward()
+        opt.step()
+    t = fastest(seconds, step)
+    return [{"kind": "train", "name": f"gpt_tiny batch {batch}", "value": batch / t, "unit": "samples/s",
+             "impl": "torch", "precision": precision}]
 
 
 def numpy_mlp_rows(seconds):

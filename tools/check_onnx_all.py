@@ -13,7 +13,10 @@ blocks with and without a shortcut) at the default opset 17 and at 21 (ReduceMea
 an input, the Gelu operator); Tests/onnx/sequences.json (every 1-d layer, transpose, global
 max pooling on data/gunpoint_train.csv), Tests/onnx/global_pool_image.json (global pooling
 and transpose on [C, H, W]) and configs/ts_fcn.json; configs/ts_gru.json and Tests/onnx/recurrent_forms.json
-(lstm and gru: stacked, bidirectional, both `return` forms) on data/italypower_test.csv; the MNIST configs for one epoch on a tenth of
+(lstm and gru: stacked, bidirectional, both `return` forms) on data/italypower_test.csv;
+configs/gpt_tiny.json (embedding, positional embedding, causal attention) for one epoch on
+a tenth of its text, whose ONNX logits must give the validation loss `dnn eval --json`
+reports within 1e-5 (relative); the MNIST configs for one epoch on a tenth of
 ../shared/data/mnist/t10k, skipped with a message when that folder is absent.
 
 Prints a table (or with --json one JSON object {"cases": [...], "skipped": [...]}) and exits
@@ -36,6 +39,7 @@ ITALYPOWER = os.path.join(ROOT, "data", "italypower_test.csv")
 MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist"))
 MNIST_IMAGES = os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")
 MNIST_LABELS = os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")
+TEXT = os.path.join(ROOT, "data", "swift_sources.txt")
 
 
 def cases():
@@ -61,7 +65,52 @@ def cases():
     sequences += [(name, config, ITALYPOWER, ["--epochs", "3"], [None, 21])
                  for name, config in (("ts_gru", "configs/ts_gru.json"),
                                       ("recurrent_forms", "Tests/onnx/recurrent_forms.json"))]
-    return iris + regression + penguins + every + sequences + mnist
+    text = [("gpt_tiny", "configs/gpt_tiny.json", TEXT, ["--epochs", "1", "--set", "data.validation.split=0.9"], [None, 21])]
+    return iris + regression + penguins + every + sequences + text + mnist
+
+
+def check_text(case, dnn, folder, threads):
+    """A byte-level language model: onnx.checker, then the mean cross-entropy of the ONNX
+    logits over every position of the validation windows against `dnn eval --json`."""
+    import numpy as np
+    import onnx
+    import onnxruntime
+    name, config, _, options, opsets = case
+    start = time.monotonic()
+    run = os.path.join(folder, name)
+    train = subprocess.run([dnn, "train", os.path.join(ROOT, config), "--out", run, "--quiet", "--threads", threads]
+                           + options, capture_output=True, text=True)
+    if train.returncode != 0:
+        return [{"name": name, "ok": False, "error": f"dnn train failed: {train.stderr.strip()}"}]
+    checkpoint = os.path.join(run, "best.safetensors")
+    evaluated = json.loads(subprocess.run([dnn, "eval", checkpoint, "--json"], capture_output=True, text=True).stdout)
+    resolved = json.load(open(os.path.join(run, "config.json")))
+    source = resolved["data"]["train"]
+    context, stride = source["context"], source["stride"]
+    data = np.frombuffer(open(source["path"], "rb").read(), dtype=np.uint8)
+    held = round(resolved["data"]["validation"]["split"] * len(data))
+    part = data[len(data) - held:]
+    starts = np.arange((len(part) - context - 1) // stride + 1) * stride
+    windows = part[starts[:, None] + np.arange(context + 1)[None, :]]
+    x, y = windows[:, :-1].astype(np.float32), windows[:, 1:]
+    results = []
+    for opset in opsets:
+        model_path = os.path.join(run, f"model-{opset}.onnx")
+        subprocess.run([dnn, "export", checkpoint, "-o", model_path] + ([] if opset is None else ["--opset", str(opset)]),
+                       check=True, capture_output=True)
+        onnx.checker.check_model(onnx.load(model_path), full_check=True)
+        session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+        logits = np.concatenate([session.run(["logits"], {"input": x[i:i + 64]})[0] for i in range(0, len(x), 64)])
+        single = session.run(["logits"], {"input": x[:1]})[0]
+        shifted = logits.astype(np.float64) - logits.max(-1, keepdims=True)
+        log_probabilities = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        loss = -np.take_along_axis(log_probabilities, y[..., None].astype(np.int64), -1).mean()
+        difference = abs(loss - evaluated["loss"]) / evaluated["loss"]
+        results.append({"name": name, "opset": opset or 17, "samples": len(x), "max_diff_batch1":
+                        float(np.abs(single - logits[:1]).max()), "max_diff_full": float(difference),
+                        "ok": bool(difference < 1e-5), "seconds": round(time.monotonic() - start, 2)})
+        start = time.monotonic()
+    return results
 
 
 def check(case, dnn, folder, threads):
@@ -103,7 +152,8 @@ def main():
             if case[2] == MNIST_IMAGES and not os.path.exists(MNIST_IMAGES):
                 skipped.append(f"{case[0]}: {MNIST} is absent")
                 continue
-            for result in check(case, args.dnn, folder, args.threads):
+            checker = check_text if case[2] == TEXT else check
+            for result in checker(case, args.dnn, folder, args.threads):
                 results.append(result)
                 if not args.json:
                     report(result)

@@ -56,6 +56,9 @@ LAYER_KEYS = {
     "global_maxpool": {},
     "transpose": {},
     **{name: {"hidden": REQUIRED, "layers": 1, "bidirectional": False, "return": "last"} for name in ("lstm", "gru")},
+    "embedding": {"vocab": REQUIRED, "dim": REQUIRED},
+    "positional_embedding": {"max_len": REQUIRED},
+    "attention": {"heads": REQUIRED, "causal": False, "dropout": 0.0},
 }
 
 
@@ -101,6 +104,8 @@ def _sequence_layer(kind, p, shape, path):
     if kind == "maxpool1d":
         return nn.MaxPool1d(p["kernel"], stride=stride, padding=p["padding"])
     return nn.AvgPool1d(p["kernel"], stride=stride, padding=p["padding"], count_include_pad=True)
+
+
 def _recurrent(cls):
     """nn.LSTM / nn.GRU (batch_first) returning dnn's `return`: the output sequence, or the
     top layer's final hidden states with both directions concatenated (h_n[-D:])."""
@@ -123,6 +128,43 @@ def _recurrent(cls):
 
 
 RECURRENT = {"lstm": _recurrent(nn.LSTM), "gru": _recurrent(nn.GRU)}
+
+
+class Embedding(nn.Embedding):
+    """nn.Embedding on ids stored as floats (dnn's samples are floats)."""
+
+    def forward(self, x):
+        return super().forward(x.long())
+
+
+class PositionalEmbedding(nn.Module):
+    """x + weight[:T]: a learned [max_len, F] table (GPT-2's wpe), N(0, 1) as nn.Embedding's."""
+
+    def __init__(self, max_len, features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(max_len, features))
+
+    def forward(self, x):
+        return x + self.weight[: x.shape[1]]
+
+
+class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention(F, heads, dropout, batch_first=True) called as m(x, x, x);
+    causal: is_causal=True with the causal mask. state_dict names are MHA's own."""
+
+    def __init__(self, features, heads, causal, dropout):
+        super().__init__(features, heads, dropout=dropout, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1], dtype=x.dtype) if self.causal else None
+        return super().forward(x, x, x, attn_mask=mask, is_causal=self.causal, need_weights=False)[0]
+
+
+def _sequence(input_shape, path, kind):
+    if len(input_shape) != 2:
+        raise SpecError(f"{path}: {kind} needs a sequence [T, F], got {list(input_shape)}")
+    return input_shape
 
 
 def _pair(value, path, name):
@@ -169,7 +211,9 @@ def build_torch_layer(spec, input_shape, path="layer"):
             raise SpecError(f"{path}.{key}: required for {kind}")
     shape = [int(s) for s in input_shape]
 
-    if kind == "linear":
+    if kind == "linear" and len(shape) == 2:
+        m = nn.Linear(shape[1], int(p["out"]), bias=bool(p["bias"]))  # at every position
+    elif kind == "linear":
         d = _flat(shape, path, kind)
         m = nn.Linear(d, int(p["out"]), bias=bool(p["bias"]))
     elif kind == "conv2d":
@@ -213,8 +257,8 @@ def build_torch_layer(spec, input_shape, path="layer"):
             raise SpecError(f"{path}: batchnorm needs [D] or [C, H, W], got {shape}")
     elif kind == "layernorm":
         eps = float(p["eps"])
-        if len(shape) == 1:
-            m = nn.LayerNorm(shape[0], eps=eps)
+        if len(shape) in (1, 2):
+            m = nn.LayerNorm(shape[-1], eps=eps)
         elif len(shape) == 3:
             m = nn.GroupNorm(1, shape[0], eps=eps)
         else:
@@ -223,7 +267,7 @@ def build_torch_layer(spec, input_shape, path="layer"):
         c = _image(shape, path, kind)[0]
         m = nn.InstanceNorm2d(c, eps=float(p["eps"]), affine=True)
     elif kind == "rmsnorm":
-        m = nn.RMSNorm(shape, eps=float(p["eps"]))
+        m = nn.RMSNorm(shape[-1:] if len(shape) == 2 else shape, eps=float(p["eps"]))
     elif kind in ("conv1d", "maxpool1d", "avgpool1d", "global_avgpool", "global_maxpool", "transpose"):
         m = _sequence_layer(kind, p, shape, path)
     elif kind == "residual":
@@ -238,6 +282,14 @@ def build_torch_layer(spec, input_shape, path="layer"):
         if len(shape) != 2:
             raise SpecError(f"{path}: {kind} needs an input of shape [T, F], got {shape}")
         m = RECURRENT[kind](shape[1], int(p["hidden"]), int(p["layers"]), bool(p["bidirectional"]), p["return"])
+    elif kind == "embedding":
+        if len(shape) != 1:
+            raise SpecError(f"{path}: embedding needs ids [T], got {shape}")
+        m = Embedding(int(p["vocab"]), int(p["dim"]))
+    elif kind == "positional_embedding":
+        m = PositionalEmbedding(int(p["max_len"]), _sequence(shape, path, kind)[1])
+    elif kind == "attention":
+        m = SelfAttention(_sequence(shape, path, kind)[1], int(p["heads"]), bool(p["causal"]), float(p["dropout"]))
     else:  # pragma: no cover
         raise SpecError(f"{path}.type: unhandled {kind}")
     return m.to(DTYPE)
@@ -299,6 +351,8 @@ def randomize_(model):
             m.weight.copy_(torch.randn(m.weight.shape, dtype=DTYPE) * 0.5)
             if m.bias is not None:
                 m.bias.copy_(torch.randn(m.bias.shape, dtype=DTYPE) * 0.1)
+        elif isinstance(m, nn.MultiheadAttention):
+            m.in_proj_bias.copy_(torch.randn(m.in_proj_bias.shape, dtype=DTYPE) * 0.1)
         elif isinstance(m, NORMS):
             if getattr(m, "weight", None) is not None:
                 m.weight.copy_(1.0 + 0.1 * torch.randn(m.weight.shape, dtype=DTYPE))

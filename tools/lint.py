@@ -8,7 +8,7 @@
    to `Layer`) outside Sources/DNN/Layers/: code elsewhere walks layers through the
    `Layer` protocol and reads hyperparameters from the layer spec.
 3. Every `LayerType` case (Sources/DNN/Config/LayerSpec.swift) has a row in README.md's
-   layer table and a PyTorch case in Tests/DNNTests/Fixtures/layers.json.
+   layer table and a PyTorch case in Tests/DNNTests/Fixtures/layers.json or attention_layers.json.
 
 Python 3 standard library only. Exits 1 and prints one line per finding (file:line where
 there is one); `python3 tools/lint.py --root DIR` checks another checkout.
@@ -208,8 +208,12 @@ def check_layer_types(root):
     if not types:
         return ["Sources/DNN/Config/LayerSpec.swift: enum LayerType not found"]
     table = readme_layer_table(root)
-    fixtures_path = "Tests/DNNTests/Fixtures/layers.json"
-    cases = json.load(open(os.path.join(root, fixtures_path), encoding="utf-8"))["cases"]
+    # The files LayerFixtureTests reads: every layer of layer_cases(), and those of the
+    # language models (attention_layer_cases()).
+    fixture_files = ["Tests/DNNTests/Fixtures/layers.json", "Tests/DNNTests/Fixtures/attention_layers.json"]
+    fixtures_path = " or ".join(os.path.basename(f) for f in fixture_files)
+    cases = [case for f in fixture_files
+             for case in json.load(open(os.path.join(root, f), encoding="utf-8"))["cases"]]
 
     def case_types(layer):
         yield layer.get("type")

@@ -79,7 +79,7 @@ def layer_case(name, spec, shape, mode, seed, make_input=randn, edit_input=None)
         "state": state,
         "grad_output": tensor_json(dy),
         "output": tensor_json(y),
-        "grad_input": tensor_json(x.grad),
+        "grad_input": tensor_json(x.grad if x.grad is not None else torch.zeros_like(x)),  # ids: none
         "grads": {n: tensor_json(p.grad) for n, p in module.named_parameters() if p.requires_grad},
     }
     if has_buffers:
@@ -240,6 +240,78 @@ def sequence_layer_cases(add):
     add(layer_case("transpose_long", {"type": "transpose"}, [1, 40, 37], "train", 733))
     add(layer_case("batchnorm_ct_train", {"type": "batchnorm"}, [4, 3, 6], "train", 741))
     add(layer_case("batchnorm_ct_eval", {"type": "batchnorm"}, [2, 3, 6], "eval", 742))
+
+
+def token_ids(vocab):
+    """Integer ids in [0, vocab) as doubles, as dnn's samples hold them."""
+    return lambda *shape: torch.randint(0, vocab, shape).to(DTYPE)
+
+
+GPT_BLOCK = {
+    "type": "residual",
+    "body": [{"type": "layernorm"}, {"type": "attention", "heads": 2, "causal": True}],
+}
+
+
+def attention_layer_cases():
+    """The sequence layers of the language models ([T] ids, [T, F] sequences):
+    attention_layers.json, read by LayerFixtureTests with layers.json."""
+    c = []
+    add = c.append
+    add(layer_case("embedding", {"type": "embedding", "vocab": 7, "dim": 4}, [3, 5], "train", 401,
+                   make_input=token_ids(7)))
+    add(layer_case("positional_embedding", {"type": "positional_embedding", "max_len": 8}, [2, 5, 4], "train", 402))
+    add(layer_case("attention_2heads", {"type": "attention", "heads": 2}, [2, 5, 6], "train", 403))
+    add(layer_case("attention_causal_3heads", {"type": "attention", "heads": 3, "causal": True}, [2, 5, 6],
+                   "train", 404))
+    add(layer_case("attention_1head_t1", {"type": "attention", "heads": 1, "causal": True}, [3, 1, 4], "train", 405))
+    add(layer_case("attention_dropout_eval", {"type": "attention", "heads": 2, "dropout": 0.3}, [2, 4, 4],
+                   "eval", 406))
+    add(layer_case("linear_per_position", {"type": "linear", "out": 3}, [2, 5, 4], "train", 407))
+    add(layer_case("layernorm_per_position", {"type": "layernorm"}, [2, 5, 6], "train", 408))
+    add(layer_case("rmsnorm_per_position", {"type": "rmsnorm"}, [2, 5, 6], "train", 409))
+    add(layer_case("gelu_per_position", {"type": "gelu"}, [2, 5, 4], "train", 410))
+    add(layer_case("gpt_block_causal", GPT_BLOCK, [2, 6, 4], "train", 411))
+    return c
+
+
+GPT_SMALL = [
+    {"type": "embedding", "vocab": 16, "dim": 8},
+    {"type": "positional_embedding", "max_len": 8},
+    {"type": "residual", "body": [{"type": "layernorm"}, {"type": "attention", "heads": 2, "causal": True}]},
+    {"type": "residual", "body": [{"type": "layernorm"}, {"type": "linear", "out": 16}, {"type": "gelu"},
+                                  {"type": "linear", "out": 8}]},
+    {"type": "layernorm"},
+    {"type": "linear", "out": 16},
+]
+
+
+def language_model_case(name, seed, n=12, context=6, batch_size=4, epochs=2):
+    """A few AdamW steps of a small GPT on random byte windows, batches in order: the
+    loss of every step (mean cross-entropy over every position) and the final weights."""
+    torch.manual_seed(seed)
+    model = build_torch_model(GPT_SMALL, [context])
+    randomize_(model)
+    text = torch.randint(0, 16, (n * context + 1,))
+    windows = torch.stack([text[i * context: i * context + context + 1] for i in range(n)])
+    features, labels = windows[:, :-1].to(DTYPE), windows[:, 1:]
+    initial = state_json(model)
+    optimizer = {"type": "adamw", "lr": 0.01, "weight_decay": 0.01}
+    opt = torch_optimizer(optimizer, list(model.parameters()))
+    model.train()
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            opt.zero_grad()
+            logits = model(features[start:start + batch_size])
+            loss = F.cross_entropy(logits.reshape(-1, 16), labels[start:start + batch_size].reshape(-1))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return {"name": name, "layers": GPT_SMALL, "input_shape": [context],
+            "solver": {"batch_size": batch_size, "epochs": epochs, "optimizer": optimizer},
+            "features": tensor_json(features), "labels": labels.reshape(-1).tolist(),
+            "initial_state": initial, "losses": losses, "final_state": state_json(model)}
 
 
 # ---------------------------------------------------------------------------
@@ -569,6 +641,8 @@ def example_config_cases():
                 shape = image_folder_shape(os.path.join(os.path.dirname(path), train["path"]), train)
             elif train["format"] == "npz":
                 shape = npz_sample_shape(os.path.join(os.path.dirname(path), train["path"]), train.get("x", "x"))
+            elif train["format"] == "text":
+                shape = [train["context"]]
             else:
                 shape = [csv_feature_count(os.path.join(os.path.dirname(path), train["path"]), train)]
         torch_model = build_torch_model(model["layers"], shape)
@@ -604,6 +678,8 @@ def main():
     out = fixtures_folder(__doc__.splitlines()[0])
     warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
     write(os.path.join(out, "layers.json"), {**header(), "cases": layer_cases()})
+    write(os.path.join(out, "attention_layers.json"), {**header(), "cases": attention_layer_cases()})
+    write(os.path.join(out, "language_model_training.json"), {**header(), "cases": [language_model_case("gpt_small", 601)]})
     write(os.path.join(out, "losses.json"), {**header(), "cases": loss_cases()})
     write(os.path.join(out, "optimizers.json"), {**header(), "cases": optimizer_cases()})
     write(os.path.join(out, "regression_losses.json"), {**header(), "cases": regression_loss_cases()})

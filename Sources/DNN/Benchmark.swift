@@ -96,7 +96,9 @@ public enum Benchmark {
         return Double(batchSize) / time
     }
 
-    /// Samples per second of training steps of `layers` on random data of `inputShape`.
+    /// Samples per second of training steps of `layers` on random data of `inputShape`
+    /// (random ids below `classes` for a network that starts with an embedding, with a
+    /// label at every position when it outputs a sequence).
     public static func training(layers: [LayerSpec], optimizer: OptimizerConfig, inputShape: [Int], classes: Int,
                                 batchSize: Int, threads: Int, seconds: Double,
                                 precision: Precision = .fp32) throws -> Double {
@@ -105,8 +107,12 @@ public enum Benchmark {
         let model = optimizer.makeOptimizer(for: network.parameters)
         network.skipInputGradient()  // the input is data, as in dnn train
         let step = TrainingStep(network: network, optimizer: model, reg: 0)
+        let positions = network.outputShape.count == 2 ? network.outputShape[0] : 1
         let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
-                                             random: &random)
+                                             labelsPerSample: positions, random: &random)
+        if positions > 1 {
+            for i in 0..<input.count { input[i] = Float(random.integer(below: classes)) }  // ids for the embedding
+        }
         let context = Context(mode: .training, random: random, compute: compute(threads: threads, precision: precision))
         let time = labels.withUnsafeBufferPointer { labels in
             fastest(seconds: seconds) { _ = step.run(input, labels: labels.baseAddress!, context: context) }
@@ -125,11 +131,11 @@ public enum Benchmark {
         return Double(batchSize) / time
     }
 
-    private static func syntheticBatch(inputShape: [Int], classes: Int, batchSize: Int,
+    private static func syntheticBatch(inputShape: [Int], classes: Int, batchSize: Int, labelsPerSample: Int = 1,
                                        random: inout RandomGenerator) -> (Tensor<Float>, [Int32]) {
         let count = batchSize * inputShape.reduce(1, *)
         let input = Tensor<Float>(shape: [batchSize] + inputShape, values: (0..<count).map { _ in Float(random.uniform()) })
-        let labels = (0..<batchSize).map { _ in Int32(random.integer(below: classes)) }
+        let labels = (0..<(batchSize * labelsPerSample)).map { _ in Int32(random.integer(below: classes)) }
         return (input, labels)
     }
 }
@@ -150,8 +156,12 @@ extension Benchmark {
         let network: Sequential<Float> = try NetworkBuilder.build(layers, inputShape: inputShape, random: &random)
         let model = optimizer.makeOptimizer(for: network.parameters)
         let loss = SoftmaxCrossEntropy<Float>()
+        let positions = network.outputShape.count == 2 ? network.outputShape[0] : 1
         let (input, labels) = syntheticBatch(inputShape: inputShape, classes: classes, batchSize: batchSize,
-                                             random: &random)
+                                             labelsPerSample: positions, random: &random)
+        if positions > 1 {
+            for i in 0..<input.count { input[i] = Float(random.integer(below: classes)) }  // ids for the embedding
+        }
         let context = Context(mode: .training, random: random, compute: compute(threads: threads, precision: precision))
         var forward = Array(repeating: 0.0, count: network.layers.count + 2)
         var backward = forward

@@ -74,11 +74,13 @@ enum BenchCommand {
     /// to `report` (kind, name, value, unit, precision).
     static func benchModel(_ name: String, config: Config, only: Set<String>, precisions: [Precision], threads: Int,
                            seconds: Double, report: (String, String, Double, String, Precision) -> Void) throws {
-        let shape = config.model.inputShape ?? [1, 28, 28]
+        // A text config's samples are [context] byte ids, scored at every position over 256 bytes.
+        var shape = config.model.inputShape ?? [1, 28, 28], classes = 10
+        if case .text(_, let context, _) = config.data.train { (shape, classes) = ([context], TextWindows.vocabulary) }
         if only.contains("train") {
             for precision in precisions {
                 let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
-                                                  inputShape: shape, classes: 10, batchSize: config.solver.batchSize,
+                                                  inputShape: shape, classes: classes, batchSize: config.solver.batchSize,
                                                   threads: threads, seconds: seconds, precision: precision)
                 report("train", "\(name) batch \(config.solver.batchSize)", rate, "samples/s", precision)
             }

@@ -16,6 +16,9 @@ enum EvalCommand {
         let threads = try parsed.integer("--threads", in: 1...1024) ?? Compute.availableCores
         let checkpoint = try Checkpoint.read(path: path)
         let network = try checkpoint.network(path: path)
+        if checkpoint.config.data.train.isText {
+            return try evaluateText(network, parsed, checkpoint: checkpoint, path: path, threads: threads)
+        }
         let (raw, file) = try dataTable(parsed, checkpoint: checkpoint)
         let (table, warnings) = try checkpoint.encode(raw, file: file, what: file)
         for warning in warnings { Console.error("dnn: warning: \(warning)") }
@@ -54,6 +57,31 @@ enum EvalCommand {
         Console.out("")
         Console.out(ConfusionTable.render(classes: names, confusion: result.confusion,
                                           perClassAccuracy: result.perClassAccuracy))
+        return 0
+    }
+
+    /// A byte-level language model: mean cross-entropy over every position, per-position
+    /// accuracy and bits per byte (loss / ln 2) on `--data` (a text) or the config's text.
+    static func evaluateText(_ network: Sequential<Float>, _ parsed: Arguments, checkpoint: Checkpoint, path: String,
+                             threads: Int) throws -> Int32 {
+        let (dataset, file) = try TextWindows.evaluationData(checkpoint.config, file: parsed.value("--data"))
+        try network.checkTokenIds(dataset, file: file)
+        let context = Context(mode: .evaluation, compute: try parsed.compute(threads: threads))
+        let result = Evaluation.run(network, on: dataset, classCount: TextWindows.vocabulary,
+                                    loss: checkpoint.config.loss, context: context)
+        let bits = result.loss / log(2.0)
+        if parsed.flag("--json") {
+            let json: JSON = [
+                "loss": .number(result.loss), "accuracy": .number(result.accuracy), "bits_per_byte": .number(bits),
+                "samples": .integer(result.samples), "positions": .integer(result.samples * dataset.labelsPerSample),
+                "checkpoint": .string(path), "data": .string(file), "epoch": .integer(checkpoint.epoch),
+            ]
+            Console.out(json.serialized(pretty: false))
+            return 0
+        }
+        Console.out("\(path) (epoch \(checkpoint.epoch)) on \(file)")
+        Console.out("loss \(Console.format(result.loss, 4))  bits per byte \(Console.format(bits, 4))  "
+            + "accuracy \(Console.format(result.accuracy, 4))  (\(result.samples) windows of \(dataset.labelsPerSample) bytes)")
         return 0
     }
 

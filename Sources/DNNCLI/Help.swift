@@ -2,7 +2,8 @@ import DNN
 
 /// The usage texts of `dnn --help` and `dnn help COMMAND`.
 enum Help {
-    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "export", "convert", "plot", "bench", "help"]
+    static let commands = ["train", "eval", "gradcheck", "inspect", "predict", "sample", "export", "convert", "plot", "bench",
+                           "help"]
 
     static func text(for command: String) -> String? {
         switch command {
@@ -15,6 +16,7 @@ enum Help {
         case "plot": plot
         case "export": export
         case "convert": convert
+        case "sample": sample
         case "help": overview
         default: nil
         }
@@ -29,6 +31,7 @@ enum Help {
       dnn gradcheck CONFIG.json [options] numeric against analytic gradients, in double precision
       dnn inspect CONFIG|CHECKPOINT       the layers: output shapes, parameters, FLOPs, memory
       dnn predict CHECKPOINT DATA         one CSV row per sample: the predicted class or values
+      dnn sample CHECKPOINT [options]     text from a byte-level language model
       dnn export CHECKPOINT [-o FILE]     the network as an ONNX model, for onnxruntime and others
       dnn convert CONFIG -o FILE.npz      a split of the config's data as NumPy arrays
       dnn plot RUN_DIR... [-o FILE.svg]   loss and accuracy curves as SVG
@@ -179,6 +182,21 @@ enum Help {
     EXAMPLE
       dnn convert configs/iris.json -o iris_train.npz
       dnn convert configs/iris.json -o iris_val.npz --split validation
+    """
+
+    static let sample = """
+    USAGE: dnn sample CHECKPOINT [--prompt TEXT] [--tokens N] [--temperature X] [--top-k K]
+                      [--seed S] [--threads N]
+
+    Generates text from a checkpoint trained on a text source (bytes, 256 values): prints
+    the prompt, then N bytes (default 256) drawn one at a time from the model's softmax
+    over the next byte, divided by the temperature (default 1.0; lower is more
+    conservative) and cut to the K most likely bytes (default: all). The model sees the
+    latest T bytes (its context). An empty prompt (the default) starts from a newline.
+    The same seed (default 0) prints the same text.
+
+    EXAMPLE
+      dnn sample runs/gpt_tiny/best.safetensors --prompt "public func " --tokens 200 --top-k 10
     """
 
     static let export = """

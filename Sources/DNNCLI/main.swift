@@ -36,6 +36,7 @@ func run(_ arguments: [String]) throws -> Int32 {
     case "plot": return try PlotCommand.run(rest)
     case "export": return try ExportCommand.run(rest)
     case "convert": return try ConvertCommand.run(rest)
+    case "sample": return try SampleCommand.run(rest)
     case "help", "--help", "-h":
         guard let topic = rest.first else {
             Console.out(Help.overview)

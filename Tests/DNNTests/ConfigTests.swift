@@ -365,7 +365,7 @@ enum ConfigFixtures {
         #expect(key?.hint == "did you mean 'momentum'?")
         let format = F.error(F.config(data: #"{"train": {"format": "csvv", "path": "a.csv", "label": "y"}}"#))
         #expect(format?.location == "data.train.format")
-        #expect(format?.message == "unknown format \"csvv\"; known: csv, idx, npy, npz, cifar10, cifar100, images")
+        #expect(format?.message == "unknown format \"csvv\"; known: csv, idx, npy, npz, cifar10, cifar100, images, text")
         #expect(format?.hint == "did you mean 'csv'?")
         let wrongKey = F.error(F.config(data: #"{"train": {"format": "csv", "images": "a", "path": "a.csv", "label": "y"}}"#))
         #expect(wrongKey?.description.hasPrefix("data.train.images: unknown key \"images\" in a csv source") == true)

@@ -1,12 +1,12 @@
 import Testing
 @testable import DNN
 
-/// Every layer against PyTorch in forward and backward (fixtures: layers.json, written by
-/// tools/make_fixtures.py in float64): output, input gradient, parameter gradients and
+/// Every layer against PyTorch in forward and backward (fixtures: layers.json and the
+/// sequence layers' attention_layers.json, written by tools/make_fixtures.py in float64): output, input gradient, parameter gradients and
 /// the buffers after the pass, for each case's mode. Then the same layer and input
 /// against numeric gradients in Double.
 @Suite struct LayerFixtureTests {
-    static let cases = (try? Fixtures.cases("layers.json")) ?? []
+    static let cases = ((try? Fixtures.cases("layers.json")) ?? []) + ((try? Fixtures.cases("attention_layers.json")) ?? [])
     static let names = cases.compactMap { $0["name"]?.stringValue }
 
     /// Builds the case's layer as a one-layer network and loads the fixture's state.
@@ -29,7 +29,8 @@ import Testing
     }
 
     @Test("fixture file is present and complete") func fixturesLoaded() {
-        #expect(Self.cases.count >= 40)
+        #expect(Self.cases.count >= 50)
+        #expect(Self.names.contains("attention_causal_3heads"))
     }
 
     @Test("forward and backward match PyTorch", arguments: names)

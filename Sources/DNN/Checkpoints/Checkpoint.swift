@@ -137,7 +137,7 @@ public struct Checkpoint: Sendable {
         } catch let error as DNNError {
             throw DNNError(.checkpoint, at: "\(path): metadata 'config'", error.description)
         }
-        guard network.outputShape == [outputCount] else {
+        guard network.outputShape.last == outputCount, network.outputShape.count == 1 || config.data.train.isText else {
             let what = config.loss.isRegression ? "target columns" : "classes"
             throw DNNError(.checkpoint, at: path, "the model outputs \(NetworkBuilder.describe(network.outputShape)) "
                 + "but the checkpoint has \(outputCount) \(what)")

@@ -106,7 +106,7 @@ struct ConfigDecoder {
         return (AugmentConfig(padding: padding ?? 0, horizontalFlip: flip), object.resolvedJSON)
     }
 
-    /// A csv, idx, npy, npz, cifar10 or cifar100 source; `orSplit` lets a misspelled `split` key of a validation
+    /// A csv, idx, npy, npz, cifar10, cifar100, images or text source; `orSplit` lets a misspelled `split` key of a validation
     /// suggest 'split'.
     func source(_ json: JSON, at path: String, orSplit: Bool = false) throws -> (source: DataSource, json: JSON) {
         guard case .object = json else {
@@ -114,8 +114,9 @@ struct ConfigDecoder {
                                   hint: ConfigDecoder.sourceHint)
         }
         let format = try ConfigObject(json, at: path,
-                                      keys: Array(Set(ConfigDecoder.csvKeys + ["images", "labels"] + ConfigDecoder.arraySourceKeys
-                                                      + ConfigDecoder.imageKeys)).sorted() + (orSplit ? ["split", "shuffle"] : []),
+                                      keys: Array(Set(ConfigDecoder.csvKeys + ["images", "labels", "context", "stride"]
+                                                      + ConfigDecoder.arraySourceKeys + ConfigDecoder.imageKeys)).sorted()
+                                          + (orSplit ? ["split", "shuffle"] : []),
                                       what: orSplit ? "a data source or split" : "a data source")
             .choice("format", options: DataSource.formats, what: "format", hint: ConfigDecoder.sourceHint)
         switch format {
@@ -130,12 +131,25 @@ struct ConfigDecoder {
             return try arraySource(json, format: format, at: path)
         case "images":
             return try imageSource(json, at: path)
+        case "text":
+            return try textSource(json, at: path)
         default:
             let object = try ConfigObject(json, at: path, keys: ["format", "images", "labels"], what: "an idx source")
             object.record("format", "idx")
             let images = try file(object, "images")
             return (.idx(images: images, labels: try file(object, "labels")), object.resolvedJSON)
         }
+    }
+
+    /// `{"format": "text", "path": P, "context": T, "stride": S}`: a file as bytes for a
+    /// language model (stride defaults to the context).
+    func textSource(_ json: JSON, at path: String) throws -> (source: DataSource, json: JSON) {
+        let object = try ConfigObject(json, at: path, keys: ["format", "path", "context", "stride"], what: "a text source")
+        object.record("format", "text")
+        let file = try file(object, "path")
+        let context = try object.int("context", minimum: 1)
+        return (.text(path: file, context: context, stride: try object.int("stride", default: context, minimum: 1)),
+                object.resolvedJSON)
     }
 
     /// A CSV source's `label`: one column name, or a non-empty list of distinct names

@@ -53,6 +53,11 @@ public enum DataSource: Equatable, Sendable {
     case cifar100(files: [String], label: CIFARLabel)
     /// `{"format": "images", "path": DIR}` or `{"format": "images", "index": CSV, "label": COLUMN}`.
     case images(ImageSource)
+    /// `{"format": "text", "path": P, "context": T, "stride": S}`: a file as bytes for a
+    /// language model; a row is a window of T + 1 bytes starting at a multiple of S
+    /// (default T), its first T bytes the input and the next byte at each position the
+    /// target (`TextWindows`).
+    case text(path: String, context: Int, stride: Int)
 
     /// The JSON `format`.
     public var format: String {
@@ -64,17 +69,24 @@ public enum DataSource: Equatable, Sendable {
         case .cifar10: "cifar10"
         case .cifar100: "cifar100"
         case .images: "images"
+        case .text: "text"
         }
     }
 
+    /// Whether the samples are byte windows of a text, scored at every position.
+    public var isText: Bool {
+        if case .text = self { return true }
+        return false
+    }
+
     /// The label columns of a CSV source or an image index, or the target names of a NumPy
-    /// source; empty for IDX, CIFAR and image folders.
+    /// source; empty for IDX, CIFAR, image folders and text.
     public var labelColumns: [String] {
         switch self {
         case .csv(_, let labels, _): labels
         case .npy(_, _, let targets), .npz(_, _, _, let targets): targets
         case .images(let images): images.labelColumns
-        case .idx, .cifar10, .cifar100: []
+        case .idx, .cifar10, .cifar100, .text: []
         }
     }
 
@@ -83,7 +95,7 @@ public enum DataSource: Equatable, Sendable {
         switch self {
         case .csv, .npy, .npz: true
         case .images(let images): !images.labelColumns.isEmpty
-        case .idx, .cifar10, .cifar100: false
+        case .idx, .cifar10, .cifar100, .text: false
         }
     }
 
@@ -94,7 +106,7 @@ public enum DataSource: Equatable, Sendable {
     }
 
     /// Every `format` a config may use.
-    public static let formats = ["csv", "idx", "npy", "npz", "cifar10", "cifar100", "images"]
+    public static let formats = ["csv", "idx", "npy", "npz", "cifar10", "cifar100", "images", "text"]
 }
 
 /// `label` of a CIFAR-100 source: which of a record's two labels is its class.

@@ -6,10 +6,13 @@ public enum LayerType: String, CaseIterable, Sendable {
     case relu, sigmoid, tanh, gelu, silu
     case leakyReLU = "leaky_relu"
     case dropout, dropout2d, batchnorm, layernorm, instancenorm, rmsnorm, residual
-    // Sequences ([C, T] samples)
+    // Sequences ([C, T] samples, [T, F] samples, token ids)
     case conv1d, maxpool1d, avgpool1d, transpose
     case globalAvgPool = "global_avgpool", globalMaxPool = "global_maxpool"
     case lstm, gru
+    case embedding
+    case positionalEmbedding = "positional_embedding"
+    case attention
 
     /// The keys a layer of this type may have besides `type`, in the order a resolved
     /// config lists them.
@@ -28,6 +31,9 @@ public enum LayerType: String, CaseIterable, Sendable {
         case .maxpool1d, .avgpool1d: ["kernel", "stride", "padding"]
         case .transpose, .globalAvgPool, .globalMaxPool: []
         case .lstm, .gru: ["hidden", "layers", "bidirectional", "return"]
+        case .embedding: ["vocab", "dim"]
+        case .positionalEmbedding: ["max_len"]
+        case .attention: ["heads", "causal", "dropout"]
         }
     }
 
@@ -81,6 +87,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case transpose
     /// `nn.LSTM` / `nn.GRU` with `batch_first=True`: [T, F] to [D·H] or [T, D·H].
     case recurrent(RecurrentSpec)
+    /// `nn.Embedding(vocab, dim)`: [T] integer ids to [T, dim].
+    case embedding(vocab: Int, dim: Int)
+    /// A learned [max_len, F] table added at each position (GPT-2's `wpe`).
+    case positionalEmbedding(maxLength: Int)
+    /// `nn.MultiheadAttention(F, heads, dropout, batch_first=True)` as self-attention.
+    case attention(heads: Int, causal: Bool, dropout: Double)
 
     /// The layer's `type`.
     public var type: LayerType {
@@ -105,6 +117,9 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case .globalMaxPool: .globalMaxPool
         case .transpose: .transpose
         case .recurrent(let recurrent): recurrent.cell == .lstm ? .lstm : .gru
+        case .embedding: .embedding
+        case .positionalEmbedding: .positionalEmbedding
+        case .attention: .attention
         }
     }
 
@@ -162,6 +177,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
             spec = try decodeSequenceLayer(type, object)
         case .lstm: spec = .recurrent(try RecurrentSpec.decode(object, cell: .lstm))
         case .gru: spec = .recurrent(try RecurrentSpec.decode(object, cell: .gru))
+        case .embedding:
+            spec = .embedding(vocab: try object.int("vocab", minimum: 1), dim: try object.int("dim", minimum: 1))
+        case .positionalEmbedding: spec = .positionalEmbedding(maxLength: try object.int("max_len", minimum: 1))
+        case .attention:
+            spec = .attention(heads: try object.int("heads", minimum: 1), causal: try object.bool("causal", default: false),
+                              dropout: try object.double("dropout", default: 0, .halfOpen(0, 1)))
         }
         return (spec, object.resolvedJSON)
     }

@@ -3,20 +3,23 @@
 public final class Batch {
     /// [N, sample shape...].
     public let input: Tensor<Float>
-    /// [N] class indices.
+    /// [N, labelsPerSample] class indices.
     public private(set) var labels: UnsafeMutablePointer<Int32>
+    /// Class labels per sample: 1, or T for per-position targets.
+    public let labelsPerSample: Int
     /// [N, targetCount] regression targets; unused for classification (targetCount 0).
     public let targetValues: Tensor<Float>
     private let sampleShape: [Int]
     /// The most samples it holds.
     public let capacity: Int
 
-    public init(sampleShape: [Int], capacity: Int, targetCount: Int = 0) {
+    public init(sampleShape: [Int], capacity: Int, targetCount: Int = 0, labelsPerSample: Int = 1) {
         self.sampleShape = sampleShape
         self.capacity = Swift.max(capacity, 1)
+        self.labelsPerSample = labelsPerSample
         input = Tensor(shape: [self.capacity] + sampleShape)
-        labels = .allocate(capacity: self.capacity)
-        labels.initialize(repeating: 0, count: self.capacity)
+        labels = .allocate(capacity: self.capacity * labelsPerSample)
+        labels.initialize(repeating: 0, count: self.capacity * labelsPerSample)
         targetValues = Tensor(shape: [self.capacity, targetCount])
     }
 
@@ -36,7 +39,10 @@ public final class Batch {
             dataset.storage.gather(row: index, width: size, into: input.data + row * size, normalization: dataset.normalization)
         }
         guard dataset.isRegression else {
-            for (row, index) in indices.enumerated() { labels[row] = dataset.labels[index] }
+            let width = labelsPerSample
+            for (row, index) in indices.enumerated() {
+                for j in 0..<width { labels[row * width + j] = dataset.labels[index * width + j] }
+            }
             return
         }
         let width = dataset.targetCount

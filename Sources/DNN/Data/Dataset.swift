@@ -18,8 +18,11 @@ public struct Dataset: Sendable {
         }
         set { storage = .floats(newValue) }
     }
-    /// [count]: the class index of each sample; empty for regression.
+    /// [count, labelsPerSample]: the class index of each sample (of each position, for
+    /// a text); empty for regression.
     public var labels: [Int32]
+    /// Class labels per sample: 1, or T for a language model's windows (per-position targets).
+    public var labelsPerSample = 1
     /// [count, targetCount], row-major: the regression targets as training sees them
     /// (standardised with `data.normalize_target`); empty for classification.
     public var targets: [Float] = []
@@ -87,10 +90,12 @@ public struct Dataset: Sendable {
 extension Dataset {
     /// The samples in `range`, in their own storage.
     public func rows(_ range: Range<Int>) -> Dataset {
-        var part = Dataset(features: [], labels: isRegression ? [] : Array(labels[range]), sampleShape: sampleShape,
+        let labelRange = (range.lowerBound * labelsPerSample)..<(range.upperBound * labelsPerSample)
+        var part = Dataset(features: [], labels: isRegression ? [] : Array(labels[labelRange]), sampleShape: sampleShape,
                            count: range.count)
         part.storage = storage.rows(Array(range), width: sampleSize)
         part.normalization = normalization
+        part.labelsPerSample = labelsPerSample
         part.targets = Array(targets[(range.lowerBound * targetCount)..<(range.upperBound * targetCount)])
         part.targetCount = targetCount
         return part

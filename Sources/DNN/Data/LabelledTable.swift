@@ -49,6 +49,8 @@ public struct LabelledTable: Sendable, Equatable {
     /// (CIFAR's names file, an `.npz`'s `classes`): the labels are these names, and class i
     /// is `classNames[i]` whether or not the rows hold it. Nil: the contract's numbering.
     public var classNames: [String]?
+    /// A text's targets, one class per position ([rows, featureCount]); empty otherwise.
+    public var positionLabels: [Int32] = []
 
     /// A table from its parts; `features.count` must be `rows * featureCount`.
     public init(features: [Float], featureCount: Int, featureNames: [String], labels: [String]?, rows: Int,

@@ -49,6 +49,11 @@ public struct RawData: Sendable {
         case .source(let source)?:
             validation = try read(source.sharingColumns(of: config.data.train), at: "data.validation")
             validationFile = source.displayName
+        case let .split(fraction, _)? where config.data.train.isText:
+            // A text's validation is its last fraction, contiguous: windows never straddle.
+            guard case let .text(path, context, stride) = config.data.train else { break }
+            (train, validation) = try TextWindows.read(path: path, context: context, stride: stride, validation: fraction)
+            validationFile = trainFile
         case let .split(fraction, shuffle)?:
             let classWarnings: [String]
             (validation, classWarnings) = try train.splitOffValidation(fraction: fraction, shuffle: shuffle,
@@ -132,6 +137,8 @@ public struct RawData: Sendable {
             return try CIFARReader.readCIFAR100(files: files, label: label)
         case .images(let images):
             return try ImageReader.read(images)
+        case let .text(path, context, stride):
+            return try TextWindows.read(path: path, context: context, stride: stride).train
         }
     }
 
@@ -144,6 +151,7 @@ public struct RawData: Sendable {
     /// Consumes the tables: each moves into its dataset and is normalised in place, so
     /// the features are never held twice (the largest allocation of a run's setup).
     public consuming func prepare(_ config: Config, outputCount: Int, configPath: String) throws -> PreparedData {
+        if config.data.train.isText { return try prepareText(outputCount: outputCount, configPath: configPath) }
         guard config.loss.isRegression else {
             try (shard?.trainLabels ?? train).checkClassLabels(file: trainFile, labelPath: "data.train.label")
             return try prepare(normalize: config.data.normalize, channels: config.data.channelStatistics, classCount: outputCount,
@@ -224,6 +232,7 @@ extension DataSource {
         case .npz(let path, _, _, _): path
         case .cifar10(let files), .cifar100(let files, _): files.first ?? "cifar"
         case .images(let images): images.path
+        case .text(let path, _, _): path
         }
     }
 }

@@ -183,6 +183,8 @@ extension RawData {
             return try read(source).selecting(selection, file: source.displayName)
         case .images(let images):
             return try ImageReader.read(images, selection: selection)
+        case .text:
+            return try RawData.read(source)
         }
     }
 
@@ -199,6 +201,8 @@ extension RawData {
             return try read(source).selecting(.labels, file: source.displayName)
         case .images(let images):
             return try ImageReader.read(images, selection: .labels)
+        case .text:
+            return try RawData.read(source)
         }
     }
 }

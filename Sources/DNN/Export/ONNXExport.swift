@@ -65,28 +65,30 @@ public enum ONNXExport {
         }
         let logits = output
         lowering.graph.output(logits, as: logitsName)
-        let softmax = lowering.graph.node("Softmax", [logitsName], [.init(name: "axis", value: .int(1))], scope: "softmax")
+        // Over the classes: the last axis, which is 1 except for a language model's [batch, T, 256].
+        let axis = network.outputShape.count > 1 ? -1 : 1
+        let softmax = lowering.graph.node("Softmax", [logitsName], [.init(name: "axis", value: .int(axis))], scope: "softmax")
         lowering.graph.output(softmax, as: probabilitiesName)
 
-        let classes = checkpoint.classes.names.count
+        let classes = network.outputShape
         let classNames = JSON.array(checkpoint.classes.names.map { .string($0) }).serialized(pretty: false)
         return model(checkpoint, lowering.graph, opset: opset,
                      outputs: [(logitsName, classes), (probabilitiesName, classes)], metadata: ("classes", classNames))
     }
 
-    /// The model around a finished graph: `input`, `outputs` [batch, size] each, and the
+    /// The model around a finished graph: `input`, `outputs` [batch, *shape] each, and the
     /// metadata (`dnn_config` after `metadata`, then `dnn_encoding` for a model trained on
     /// an encoded CSV: the input stays the encoded vector, and this JSON says how a raw row
     /// becomes it, see docs/data-csv.md).
     private static func model(_ checkpoint: Checkpoint, _ graph: ONNXGraphBuilder, opset: Int,
-                              outputs: [(name: String, size: Int)], metadata: (String, String)) -> ONNXProto.Model {
+                              outputs: [(name: String, shape: [Int])], metadata: (String, String)) -> ONNXProto.Model {
         let batch = ONNXProto.Dimension.symbol("batch")
         return ONNXProto.Model(
             irVersion: irVersion(opset: opset), opset: opset, producerName: "dnn", producerVersion: DNNVersion.current,
             graph: ONNXProto.Graph(
                 name: checkpoint.config.name, nodes: graph.nodes, initializers: graph.initializers,
                 inputs: [ONNXProto.ValueInfo(name: inputName, shape: [batch] + checkpoint.inputShape.map { .value($0) })],
-                outputs: outputs.map { ONNXProto.ValueInfo(name: $0.name, shape: [batch, .value($0.size)]) }),
+                outputs: outputs.map { ONNXProto.ValueInfo(name: $0.name, shape: [batch] + $0.shape.map { .value($0) }) }),
             metadata: [metadata, ("dnn_config", checkpoint.configJSON.serialized(pretty: false))]
                 + (checkpoint.encoding.map { [("dnn_encoding", $0.json.serialized(pretty: false))] } ?? []))
     }
@@ -106,7 +108,7 @@ public enum ONNXExport {
         }
         graph.output(prediction, as: predictionName)
         let targetNames = JSON.array(checkpoint.config.data.train.labelColumns.map { .string($0) })
-        return model(checkpoint, graph, opset: opset, outputs: [(predictionName, targets)],
+        return model(checkpoint, graph, opset: opset, outputs: [(predictionName, [targets])],
                      metadata: ("targets", targetNames.serialized(pretty: false)))
     }
 

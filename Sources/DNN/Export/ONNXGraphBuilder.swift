@@ -55,6 +55,22 @@ struct ONNXGraphBuilder {
         return name
     }
 
+    /// A one-dimensional int64 initializer (a Reshape's shape, a Split's sizes).
+    mutating func int64Constant(_ name: String, _ values: [Int]) -> String {
+        let name = unique(name)
+        initializers.append(ONNXProto.Tensor(name: name, int64: values))
+        return name
+    }
+
+    /// Appends `opType(inputs)` with `outputs` outputs (a Split) and returns their names.
+    mutating func nodes(outputs count: Int, _ opType: String, _ inputs: [String], _ attributes: [Attribute] = [],
+                        scope: String) -> [String] {
+        let outputs = (0..<count).map { unique("\(scope)/\(opType)_\($0)") }
+        nodes.append(ONNXProto.Node(opType: opType, inputs: inputs, outputs: outputs, name: outputs[0],
+                                    attributes: attributes))
+        return outputs
+    }
+
     /// A float32 scalar initializer (rank 0), broadcast by elementwise operators.
     mutating func scalar(_ value: Float, scope: String, role: String) -> String {
         constant("\(scope).\(role)", dims: [], [value])

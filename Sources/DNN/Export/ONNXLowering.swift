@@ -8,7 +8,7 @@ struct ONNXLowering {
 
     var graph: ONNXGraphBuilder
     /// Every tensor of the network by `state_dict` name, with its values as trained.
-    private let state: [String: Tensor<Float>]
+    let state: [String: Tensor<Float>]
 
     init(network: Sequential<Float>, opset: Int, input: String) {
         graph = ONNXGraphBuilder(opset: opset, reserved: [input])
@@ -47,6 +47,8 @@ struct ONNXLowering {
     private mutating func layer(_ spec: LayerSpec, _ layer: any Layer<Float>, input x: String, inputShape: [Int],
                                 scope: String) -> String {
         switch spec {
+        case .linear(_, let bias, _) where inputShape.count == 2:
+            return positionwiseLinear(x, bias: bias, scope: scope)
         case .linear(_, let bias, _):
             // y = x·Wᵀ + b: Gemm with transB, W kept as PyTorch's [out, in].
             let inputs = [x, tensor(scope, "weight")] + (bias ? [tensor(scope, "bias")] : [])
@@ -77,7 +79,7 @@ struct ONNXLowering {
             return graph.node("InstanceNormalization", [x, tensor(scope, "weight"), tensor(scope, "bias")],
                               [Attribute(name: "epsilon", value: .float(Float(eps)))], scope: scope)
         case .rmsnorm(let eps):
-            return rmsNorm(x, rank: inputShape.count, eps: eps, scope: scope)
+            return rmsNorm(x, axes: inputShape.count == 2 ? [2] : Array(1...inputShape.count), eps: eps, scope: scope)
         case let .residual(bodySpecs, shortcutSpecs):
             // A residual block's sublayers are its body and its shortcut, each a Sequential.
             let parts = layer.sublayers
@@ -88,6 +90,8 @@ struct ONNXLowering {
             return graph.node("Add", [body, shortcut], scope: scope)
         case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
             return sequenceLayer(spec, input: x, inputShape: inputShape, scope: scope)
+        case .embedding, .positionalEmbedding, .attention:
+            return tokenLayer(spec, input: x, inputShape: inputShape, scope: scope)
         case .recurrent(let recurrent):
             return self.recurrent(recurrent, input: x, inputShape: inputShape, scope: scope)
         }
@@ -195,16 +199,18 @@ struct ONNXLowering {
         } else {
             (scale, bias) = (tensor(scope, "weight"), tensor(scope, "bias"))
         }
+        // On a sequence [N, T, F], over the last axis at every position.
         return graph.node("LayerNormalization", [x, scale, bias],
-                          [Attribute(name: "axis", value: .int(1)), Attribute(name: "epsilon", value: .float(Float(eps)))],
+                          [Attribute(name: "axis", value: .int(inputShape.count == 2 ? -1 : 1)),
+                           Attribute(name: "epsilon", value: .float(Float(eps)))],
                           scope: scope)
     }
 
     /// RMSNorm as its arithmetic, `x / √(mean(x²) + eps) · w` over every non-batch axis with
     /// the elementwise weight (ONNX has no RMSNormalization before opset 23).
-    private mutating func rmsNorm(_ x: String, rank: Int, eps: Double, scope: String) -> String {
+    private mutating func rmsNorm(_ x: String, axes: [Int], eps: Double, scope: String) -> String {
         let square = graph.node("Mul", [x, x], scope: scope)
-        let meanSquare = graph.reduceMean(square, axes: Array(1...rank), scope: scope)
+        let meanSquare = graph.reduceMean(square, axes: axes, scope: scope)
         let shifted = graph.node("Add", [meanSquare, graph.scalar(Float(eps), scope: scope, role: "eps")], scope: scope)
         let rms = graph.node("Sqrt", [shifted], scope: scope)
         let normalized = graph.node("Div", [x, rms], scope: scope)

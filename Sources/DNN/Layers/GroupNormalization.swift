@@ -25,10 +25,12 @@ public class GroupNormalization<T: Scalar>: Layer {
     /// Five per element: centre, scale and shift, and the statistics.
     public var forwardFLOPs: Int { 5 * outputShape.reduce(1, *) }
 
-    init(shape: [Int], channelsPerBlock: Int, eps: Double) {
+    /// `unit` is the part of a sample that is normalised with its affine: the whole sample,
+    /// or one position's features [F] of a sequence sample [T, F].
+    init(shape: [Int], unit: [Int], channelsPerBlock: Int, eps: Double) {
         outputShape = shape
-        channels = shape[0]
-        spatialSize = shape.dropFirst().reduce(1, *)
+        channels = unit[0]
+        spatialSize = unit.dropFirst().reduce(1, *)
         self.channelsPerBlock = channelsPerBlock
         self.eps = eps
         let ones = Tensor<T>(shape: [channels])
@@ -43,26 +45,28 @@ public class GroupNormalization<T: Scalar>: Layer {
         [("weight", .parameter(weight)), ("bias", .parameter(bias))]
     }
 
-    private func blocks(_ n: Int) -> Int { n * channels / channelsPerBlock }
+    /// The normalised units of a batch: N, or N·T for sequences.
+    private func units(_ x: Tensor<T>) -> Int { x.count / (channels * spatialSize) }
+    private func blocks(_ x: Tensor<T>) -> Int { units(x) * channels / channelsPerBlock }
 
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
         xhat.reshape(to: x.shape)
         output.reshape(to: x.shape)
-        invstd.reshape(to: [blocks(x.batchSize)])
-        T.groupNormalize(x.data, blocks: blocks(x.batchSize), channelsPerBlock: channelsPerBlock, s: spatialSize,
+        invstd.reshape(to: [blocks(x)])
+        T.groupNormalize(x.data, blocks: blocks(x), channelsPerBlock: channelsPerBlock, s: spatialSize,
                          channels: channels, eps: T(eps), gamma: weight.value.data, beta: bias.value.data,
                          xhat: xhat.data, y: output.data, invstd: invstd.data, context.compute)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
-        let n = dy.batchSize
+        let n = units(dy)
         inputGradient.reshape(to: dy.shape)
         T.channelGradientSums(dy.data, xhat.data, relu: nil, n: n, c: channels, s: spatialSize, sumDy: sumDy.data,
                               sumDyXhat: sumDyXhat.data, context.compute)
         T.axpy(1, sumDyXhat.data, weight.gradient.data, count: channels)
         T.axpy(1, sumDy.data, bias.gradient.data, count: channels)
-        T.groupNormalizeBackward(dy.data, xhat.data, invstd: invstd.data, blocks: blocks(n),
+        T.groupNormalizeBackward(dy.data, xhat.data, invstd: invstd.data, blocks: blocks(dy),
                                  channelsPerBlock: channelsPerBlock, s: spatialSize, channels: channels,
                                  gamma: weight.value.data, dx: inputGradient.data, context.compute)
         return inputGradient
@@ -70,10 +74,12 @@ public class GroupNormalization<T: Scalar>: Layer {
 }
 
 /// Layer normalisation over all non-batch dimensions: `nn.LayerNorm(D)` on [N, D]
-/// (affine per feature) and `nn.GroupNorm(1, C)` on [N, C, H, W] (affine per channel).
+/// (affine per feature) and `nn.GroupNorm(1, C)` on [N, C, H, W] (affine per channel);
+/// on a sequence [N, T, F], `nn.LayerNorm(F)` at every position.
 public final class LayerNorm<T: Scalar>: GroupNormalization<T> {
     public init(shape: [Int], eps: Double = 1e-5) {
-        super.init(shape: shape, channelsPerBlock: shape[0], eps: eps)
+        let unit = shape.count == 2 ? [shape[1]] : shape
+        super.init(shape: shape, unit: unit, channelsPerBlock: unit[0], eps: eps)
     }
 }
 
@@ -81,6 +87,6 @@ public final class LayerNorm<T: Scalar>: GroupNormalization<T> {
 /// normalised over H and W; no running statistics, so training and evaluation agree.
 public final class InstanceNorm<T: Scalar>: GroupNormalization<T> {
     public init(shape: [Int], eps: Double = 1e-5) {
-        super.init(shape: shape, channelsPerBlock: 1, eps: eps)
+        super.init(shape: shape, unit: shape, channelsPerBlock: 1, eps: eps)
     }
 }

@@ -45,7 +45,7 @@ extension InitScheme {
         return Tensor(shape: [count], values: values.map { T($0) })
     }
 
-    private static func uniform(count: Int, bound: Double, random: inout RandomGenerator) -> [Double] {
+    static func uniform(count: Int, bound: Double, random: inout RandomGenerator) -> [Double] {
         (0..<count).map { _ in (2 * random.uniform() - 1) * bound }
     }
 }

@@ -1,5 +1,6 @@
-/// The network builder's cases for the layers of [C, T] samples (conv1d, the 1-d and
-/// global poolings, transpose), and the shapes batchnorm takes.
+/// The network builder's cases for the layers of sequences: of [C, T] samples (conv1d, the
+/// 1-d and global poolings, transpose), of token ids (embedding) and of [T, F] samples
+/// (lstm, gru, positional_embedding, attention), and the shapes batchnorm takes.
 extension NetworkBuilder {
     static func buildSequenceLayer<T: Scalar>(_ spec: LayerSpec, inputShape shape: [Int], random: inout RandomGenerator,
                                               path: String, memory: MemoryPlan) throws -> any Layer<T> {
@@ -28,8 +29,59 @@ extension NetworkBuilder {
                                       + "\(describe(shape))", hint: "set model.input_shape, e.g. [1, 150]")
             }
             return Transpose<T>(inputShape: shape)
+        case .recurrent(let recurrent):
+            return try recurrentLayer(recurrent, shape: shape, random: &random, path: path, memory: memory)
+        case .embedding, .positionalEmbedding, .attention:
+            return try buildTokenLayer(spec, inputShape: shape, random: &random, path: path, memory: memory)
         default:
             preconditionFailure("\(spec.typeName) is not a sequence layer")
+        }
+    }
+
+    /// embedding on [T] ids; positional_embedding and attention on [T, F].
+    private static func buildTokenLayer<T: Scalar>(_ spec: LayerSpec, inputShape shape: [Int], random: inout RandomGenerator,
+                                                   path: String, memory: MemoryPlan) throws -> any Layer<T> {
+        switch spec {
+        case let .embedding(vocab, dim):
+            try requireTokens(shape, path: path)
+            try memory.addParameters([vocab, dim], at: path)
+            return Embedding<T>(vocab: vocab, dim: dim, positions: shape[0], random: &random)
+        case .positionalEmbedding(let maxLength):
+            try requirePositions(shape, type: "positional_embedding", path: path)
+            guard shape[0] <= maxLength else {
+                throw DNNError.config(path, "positional_embedding has max_len \(maxLength), but its input has \(shape[0]) "
+                                      + "positions", hint: "set max_len to at least \(shape[0]) (the data's context)")
+            }
+            try memory.addParameters([maxLength, shape[1]], at: path)
+            return PositionalEmbedding<T>(maxLength: maxLength, shape: shape, random: &random)
+        case let .attention(heads, causal, dropout):
+            try requirePositions(shape, type: "attention", path: path)
+            guard shape[1] % heads == 0 else {
+                throw DNNError.config(path, "attention's \(shape[1]) features do not split into \(heads) heads",
+                                      hint: "use a number of heads that divides \(shape[1])")
+            }
+            try memory.addParameters([4 * shape[1] + 4, shape[1]], at: path)
+            try memory.addOutput([3 * heads, shape[0], shape[0]], at: path)  // P, dropped P, mask
+            try memory.addOutput([shape[0], 4 * shape[1]], at: path)  // qkv, the heads' outputs
+            return SelfAttention<T>(heads: heads, causal: causal, dropout: dropout, shape: shape, random: &random)
+        default:
+            preconditionFailure("\(spec.typeName) is not a token layer")
+        }
+    }
+
+    /// A [T] sample of token ids, or an error that says how to get one.
+    private static func requireTokens(_ shape: [Int], path: String) throws {
+        guard shape.count == 1 else {
+            throw DNNError.config(path, "embedding needs a sample of token ids of shape [T], but its input has shape "
+                                  + "\(describe(shape))", hint: "put embedding first, on integer ids (e.g. a text source)")
+        }
+    }
+
+    /// A [T, F] sample (positions, features), or an error that says how to get one.
+    private static func requirePositions(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count == 2 else {
+            throw DNNError.config(path, "\(type) needs a sequence of shape [T, F], but its input has shape \(describe(shape))",
+                                  hint: "put an embedding before it")
         }
     }
 

@@ -47,12 +47,13 @@ public enum NetworkBuilder {
                                          path: String, memory: MemoryPlan) throws -> any Layer<T> {
         switch spec {
         case let .linear(out, bias, initScheme):
-            guard shape.count == 1 else {
+            guard shape.count <= 2 else {
                 throw DNNError.config(path, "linear needs a flat input, but its input has shape \(describe(shape))",
                                       hint: "add {\"type\": \"flatten\"} before it")
             }
-            try memory.addParameters([out, shape[0] + (bias ? 1 : 0)], at: path)
-            return Linear<T>(inFeatures: shape[0], outFeatures: out, bias: bias, initializer: initScheme,
+            try memory.addParameters([out, shape[shape.count - 1] + (bias ? 1 : 0)], at: path)
+            return Linear<T>(inFeatures: shape[shape.count - 1], outFeatures: out,
+                             positions: shape.count == 2 ? shape[0] : nil, bias: bias, initializer: initScheme,
                              random: &random)
         case .conv2d(let conv):
             let geometry = try convolutionGeometry(conv, shape: shape, path: path)
@@ -77,7 +78,7 @@ public enum NetworkBuilder {
             try requireBatchNormShape(shape, path: path)
             return BatchNorm<T>(shape: shape, momentum: momentum, eps: eps)
         case .layernorm(let eps):
-            try requireFlatOrImage(shape, type: "layernorm", path: path)
+            try requireFlatSequenceOrImage(shape, type: "layernorm", path: path)
             return LayerNorm<T>(shape: shape, eps: eps)
         case .instancenorm(let eps):
             try requireImage(shape, type: "instancenorm", path: path)
@@ -96,15 +97,21 @@ public enum NetworkBuilder {
                     hint: "give the shortcut layers that produce the body's shape, e.g. a 1x1 conv2d with the body's stride and output channels")
             }
             return Residual<T>(body: body, shortcut: shortcut)
-        case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose:
+        case .conv1d, .maxpool1d, .avgpool1d, .globalAvgPool, .globalMaxPool, .transpose, .recurrent, .embedding,
+             .positionalEmbedding, .attention:
             return try buildSequenceLayer(spec, inputShape: shape, random: &random, path: path, memory: memory)
-        case .recurrent(let recurrent):
-            return try recurrentLayer(recurrent, shape: shape, random: &random, path: path, memory: memory)
+        }
+    }
+
+    /// layernorm normalises [D], each position of [T, F], or all of [C, H, W].
+    private static func requireFlatSequenceOrImage(_ shape: [Int], type: String, path: String) throws {
+        guard shape.count <= 3 else {
+            throw DNNError.config(path, "\(type) needs an input of shape [D], [T, F] or [C, H, W], got \(describe(shape))")
         }
     }
 
     /// An `lstm` or `gru` on [T, F]: its weights, and the states it keeps for backward, in the plan.
-    private static func recurrentLayer<T: Scalar>(_ spec: RecurrentSpec, shape: [Int], random: inout RandomGenerator,
+    static func recurrentLayer<T: Scalar>(_ spec: RecurrentSpec, shape: [Int], random: inout RandomGenerator,
                                                   path: String, memory: MemoryPlan) throws -> Recurrent<T> {
         guard shape.count == 2 else {
             throw DNNError.config(path, "\(spec.cell.rawValue) needs an input of shape [T, F] (steps, features), "
@@ -156,12 +163,6 @@ public enum NetworkBuilder {
         guard shape.count == 3 else {
             throw DNNError.config(path, "\(type) needs an input of shape [C, H, W], but its input has shape \(describe(shape))",
                                   hint: "set model.input_shape, e.g. [1, 28, 28] for 784 pixels")
-        }
-    }
-
-    private static func requireFlatOrImage(_ shape: [Int], type: String, path: String) throws {
-        guard shape.count == 1 || shape.count == 3 else {
-            throw DNNError.config(path, "\(type) needs an input of shape [D] or [C, H, W], got \(describe(shape))")
         }
     }
 

@@ -36,13 +36,14 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
     }
 
     /// Loss and accuracy of `logits` [N, C]; fills `gradient` when `computeGradient`.
+    /// Rows of C logits: one per sample, or one per position of a sequence [N, T, C].
     /// - Parameter batchWeightSum: `W` of a whole data-parallel batch of which `logits` are
     ///   one rank's rows: the mean and gradient then divide by it, so the ranks' parts add
     ///   up to the batch's loss (and a rank whose rows all weigh 0 adds 0, not 0/0). nil:
     ///   the rows' own `W`.
     public func forward(_ logits: Tensor<T>, labels: UnsafePointer<Int32>, computeGradient: Bool = true,
                         batchWeightSum: Double? = nil) -> Result {
-        let n = logits.batchSize, c = logits.sampleSize
+        let c = logits.shape[logits.shape.count - 1], n = logits.count / Swift.max(c, 1)
         gradient.reshape(to: logits.shape)
         var weightSum = Double(n)
         if let classWeights {

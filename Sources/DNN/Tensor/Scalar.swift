@@ -44,7 +44,7 @@ where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWid
 /// kernel, not per element.
 public protocol Scalar: KernelScalar, MatrixKernels, ElementwiseKernels, NormalizationKernels, LossKernels, OptimizerKernels,
     ConvolutionKernels, WinogradKernels, DirectConvolutionKernels,
-    SequenceKernels, RecurrentKernels {}
+    SequenceKernels, RecurrentKernels, AttentionKernels {}
 
 extension Float: Scalar {
     public typealias Vector = SIMD16<Float>

@@ -39,11 +39,12 @@ public struct Evaluation: Sendable {
         let loss = SoftmaxCrossEntropy<Float>(config)
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         var lossSum = 0.0, weightSum = 0.0
+        let positions = dataset.labelsPerSample
         forEachBatch(network, on: dataset, rows: rows, batchSize: batchSize, context: context) { batch, logits, count in
             let result = loss.forward(logits, labels: batch.labels, computeGradient: false)
             lossSum += result.loss * result.weightSum
             weightSum += result.weightSum
-            for row in 0..<count {
+            for row in 0..<(count * positions) {
                 let scores = logits.data + row * classCount
                 var best = 0
                 for j in 1..<classCount where scores[j] > scores[best] { best = j }
@@ -51,7 +52,7 @@ public struct Evaluation: Sendable {
             }
         }
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
-        let n = Swift.max(rows.count, 1)
+        let n = Swift.max(rows.count * positions, 1)
         return Evaluation(loss: lossSum / Swift.max(weightSum, .leastNonzeroMagnitude),
                           accuracy: Double(correct) / Double(n), samples: rows.count, confusion: confusion,
                           weightSum: weightSum)
@@ -85,7 +86,7 @@ public struct Evaluation: Sendable {
         context.mode = .evaluation
         defer { context.mode = savedMode }
         let batch = Batch(sampleShape: dataset.sampleShape, capacity: Swift.min(batchSize, rows.count),
-                          targetCount: dataset.targetCount)
+                          targetCount: dataset.targetCount, labelsPerSample: dataset.labelsPerSample)
         var start = rows.lowerBound
         while start < rows.upperBound {
             let count = Swift.min(batchSize, rows.upperBound - start, batch.capacity)

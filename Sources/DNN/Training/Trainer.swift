@@ -167,13 +167,16 @@ public final class Trainer {
         return parallel.agree(lossSum: lossSum, correct: correct, rows: planned.rows.count, signal: options.stopRequest())
     }
 
+    /// The predictions scored so far this epoch: samples, times T for per-position targets.
+    private var scored: Double { Double(Swift.max(progress.seen, 1) * data.train.labelsPerSample) }
+
     private func report(epoch: Int, iterations: Int) {
         guard let observer else { return }
         let elapsed = Date().timeIntervalSince(epochStart)
         let seen = Double(Swift.max(progress.seen, 1))
         observer.iteration(IterationProgress(
             epoch: epoch, totalEpochs: config.solver.epochs, iteration: progress.iteration, iterations: iterations,
-            loss: progress.lossSum / seen, accuracy: config.loss.isRegression ? nil : Double(progress.correct) / seen,
+            loss: progress.lossSum / seen, accuracy: config.loss.isRegression ? nil : Double(progress.correct) / scored,
             samplesPerSecond: Double(progress.seen) / Swift.max(elapsed, 1e-9), epochSeconds: elapsed,
             lineDue: config.solver.printEvery > 0 && progress.iteration % config.solver.printEvery == 0))
     }
@@ -190,7 +193,7 @@ public final class Trainer {
         let regression = config.loss.isRegression
         var metrics = EpochMetrics(
             epoch: epoch, trainLoss: progress.lossSum / seen,
-            trainAccuracy: regression ? nil : Double(progress.correct) / seen,
+            trainAccuracy: regression ? nil : Double(progress.correct) / scored,
             validationLoss: validation?.loss, validationAccuracy: regression ? nil : validation?.accuracy,
             learningRate: optimizer.learningRate,
             gradientNorm: progress.gradientNormSum / Double(Swift.max(progress.iteration, 1)),
@@ -198,6 +201,7 @@ public final class Trainer {
             samplesPerSecond: Double(progress.seen) / Swift.max(trainSeconds, 1e-9),
             ranks: parallel.communicator.size, allreduceSeconds: parallel.reducer.takeWaitSeconds())
         metrics.isRegression = regression
+        metrics.isByteModel = config.data.train.isText
         metrics.validationErrors = validation?.regression
         metrics.monitor = config.solver.monitor
         let monitored = metrics.monitoredValue

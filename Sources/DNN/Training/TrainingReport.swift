@@ -1,3 +1,5 @@
+import Foundation
+
 /// One row of `metrics.jsonl`.
 public struct EpochMetrics: Sendable {
     public var epoch: Int
@@ -32,6 +34,8 @@ public struct EpochMetrics: Sendable {
     public var ranks = 1
     /// Seconds the epoch's steps waited for gradient sums after their backward pass.
     public var allreduceSeconds = 0.0
+    /// A language model on bytes: the rows add `train_bits_per_byte` and `val_bits_per_byte`.
+    public var isByteModel = false
 
     public var json: JSON {
         var members: [(key: String, value: JSON)] = [
@@ -45,6 +49,11 @@ public struct EpochMetrics: Sendable {
             members += [("val_mae", validationErrors.map { .number($0.mae) } ?? .null),
                         ("val_rmse", validationErrors.map { .number($0.rmse) } ?? .null),
                         ("val_r2", validationErrors.map { .number($0.r2) } ?? .null)]
+        }
+        if isByteModel {
+            // Cross-entropy in nats per byte, in bits: loss / ln 2.
+            members += [("train_bits_per_byte", .number(trainLoss / log(2.0))),
+                        ("val_bits_per_byte", validationLoss.map { .number($0 / log(2.0)) } ?? .null)]
         }
         guard case .object(let rest) = common else { return .object(members) }
         return .object(members + rest)

@@ -76,7 +76,7 @@ struct TrainingSetup {
         notes += precision.note.map { [$0] } ?? []
         context.compute.productPrecision = precision.precision
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
-                      targetCount: data.train.targetCount)
+                      targetCount: data.train.targetCount, labelsPerSample: data.train.labelsPerSample)
         augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
         parallel = DataParallel(communicator: options.communicator, network: network, objective: step.objective)
         context.random = parallel.dropoutRandom(progress: progress, saved: savedRankRandom, seed: config.seed)
@@ -99,6 +99,9 @@ struct TrainingSetup {
         let (classCount, lastLayerPath) = try Self.classCount(of: network, config: given)
         let warnings = raw.warnings, trainFile = raw.trainFile, shard = raw.shard
         var data = try (consume raw).prepare(given, outputCount: classCount, configPath: lastLayerPath)
+        for dataset in [data.train, data.validation, data.test].compactMap({ $0 }) {
+            try network.checkTokenIds(dataset, file: trainFile)
+        }
         // data.test was read and encoded above, so a bad test file fails before the first
         // step; training never scores it (`dnn eval` does), so its rows are not kept.
         data.test = nil
@@ -127,6 +130,11 @@ struct TrainingSetup {
     static func classCount(of network: Sequential<Float>, config: Config) throws -> (Int, String) {
         let lastIndex = config.model.layers.count - 1
         let path = "model.layers[\(lastIndex)]"
+        // A language model scores every position: [T, 256] on a text of context T.
+        if case .text(_, let context, _) = config.data.train, network.outputShape.count == 2,
+           network.outputShape[0] == context {
+            return (network.outputShape[1], config.model.layers[lastIndex].type == .linear ? path + ".out" : path)
+        }
         guard network.outputShape.count == 1 else {
             let unit = config.loss.isRegression ? "one value per target column" : "one score per class"
             throw DNNError.config(path, "the network outputs \(NetworkBuilder.describe(network.outputShape)) per sample, but the loss needs \(unit)",
@@ -157,9 +165,6 @@ struct TrainingSetup {
         return directory.isEmpty ? "." : directory
     }
 
-    /// Loads the weights and optimizer tensors of `checkpoint` for `--resume`, and returns
-    /// its progress, its ranks' dropout generators, its metrics rows and a note saying
-    /// where the run continues.
     /// `solver.precision` resolved for this machine and network (`PrecisionChoice`): `auto`
     /// and `bf16` time a step of the network in both precisions, unless the run being
     /// resumed already chose.
@@ -175,6 +180,9 @@ struct TrainingSetup {
         }
     }
 
+    /// Loads the weights and optimizer tensors of `checkpoint` for `--resume`, and returns
+    /// its progress, its ranks' dropout generators, its metrics rows and a note saying
+    /// where the run continues.
     private static func restore(from checkpoint: String, config: Config, network: Sequential<Float>,
                                 optimizer: any Optimizer<Float>) throws
         -> (progress: TrainingProgress, rankRandom: [RandomGenerator], metricsRows: [JSON], note: String) {

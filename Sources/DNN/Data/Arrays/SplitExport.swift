@@ -29,6 +29,10 @@ public enum SplitExport {
     /// - Throws: `.config` when the split is not in the config or the labels do not suit
     ///   the loss and the last layer; any error of reading the data.
     public static func archive(config: Config, split: Split, forceZip64: Bool = false) throws -> (bytes: [UInt8], summary: Summary) {
+        guard !config.data.train.isText else {
+            throw DNNError.config("data.train", "is a text source, which training reads as it is",
+                                  hint: "dnn convert writes tables, images and arrays; train on the text file itself")
+        }
         var raw = try RawData.load(config)
         let table: LabelledTable, file: String
         switch split {
@@ -132,6 +136,7 @@ extension DataSource {
         case let .npz(path, _, _, _): [path]
         case .cifar10(let files), .cifar100(let files, _): files
         case .images(let images): [images.path]
+        case .text(let path, _, _): [path]
         }
     }
 }

@@ -1,0 +1,177 @@
+/// Multi-head self-attention, `nn.MultiheadAttention(F, heads, dropout, batch_first=True)`
+/// called as `m(x, x, x, is_causal=causal, attn_mask=<causal mask>)[0]`.
+///
+/// Forward, on x [N, T, F] with d = F / heads:
+///   qkv = x · in_proj_weightᵀ + in_proj_bias                 [N·T, 3F]  (one GEMM)
+///   per sample n and head h: S = Q Kᵀ, P = softmax(S / √d)   [T, T]     (causal: j ≤ i)
+///   P' = dropout(P) (training), O = P' V                       [T, d]     into attn [N·T, F]
+///   y = attn · out_proj.weightᵀ + out_proj.bias               [N·T, F]   (one GEMM)
+/// Backward runs the same products transposed; `attentionSoftmaxBackward` turns dP into dS.
+/// The per-head products run as one task per (sample, head), each a single-threaded GEMM
+/// (`workers`), so every output is summed by one thread in a fixed order.
+public final class SelfAttention<T: Scalar>: Layer {
+    public let heads: Int
+    public let causal: Bool
+    public let dropout: Double
+    public let positions: Int
+    public let features: Int
+    public var outputShape: [Int] { [positions, features] }
+    /// [3F, F], [3F], [F, F], [F]: PyTorch's names and shapes.
+    public let inProjectionWeight, inProjectionBias, outProjectionWeight, outProjectionBias: Parameter<T>
+
+    private var input: Tensor<T>?                       // [N, T, F]
+    private let qkv = Tensor<T>(shape: [0])             // [N·T, 3F]
+    private let probabilities = Tensor<T>(shape: [0])   // [N, heads, T, T]: P
+    private let dropped = Tensor<T>(shape: [0])         // [N, heads, T, T]: P' (with dropout)
+    private let mask = Tensor<T>(shape: [0])            // [N, heads, T, T]: 0 or 1/(1-p)
+    private let attended = Tensor<T>(shape: [0])        // [N·T, F]: the heads' outputs side by side
+    private let output = Tensor<T>(shape: [0])          // [N, T, F]
+    private let attendedGradient = Tensor<T>(shape: [0])  // [N·T, F]
+    private let qkvGradient = Tensor<T>(shape: [0])       // [N·T, 3F]
+    private let inputGradient = Tensor<T>(shape: [0])     // [N, T, F]
+    private let scoreGradient = Tensor<T>(shape: [0])     // [threads, T·T]: dP, then dS, of one head
+    private var usedDropout = false
+    private var computesInputGradient = true
+    /// One single-threaded compute context per thread, for the per-head products.
+    private var workers: [Compute] = []
+
+    private var headSize: Int { features / heads }
+    private var scale: T { 1 / T(Double(headSize).squareRoot()) }
+
+    /// The two projections (2·F·3F + 2·F·F per position, plus biases) and the per-head
+    /// products (2·T·d twice per position and head), as `dnn inspect` counts them.
+    public var forwardFLOPs: Int {
+        positions * (8 * features * features + 4 * features) + 4 * positions * positions * features
+    }
+
+    public func skipInputGradient() { computesInputGradient = false }
+
+    /// Weights as PyTorch's `_reset_parameters`: in_proj xavier_uniform_, both biases 0,
+    /// out_proj.weight as `nn.Linear`'s (kaiming_uniform_(a=√5), U(±1/√F)).
+    public init(heads: Int, causal: Bool, dropout: Double, shape: [Int], random: inout RandomGenerator) {
+        self.heads = heads
+        self.causal = causal
+        self.dropout = dropout
+        positions = shape[0]
+        features = shape[1]
+        let f = features
+        let xavierBound = (6.0 / Double(f + 3 * f)).squareRoot()
+        let inWeights = InitScheme.uniform(count: 3 * f * f, bound: xavierBound, random: &random)
+        inProjectionWeight = Parameter(Tensor(shape: [3 * f, f], values: inWeights.map { T($0) }), regularized: false)
+        inProjectionBias = Parameter(Tensor(shape: [3 * f]), regularized: false)
+        let outWeights = InitScheme.uniform(count: f * f, bound: 1 / Double(f).squareRoot(), random: &random)
+        outProjectionWeight = Parameter(Tensor(shape: [f, f], values: outWeights.map { T($0) }), regularized: false)
+        outProjectionBias = Parameter(Tensor(shape: [f]), regularized: false)
+    }
+
+    public var state: [(name: String, entry: StateEntry<T>)] {
+        [("in_proj_weight", .parameter(inProjectionWeight)), ("in_proj_bias", .parameter(inProjectionBias)),
+         ("out_proj.weight", .parameter(outProjectionWeight)), ("out_proj.bias", .parameter(outProjectionBias))]
+    }
+
+    /// Runs `body(sample, head, worker)` for every pair, split over the threads in
+    /// contiguous ranges; worker `w` runs its range with its own single-threaded compute
+    /// context `workers[w]` and owns row `w` of `scoreGradient`.
+    private func eachHead(_ n: Int, _ compute: Compute, _ body: (Int, Int, Int) -> Void) {
+        while workers.count < compute.threads { workers.append(Compute(threads: 1)) }
+        for worker in workers { worker.productPrecision = compute.productPrecision }
+        let pairs = n * heads, chunks = Swift.max(1, Swift.min(compute.threads, pairs))
+        compute.parallel(chunks) { chunk in
+            for pair in (pairs * chunk / chunks)..<(pairs * (chunk + 1) / chunks) { body(pair / heads, pair % heads, chunk) }
+        }
+    }
+
+    public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
+        input = x
+        let n = x.batchSize, rows = n * positions, f = features, t = positions, d = headSize
+        qkv.reshape(to: [rows, 3 * f])
+        T.gemm(GEMMShape(m: rows, n: 3 * f, k: f, transposeB: true), alpha: 1, x.data, inProjectionWeight.value.data,
+               beta: 0, qkv.data, context.compute)
+        T.addRowVector(inProjectionBias.value.data, to: qkv.data, rows: rows, columns: 3 * f)
+        probabilities.reshape(to: [n, heads, t, t])
+        usedDropout = context.isTraining && dropout > 0
+        if usedDropout {
+            mask.reshape(to: probabilities.shape)
+            dropped.reshape(to: probabilities.shape)
+            T.dropoutMask(mask.data, units: mask.count, unitSize: 1, p: dropout, random: &context.random)
+        }
+        attended.reshape(to: [rows, f])
+        let (q, p, pd, m, o, scale, causal) = (qkv.data, probabilities.data, dropped.data, mask.data, attended.data,
+                                               scale, causal)
+        let dropping = usedDropout
+        eachHead(n, context.compute) { sample, head, chunk in
+            let worker = workers[chunk]
+            let block = (sample * heads + head) * t * t
+            let query = q + sample * t * 3 * f + head * d
+            // S [T, T] = Q [T, d] · Kᵀ
+            T.gemm(GEMMShape(m: t, n: t, k: d, transposeB: true, lda: 3 * f, ldb: 3 * f), alpha: 1, query,
+                   query + f, beta: 0, p + block, worker)
+            T.attentionSoftmax(p + block, rows: t, columns: t, scale: scale, causal: causal)
+            var weights = UnsafePointer(p + block)
+            if dropping {
+                T.multiply(p + block, m + block, pd + block, count: t * t, worker)
+                weights = UnsafePointer(pd + block)
+            }
+            // O [T, d] = P' [T, T] · V [T, d]
+            T.gemm(GEMMShape(m: t, n: d, k: t, ldb: 3 * f, ldc: f), alpha: 1, weights, query + 2 * f, beta: 0,
+                   o + sample * t * f + head * d, worker)
+        }
+        output.reshape(to: [n, t, f])
+        T.gemm(GEMMShape(m: rows, n: f, k: f, transposeB: true), alpha: 1, attended.data,
+               outProjectionWeight.value.data, beta: 0, output.data, context.compute)
+        T.addRowVector(outProjectionBias.value.data, to: output.data, rows: rows, columns: f)
+        return output
+    }
+
+    public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
+        guard let x = input else { preconditionFailure("SelfAttention.backward before forward") }
+        let n = x.batchSize, rows = n * positions, f = features
+        // dW_out [F, F] += dyᵀ · attn; db_out += Σ dy; dattn = dy · W_out
+        T.gemm(GEMMShape(m: f, n: f, k: rows, transposeA: true), alpha: 1, dy.data, attended.data, beta: 1,
+               outProjectionWeight.gradient.data, context.compute)
+        T.accumulateColumnSums(dy.data, rows: rows, columns: f, into: outProjectionBias.gradient.data)
+        attendedGradient.reshape(to: [rows, f])
+        T.gemm(GEMMShape(m: rows, n: f, k: f), alpha: 1, dy.data, outProjectionWeight.value.data, beta: 0,
+               attendedGradient.data, context.compute)
+        qkvGradient.reshape(to: [rows, 3 * f])
+        headsBackward(n, context.compute)
+        T.gemm(GEMMShape(m: 3 * f, n: f, k: rows, transposeA: true), alpha: 1, qkvGradient.data, x.data, beta: 1,
+               inProjectionWeight.gradient.data, context.compute)
+        T.accumulateColumnSums(qkvGradient.data, rows: rows, columns: 3 * f, into: inProjectionBias.gradient.data)
+        inputGradient.reshape(to: x.shape)
+        if computesInputGradient {
+            T.gemm(GEMMShape(m: rows, n: f, k: 3 * f), alpha: 1, qkvGradient.data, inProjectionWeight.value.data,
+                   beta: 0, inputGradient.data, context.compute)
+        }
+        return inputGradient
+    }
+
+    /// dQ, dK, dV of every (sample, head) into `qkvGradient`, from `attendedGradient`.
+    private func headsBackward(_ n: Int, _ compute: Compute) {
+        let f = features, t = positions, d = headSize, scale = scale, dropping = usedDropout
+        let (q, dq, p, pd, m, dattn) = (qkv.data, qkvGradient.data, probabilities.data, dropped.data, mask.data,
+                                        attendedGradient.data)
+        scoreGradient.reshape(to: [compute.threads, t * t])
+        let scores = scoreGradient.data
+        eachHead(n, compute) { sample, head, chunk in
+            let worker = workers[chunk]
+            let block = (sample * heads + head) * t * t
+            let offset = sample * t * 3 * f + head * d
+            let dOut = dattn + sample * t * f + head * d
+            let dp = scores + chunk * t * t
+            let weights = UnsafePointer(dropping ? pd + block : p + block)
+            // dV [T, d] = P'ᵀ · dO;  dP' [T, T] = dO · Vᵀ
+            T.gemm(GEMMShape(m: t, n: d, k: t, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: 1, weights, dOut,
+                   beta: 0, dq + offset + 2 * f, worker)
+            T.gemm(GEMMShape(m: t, n: t, k: d, transposeB: true, lda: f, ldb: 3 * f), alpha: 1, dOut,
+                   q + offset + 2 * f, beta: 0, dp, worker)
+            if dropping { T.multiply(dp, m + block, dp, count: t * t, worker) }
+            T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale)
+            // dQ = dS · K;  dK = dSᵀ · Q
+            T.gemm(GEMMShape(m: t, n: d, k: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp, q + offset + f, beta: 0,
+                   dq + offset, worker)
+            T.gemm(GEMMShape(m: t, n: d, k: t, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp,
+                   q + offset, beta: 0, dq + offset + f, worker)
+        }
+    }
+}

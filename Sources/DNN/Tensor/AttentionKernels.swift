@@ -1,0 +1,80 @@
+/// The loops of the sequence layers that are not matrix products: the embedding lookup
+/// and its scatter, and the attention softmax with its scaling and causal mask.
+public protocol AttentionKernels: KernelScalar {
+    /// `y[r, :] = table[ids[r], :]` for r in 0..<rows (table [vocab, dim], y [rows, dim]);
+    /// an id is rounded to the nearest integer, and one outside [0, vocab) gives a row of
+    /// zeros (data is checked before it gets here: `Embedding.firstInvalidId`).
+    static func embeddingGather(_ ids: UnsafePointer<Self>, rows: Int, table: UnsafePointer<Self>, vocab: Int,
+                                dim: Int, into y: UnsafeMutablePointer<Self>)
+    /// `dTable[ids[r], :] += dy[r, :]`, in row order (one thread: rows may share an id).
+    static func embeddingScatter(_ dy: UnsafePointer<Self>, _ ids: UnsafePointer<Self>, rows: Int, vocab: Int,
+                                 dim: Int, into dTable: UnsafeMutablePointer<Self>)
+    /// Each row i of the `rows x columns` score block: `p = softmax(scale · s)`, in place,
+    /// over the columns j ≤ i when `causal` (the others become exactly 0).
+    static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
+                                 causal: Bool)
+    /// The gradient through `attentionSoftmax`, in place of `dp`:
+    /// `ds = scale · p · (dp - Σⱼ dp · p)` per row.
+    static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
+                                         columns: Int, scale: Self)
+}
+
+extension AttentionKernels {
+    /// The table row of one id (rounded), or nil outside [0, vocab).
+    @inline(__always) static func embeddingRow(_ id: Self, vocab: Int) -> Int? {
+        let nearest = id.rounded()
+        guard nearest >= 0, nearest < Self(vocab) else { return nil }
+        return Int(nearest)
+    }
+
+    public static func embeddingGather(_ ids: UnsafePointer<Self>, rows: Int, table: UnsafePointer<Self>, vocab: Int,
+                                       dim: Int, into y: UnsafeMutablePointer<Self>) {
+        for r in 0..<rows {
+            let target = y + r * dim
+            guard let row = embeddingRow(ids[r], vocab: vocab) else {
+                for j in 0..<dim { target[j] = 0 }
+                continue
+            }
+            let source = table + row * dim
+            for j in 0..<dim { target[j] = source[j] }
+        }
+    }
+
+    public static func embeddingScatter(_ dy: UnsafePointer<Self>, _ ids: UnsafePointer<Self>, rows: Int, vocab: Int,
+                                        dim: Int, into dTable: UnsafeMutablePointer<Self>) {
+        for r in 0..<rows {
+            guard let row = embeddingRow(ids[r], vocab: vocab) else { continue }
+            let source = dy + r * dim, target = dTable + row * dim
+            for j in 0..<dim { target[j] += source[j] }
+        }
+    }
+
+    public static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
+                                        causal: Bool) {
+        for i in 0..<rows {
+            let row = s + i * columns
+            let used = causal ? Swift.min(i + 1, columns) : columns
+            var largest = -Self.infinity
+            for j in 0..<used { largest = Swift.max(largest, row[j]) }
+            var total: Self = 0
+            for j in 0..<used {
+                let e = exp(scale * (row[j] - largest))
+                row[j] = e
+                total += e
+            }
+            let inverse = 1 / total
+            for j in 0..<used { row[j] *= inverse }
+            for j in used..<columns { row[j] = 0 }
+        }
+    }
+
+    public static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
+                                                columns: Int, scale: Self) {
+        for i in 0..<rows {
+            let pRow = p + i * columns, dRow = dp + i * columns
+            var dot: Self = 0
+            for j in 0..<columns { dot += pRow[j] * dRow[j] }
+            for j in 0..<columns { dRow[j] = scale * pRow[j] * (dRow[j] - dot) }
+        }
+    }
+}
