@@ -176,3 +176,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/run/last.safetensors"))
     }
 }
+
+extension LanguageModelTests {
+    /// A text's bytes are embedding ids read whole by every rank: `normalize` and `shard` are
+    /// config errors that name the key, not silently ignored.
+    @Test func normalizeAndShardOfATextAreConfigErrors() throws {
+        let data = #"{"train": {"format": "text", "path": "t.txt", "context": 8}"#
+        let layers = #"[{"type": "embedding", "vocab": 256, "dim": 4}, {"type": "linear", "out": 256}]"#
+        for (extra, path) in [(#", "normalize": "standardize""#, "data.normalize"), (#", "shard": true"#, "data.shard")] {
+            let error = ConfigFixtures.error(ConfigFixtures.config(layers: layers, data: data + extra + "}"))
+            #expect(error?.location == path, "\(String(describing: error))")
+        }
+    }
+}

@@ -91,7 +91,20 @@ struct ConfigDecoder {
         config.shard = try object.bool("shard", default: false)
         config.normalizeTarget = NormalizeTargetKind(rawValue: normalizeTarget) ?? .none
         config.channelStatistics = channelStatistics
+        if config.train.isText { try ConfigDecoder.checkText(config, at: path) }
         return (config, object.resolvedJSON)
+    }
+
+    /// A text source's bytes are token ids, read whole by every rank: no normalisation, no shard.
+    static func checkText(_ config: DataConfig, at path: String) throws {
+        if config.normalize != .none {
+            throw DNNError.config("\(path).normalize", "a text source holds byte ids (embedding rows), which are not normalised",
+                                  hint: "remove normalize")
+        }
+        if config.shard {
+            throw DNNError.config("\(path).shard", "a text source is read whole by every rank, which takes its own windows",
+                                  hint: "remove shard (the windows of each batch are still split between the ranks)")
+        }
     }
 
     /// `data.augment`: `{"random_crop": {"padding": p}, "horizontal_flip": true}`.
