@@ -69,19 +69,28 @@ def cases():
     return iris + regression + penguins + every + sequences + text + mnist
 
 
+def train_case(case, dnn, folder, threads):
+    """Trains one case into FOLDER/NAME: (the run directory, None), or (None, a failed result)."""
+    name, config, _, options, _ = case
+    run = os.path.join(folder, name)
+    train = subprocess.run([dnn, "train", os.path.join(ROOT, config), "--out", run, "--quiet", "--threads", threads]
+                           + options, capture_output=True, text=True)
+    if train.returncode != 0:
+        return None, [{"name": name, "ok": False, "error": f"dnn train failed: {train.stderr.strip()}"}]
+    return run, None
+
+
 def check_text(case, dnn, folder, threads):
     """A byte-level language model: onnx.checker, then the mean cross-entropy of the ONNX
     logits over every position of the validation windows against `dnn eval --json`."""
     import numpy as np
     import onnx
     import onnxruntime
-    name, config, _, options, opsets = case
+    name, _, _, _, opsets = case
     start = time.monotonic()
-    run = os.path.join(folder, name)
-    train = subprocess.run([dnn, "train", os.path.join(ROOT, config), "--out", run, "--quiet", "--threads", threads]
-                           + options, capture_output=True, text=True)
-    if train.returncode != 0:
-        return [{"name": name, "ok": False, "error": f"dnn train failed: {train.stderr.strip()}"}]
+    run, failure = train_case(case, dnn, folder, threads)
+    if failure:
+        return failure
     checkpoint = os.path.join(run, "best.safetensors")
     evaluated = json.loads(subprocess.run([dnn, "eval", checkpoint, "--json"], capture_output=True, text=True).stdout)
     resolved = json.load(open(os.path.join(run, "config.json")))
@@ -116,13 +125,11 @@ def check_text(case, dnn, folder, threads):
 def check(case, dnn, folder, threads):
     """Trains one case, then exports and checks it at each of its opsets; returns
     check_onnx.py's JSON results with the case's name, "ok" and timings."""
-    name, config, data, options, opsets = case
+    name, _, data, _, opsets = case
     start = time.monotonic()
-    run = os.path.join(folder, name)
-    train = subprocess.run([dnn, "train", os.path.join(ROOT, config), "--out", run, "--quiet", "--threads", threads]
-                           + options, capture_output=True, text=True)
-    if train.returncode != 0:
-        return [{"name": name, "ok": False, "error": f"dnn train failed: {train.stderr.strip()}"}]
+    run, failure = train_case(case, dnn, folder, threads)
+    if failure:
+        return failure
     results = []
     for opset in opsets:
         command = [sys.executable, os.path.join(ROOT, "tools", "check_onnx.py"), os.path.join(run, "best.safetensors"),
