@@ -65,7 +65,9 @@ def cases():
     sequences += [(name, config, ITALYPOWER, ["--epochs", "3"], [None, 21])
                  for name, config in (("ts_gru", "configs/ts_gru.json"),
                                       ("recurrent_forms", "Tests/onnx/recurrent_forms.json"))]
-    text = [("gpt_tiny", "configs/gpt_tiny.json", TEXT, ["--epochs", "1", "--set", "data.validation.split=0.9"], [None, 21])]
+    # Token layers: the GPT, then non-causal attention with dropout, rmsnorm and silu per position.
+    text = [(name, config, TEXT, ["--epochs", "1", "--set", "data.validation.split=0.9"], [None, 21])
+            for name, config in (("gpt_tiny", "configs/gpt_tiny.json"), ("attention_forms", "Tests/onnx/attention_forms.json"))]
     return iris + regression + penguins + every + sequences + text + mnist
 
 

@@ -40,7 +40,8 @@ import Testing
         var expected = ["iris", "iris_bn", "two_layer", "regression", "regression", "penguins", "every_layer", "every_layer",
                         "every_form", "every_form"]
         expected += ["sequences", "sequences", "global_pool_image", "ts_fcn", "ts_gru", "ts_gru", "recurrent_forms", "recurrent_forms"]
-        expected += ["gpt_tiny", "gpt_tiny"]  // the language model: its validation loss from the ONNX logits
+        // The language models: their validation loss from the ONNX logits.
+        expected += ["gpt_tiny", "gpt_tiny", "attention_forms", "attention_forms"]
         if TestPaths.hasMNIST { expected += ["mnist_mlp", "mnist_cnn", "mnist_resnet"] }
         #expect(cases.compactMap { $0["name"]?.stringValue } == expected)
         for result in cases {
@@ -50,7 +51,7 @@ import Testing
             #expect(try #require(result["max_diff_batch1"]?.double) <= Self.tolerance, "\(name)")
             #expect(try #require(result["max_diff_full"]?.double) <= Self.tolerance, "\(name)")
             // A language model's check is its loss (max_diff_full: relative, below 1e-5), not argmaxes.
-            if name != "gpt_tiny" { #expect(result["same_argmax"] == .bool(true), "\(name)") }
+            if !["gpt_tiny", "attention_forms"].contains(name) { #expect(result["same_argmax"] == .bool(true), "\(name)") }
         }
         #expect(process.terminationStatus == 0)
         for note in report["skipped"]?.array ?? [] { print("ONNXRuntimeTests: skipped \(note.stringValue ?? "")") }
