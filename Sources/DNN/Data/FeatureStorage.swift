@@ -1,5 +1,6 @@
-/// How a table's or dataset's feature values are held: 32-bit floats (CSV, IDX), or one
-/// byte per value (decoded images; uint8 arrays), which a batch turns into normalised
+/// How a table's or dataset's feature values are held: 32-bit floats (CSV, IDX), one
+/// byte per value (decoded images; uint8 arrays), or float32 values where a NumPy file
+/// holds them (`MappedFloats`); a batch turns bytes and mapped floats into normalised
 /// floats as it gathers them. Everything between reading and batching (the split, the
 /// shard, the statistics) works on either through this one value, so images cost a
 /// quarter of the memory of floats and the rest of the pipeline never asks which it has.
@@ -8,12 +9,15 @@ public enum FeatureStorage: Sendable, Equatable {
     case floats([Float])
     /// [rows, featureCount] bytes, row-major: values 0...255.
     case bytes([UInt8])
+    /// [rows, featureCount] floats as the file holds them (not normalised), not copied.
+    case mapped(MappedFloats)
 
     /// The number of values held.
     public var count: Int {
         switch self {
         case .floats(let values): values.count
         case .bytes(let values): values.count
+        case .mapped(let mapped): mapped.rows * mapped.width
         }
     }
 
@@ -22,6 +26,7 @@ public enum FeatureStorage: Sendable, Equatable {
         switch self {
         case .floats(let values): 4 * values.count
         case .bytes(let values): values.count
+        case .mapped(let mapped): mapped.memoryBytes
         }
     }
 
@@ -30,6 +35,7 @@ public enum FeatureStorage: Sendable, Equatable {
         switch self {
         case .floats(let values): values
         case .bytes(let values): values.map(Float.init)
+        case .mapped(let mapped): mapped.floats
         }
     }
 
@@ -38,6 +44,7 @@ public enum FeatureStorage: Sendable, Equatable {
         switch self {
         case .floats(let values): .floats(Self.rows(indices, of: values, width: width))
         case .bytes(let values): .bytes(Self.rows(indices, of: values, width: width))
+        case .mapped(let mapped): .mapped(mapped.selecting(indices))
         }
     }
 
@@ -52,12 +59,15 @@ public enum FeatureStorage: Sendable, Equatable {
             self = .bytes([])
             Self.compact(&values, keeping: kept, width: width)
             self = .bytes(values)
+        case .mapped(let mapped):
+            self = .mapped(mapped.selecting(kept))
         }
     }
 
     /// Row `row` (`width` values) as normalised floats at `target`: the seam a batch
-    /// gathers through. Float rows are already normalised and are copied; byte rows are
-    /// normalised here, to the very floats a float table normalised in place would hold.
+    /// gathers through. Float rows are already normalised and are copied; byte rows and
+    /// mapped rows are normalised here, to the very floats a float table normalised in
+    /// place would hold.
     @inline(__always)
     func gather(row: Int, width: Int, into target: UnsafeMutablePointer<Float>, normalization: Normalization) {
         switch self {
@@ -65,6 +75,44 @@ public enum FeatureStorage: Sendable, Equatable {
             values.withUnsafeBufferPointer { target.update(from: $0.baseAddress! + row * width, count: width) }
         case .bytes(let values):
             values.withUnsafeBufferPointer { normalization.expand($0.baseAddress! + row * width, count: width, into: target) }
+        case .mapped(let mapped):
+            normalization.expand(mapped.row(row), count: width, into: target)
+        }
+    }
+
+    /// Every row, normalised as `gather` gives it (a copy, for small data and tests).
+    func normalizedFloats(width: Int, normalization: Normalization) -> [Float] {
+        if case .floats(let values) = self { return values }
+        let total = count
+        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            if width > 0 {
+                for row in 0..<(total / width) {
+                    gather(row: row, width: width, into: buffer.baseAddress! + row * width, normalization: normalization)
+                }
+            }
+            initialized = total
+        }
+    }
+
+    /// Shows each row (`width` values) as floats as they are held, not normalised: float
+    /// and mapped rows where they lie, byte rows converted one at a time.
+    func forEachRow(width: Int, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
+        guard width > 0 else { return }
+        switch self {
+        case .floats(let values):
+            try values.withUnsafeBufferPointer { values in
+                for row in 0..<(values.count / width) {
+                    try body(row, UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))
+                }
+            }
+        case .bytes(let values):
+            var converted = [Float](repeating: 0, count: width)
+            for row in 0..<(values.count / width) {
+                for j in 0..<width { converted[j] = Float(values[row * width + j]) }
+                try converted.withUnsafeBufferPointer { try body(row, $0) }
+            }
+        case .mapped(let mapped):
+            for row in 0..<mapped.rows { try body(row, UnsafeBufferPointer(start: mapped.row(row), count: width)) }
         }
     }
 
@@ -88,8 +136,8 @@ public enum FeatureStorage: Sendable, Equatable {
 }
 
 extension FeatureStorage {
-    /// Normalises float values in place (rows `featureCount` wide); byte values stay as
-    /// they are, normalised later as they are gathered.
+    /// Normalises float values in place (rows `featureCount` wide); byte values and mapped
+    /// floats stay as they are, normalised later as they are gathered.
     mutating func normalizeFloats(_ normalization: Normalization, featureCount: Int) {
         guard case .floats(var values) = self else { return }
         self = .floats([])
