@@ -1,7 +1,8 @@
 /// How a table's or dataset's feature values are held: 32-bit floats (CSV, IDX), one
 /// byte per value (decoded images; uint8 arrays), or float32 values where a NumPy file
 /// holds them (`MappedFloats`); a batch turns bytes and mapped floats into normalised
-/// floats as it gathers them. Everything between reading and batching (the split, the
+/// floats as it gathers them. Byte rows that are split or selected become `ByteRows`,
+/// views of the one decoded buffer, never copies of it. Everything between reading and batching (the split, the
 /// shard, the statistics) works on either through this one value, so images cost a
 /// quarter of the memory of floats and the rest of the pipeline never asks which it has.
 public enum FeatureStorage: Sendable, Equatable {
@@ -11,6 +12,8 @@ public enum FeatureStorage: Sendable, Equatable {
     case bytes([UInt8])
     /// [rows, featureCount] floats as the file holds them (not normalised), not copied.
     case mapped(MappedFloats)
+    /// Some rows of a byte buffer shared with other storages (a split of `bytes`).
+    case byteRows(ByteRows)
 
     /// The number of values held.
     public var count: Int {
@@ -18,6 +21,7 @@ public enum FeatureStorage: Sendable, Equatable {
         case .floats(let values): values.count
         case .bytes(let values): values.count
         case .mapped(let mapped): mapped.rows * mapped.width
+        case .byteRows(let rows): rows.rows * rows.width
         }
     }
 
@@ -27,6 +31,7 @@ public enum FeatureStorage: Sendable, Equatable {
         case .floats(let values): 4 * values.count
         case .bytes(let values): values.count
         case .mapped(let mapped): mapped.memoryBytes
+        case .byteRows(let rows): rows.memoryBytes
         }
     }
 
@@ -36,6 +41,7 @@ public enum FeatureStorage: Sendable, Equatable {
         case .floats(let values): values
         case .bytes(let values): values.map(Float.init)
         case .mapped(let mapped): mapped.floats
+        case .byteRows(let rows): rows.contiguous.map(Float.init)
         }
     }
 
@@ -43,24 +49,28 @@ public enum FeatureStorage: Sendable, Equatable {
     func rows(_ indices: [Int], width: Int) -> FeatureStorage {
         switch self {
         case .floats(let values): .floats(Self.rows(indices, of: values, width: width))
-        case .bytes(let values): .bytes(Self.rows(indices, of: values, width: width))
+        case .bytes(let values): .byteRows(ByteRows(values, width: width, rowMap: indices))
         case .mapped(let mapped): .mapped(mapped.selecting(indices))
+        case .byteRows(let rows): .byteRows(rows.selecting(indices))
         }
     }
 
-    /// Moves the rows `kept` (ascending) to the front, in place, and drops the rest.
+    /// Keeps the rows `kept` (ascending) and drops the rest: float rows move to the front
+    /// in place; byte rows and mapped rows are selected, not moved (a byte buffer may be
+    /// shared with the rows `rows(_:width:)` took from it).
     mutating func compact(keeping kept: [Int], width: Int) {
         switch self {
         case .floats(var values):
             self = .floats([])
             Self.compact(&values, keeping: kept, width: width)
             self = .floats(values)
-        case .bytes(var values):
-            self = .bytes([])
-            Self.compact(&values, keeping: kept, width: width)
-            self = .bytes(values)
+        case .bytes(let values):
+            guard width > 0, kept.count < values.count / width else { return }
+            self = .byteRows(ByteRows(values, width: width, rowMap: kept))
         case .mapped(let mapped):
             self = .mapped(mapped.selecting(kept))
+        case .byteRows(let rows):
+            self = .byteRows(rows.selecting(kept))
         }
     }
 
@@ -77,6 +87,8 @@ public enum FeatureStorage: Sendable, Equatable {
             values.withUnsafeBufferPointer { normalization.expand($0.baseAddress! + row * width, count: width, into: target) }
         case .mapped(let mapped):
             normalization.expand(mapped.row(row), count: width, into: target)
+        case .byteRows(let rows):
+            rows.withRow(row) { normalization.expand($0, count: width, into: target) }
         }
     }
 
@@ -105,10 +117,10 @@ public enum FeatureStorage: Sendable, Equatable {
                     try body(row, UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))
                 }
             }
-        case .bytes(let values):
+        case .bytes, .byteRows:
             var converted = [Float](repeating: 0, count: width)
-            for row in 0..<(values.count / width) {
-                for j in 0..<width { converted[j] = Float(values[row * width + j]) }
+            for row in 0..<(count / width) {
+                converted.withUnsafeMutableBufferPointer { gather(row: row, width: width, into: $0.baseAddress!, normalization: .none) }
                 try converted.withUnsafeBufferPointer { try body(row, $0) }
             }
         case .mapped(let mapped):

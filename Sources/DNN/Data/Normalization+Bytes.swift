@@ -66,6 +66,9 @@ extension Normalization {
         case .mapped(let mapped):
             guard kind == .standardize else { return fit(kind: kind, features: [], featureCount: featureCount) }
             return standardize(rows: mapped.rows, featureCount: featureCount, row: mapped.row)
+        case .byteRows:
+            guard kind == .standardize else { return fit(kind: kind, features: [], featureCount: featureCount) }
+            return fit(kind: kind, features: storage.floats, featureCount: featureCount)
         }
     }
 }

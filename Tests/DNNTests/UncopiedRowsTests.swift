@@ -2,12 +2,13 @@ import Foundation
 import Testing
 @testable import DNN
 
-/// A C-order little-endian float32 `.npy` trains from its mapping, not from a copy (the
-/// contract: "memory-mapped, not copied"): the features point into the mapped file, the
-/// validation split selects rows without moving them, and a batch normalises the mapped
-/// rows to the very floats a copied and normalised table gives. Fixtures:
+/// Rows that are never copied. A C-order little-endian float32 `.npy` trains from its
+/// mapping (the contract: "memory-mapped, not copied"): the features point into the mapped
+/// file, the validation split selects rows without moving them, and a batch normalises the
+/// mapped rows to the very floats a copied and normalised table gives. Decoded images
+/// split into training and validation views of their one buffer. Fixtures:
 /// tools/make_npy_fixtures.py; the larger file is written here by `NPYWriter`.
-@Suite struct MappedFloatsTests {
+@Suite struct UncopiedRowsTests {
     /// The features of f4_le.npy are the file's own bytes (the same address), kept alive by
     /// the storage; big-endian and Fortran-order float32 arrays are converted into a copy.
     @Test func nativeFloat32FeaturesAreTheMapping() throws {
@@ -64,5 +65,35 @@ import Testing
             let expected = [3, 0, 7, 1].flatMap { reference.features[($0 * 3)..<($0 * 3 + 3)] }
             #expect(gathered.map(\.bitPattern) == expected.map(\.bitPattern))
         }
+    }
+
+    /// A byte table (decoded images) split 80/20: both parts are views of the one buffer
+    /// (the same address, nothing copied), and their batches are the floats of a copy.
+    @Test func aByteSplitSharesTheDecodedBuffer() throws {
+        let pixels = (0..<(20 * 12)).map { UInt8(($0 * 37) % 256) }
+        var table = LabelledTable(features: [], featureCount: 12, featureNames: [], labels: (0..<20).map { String($0 % 2) },
+                                  rows: 20, lineNumbers: Array(1...20), sampleShape: [3, 2, 2])
+        table.storage = .bytes(pixels)
+        let address = pixels.withUnsafeBufferPointer { $0.baseAddress }
+        let validation = table.takeRows((0..<20).map { $0 % 5 == 0 })
+        guard case .byteRows(let train) = table.storage, case .byteRows(let held) = validation.storage else {
+            Issue.record("the split copied the byte rows")
+            return
+        }
+        #expect(train.values.withUnsafeBufferPointer { $0.baseAddress } == address)
+        #expect(held.values.withUnsafeBufferPointer { $0.baseAddress } == address)
+        #expect(train.rowMap == [1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19] && held.rowMap == [0, 5, 10, 15])
+        #expect(table.storage.memoryBytes + validation.storage.memoryBytes == 20 * (12 + MemoryLayout<Int>.stride))
+        let classes = ClassEncoding(names: ["0", "1"])
+        let dataset = try Dataset(table: validation, encoding: classes, normalization: .scale, file: "images")
+        var expected: [Float] = []
+        for row in [0, 5, 10, 15] {
+            for value in pixels[(row * 12)..<(row * 12 + 12)] { expected.append(Float(value) / 255) }
+        }
+        #expect(dataset.features == expected)
+        let batch = Batch(sampleShape: [3, 2, 2], capacity: 2)
+        batch.fill(from: dataset, indices: [3, 1])
+        let gathered = Array(UnsafeBufferPointer(start: batch.input.data, count: 24))
+        #expect(gathered == Array(expected[36..<48]) + Array(expected[12..<24]))
     }
 }
