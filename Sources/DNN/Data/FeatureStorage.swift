@@ -2,9 +2,10 @@
 /// byte per value (decoded images; uint8 arrays), or float32 values where a NumPy file
 /// holds them (`MappedFloats`); a batch turns bytes and mapped floats into normalised
 /// floats as it gathers them. Byte rows that are split or selected become `ByteRows`,
-/// views of the one decoded buffer, never copies of it. Everything between reading and batching (the split, the
-/// shard, the statistics) works on either through this one value, so images cost a
-/// quarter of the memory of floats and the rest of the pipeline never asks which it has.
+/// views of the one decoded buffer, never copies of it. Everything between reading and
+/// batching (the split, the shard, the statistics) works on any of them through this one
+/// value, so images cost a quarter of the memory of floats, a float32 `.npy` none, and
+/// the rest of the pipeline never asks which it has.
 public enum FeatureStorage: Sendable, Equatable {
     /// [rows, featureCount] floats, row-major.
     case floats([Float])
