@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Times JPEG decoding in Pillow beside `dnn bench --images`, on the same files.
+"""Times PNG and JPEG decoding in Pillow beside `dnn bench --images`, on the same files.
 
     /work/venv/bin/python tools/bench_images.py [--out DIR] [--seconds S] [--dnn PATH]
 
-Writes (once) DIR/grey28: 256 28x28 greyscale JPEGs (MNIST test digits when
-../shared/data/mnist has them, else crops of scikit-learn's sample photos), and
-DIR/colour224: 64 224x224 colour JPEGs (crops of scikit-learn's china.jpg and flower.jpg,
-quality 90, Pillow's default 4:2:0). Then for each folder: Pillow's images per second on
-one thread, `Image.open(f)`, `load()`, `convert("RGB")` (and for greyscale also without
-the convert), the best of rounds over all files for about S seconds; and, when the `dnn`
-binary exists, `dnn bench --images FOLDER --json` on the same files.
+Writes (once) DIR/grey28_jpg and DIR/grey28_png: 256 28x28 greyscale images (MNIST test
+digits when ../shared/data/mnist has them, else crops of scikit-learn's sample photos),
+and DIR/colour224_jpg and DIR/colour224_png: 64 224x224 colour images (crops of
+scikit-learn's china.jpg and flower.jpg); JPEG at quality 90 (Pillow's default 4:2:0),
+PNG as Pillow saves it by default. Then for each folder: Pillow's images per second on one
+thread, the files' bytes in memory, `Image.open(BytesIO)` and `load()` (and then
+`convert("RGB")`), the best of rounds over all files for about S seconds; and, when the
+`dnn` binary exists, `dnn bench --images FOLDER --json` on the same files (also decoded
+from bytes in memory, on one thread). dnn/Pillow divides by Pillow's `load()` figure.
 """
+import io
 import argparse
 import gzip
 import json
@@ -42,20 +45,29 @@ def colour_images(count):
     return [photos[i % 2][(i * 3) % 200:(i * 3) % 200 + 224, (i * 7) % 410:(i * 7) % 410 + 224] for i in range(count)]
 
 
-def write_folder(folder, images, quality):
+def write_folder(folder, images, extension, quality):
     if os.path.isdir(folder) and len(os.listdir(folder)) == len(images):
         return
     os.makedirs(folder, exist_ok=True)
     for index, pixels in enumerate(images):
-        Image.fromarray(pixels).save(os.path.join(folder, f"{index:04d}.jpg"), quality=quality)
+        path = os.path.join(folder, f"{index:04d}.{extension}")
+        if extension == "jpg":
+            Image.fromarray(pixels).save(path, quality=quality)
+        else:
+            Image.fromarray(pixels).save(path)
 
 
 def pillow_rate(paths, seconds, convert):
-    """Images per second: the fastest round over all `paths`."""
+    """Images per second: the fastest round over all `paths`, decoded from memory."""
+    blobs = []
+    for path in paths:
+        with open(path, "rb") as file:
+            blobs.append(file.read())
+
     def one_round():
         start = time.perf_counter()
-        for path in paths:
-            with Image.open(path) as image:
+        for blob in blobs:
+            with Image.open(io.BytesIO(blob)) as image:
                 image.load()
                 if convert:
                     image.convert(convert)
@@ -74,11 +86,13 @@ def main():
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--dnn", default=os.path.join(ROOT, ".build", "release", "dnn"))
     args = parser.parse_args()
-    folders = {"grey28": (grey_images(256), 90), "colour224": (colour_images(64), 90)}
+    grey, colour = grey_images(256), colour_images(64)
+    folders = {f"{name}_{extension}": (images, extension)
+               for extension in ("png", "jpg") for name, images in (("grey28", grey), ("colour224", colour))}
     print(f"{'files':<28}{'Pillow':>16}{'Pillow convert(RGB)':>22}{'dnn':>14}{'dnn/Pillow':>12}  (images/s, 1 thread)")
-    for name, (images, quality) in folders.items():
+    for name, (images, extension) in folders.items():
         folder = os.path.join(args.out, name)
-        write_folder(folder, images, quality)
+        write_folder(folder, images, extension, 90)
         paths = sorted(os.path.join(folder, f) for f in os.listdir(folder))
         plain = pillow_rate(paths, args.seconds, None)
         rgb = pillow_rate(paths, args.seconds, "RGB")
@@ -88,7 +102,7 @@ def main():
                                     check=True, capture_output=True, text=True).stdout
             ours = json.loads(output)["images_per_second"]
         label = f"{name} ({len(paths)} files)"
-        print(f"{label:<28}{plain:>16.0f}{rgb:>22.0f}{ours:>14.0f}{ours / rgb:>12.2f}")
+        print(f"{label:<28}{plain:>16.0f}{rgb:>22.0f}{ours:>14.0f}{ours / plain:>12.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,39 @@ import Testing
         #expect(csv.count == 3 && Self.withoutTimes(csv) == Self.withoutTimes(converted))
     }
 
+    /// An `.npz` whose y is (N, 2) float32 trains as two regression targets with no
+    /// `"targets"` key (the contract: "(N, D) floats are D targets"): they are named y0 and
+    /// y1 in the resolved config, the metrics are those of the named run, and `dnn eval`
+    /// scores the validation archive with the last epoch's validation metrics.
+    @Test func twoColumnTargetsNeedNoNames() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let source = TestPaths.packageRoot + "/configs/regression.json"
+        for split in ["train", "validation"] {
+            let result = try CLI.run(["convert", source, "-o", "\(directory)/\(split).npz", "--split", split])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        for (run, targets) in [("named", #", "targets": ["y1", "y2"]"#), ("unnamed", "")] {
+            let npz = #"{"format": "npz", "path": "\#(directory)/%@.npz"\#(targets)}"#
+            let sets = ["data.train=" + npz.replacingOccurrences(of: "%@", with: "train"),
+                        "data.validation=" + npz.replacingOccurrences(of: "%@", with: "validation")]
+            let result = try CLI.run(["train", source, "--out", "\(directory)/\(run)", "--epochs", "2", "--threads", "2", "--quiet"]
+                                     + sets.flatMap { ["--set", $0] })
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let resolved = try JSON.parse(String(contentsOfFile: directory + "/unnamed/config.json", encoding: .utf8), file: "config")
+        #expect(resolved["data"]?["train"]?["targets"] == ["y0", "y1"])
+        let unnamed = try CLITrainTests.metrics(directory + "/unnamed")
+        let named = try CLITrainTests.metrics(directory + "/named")
+        #expect(unnamed.count == 2 && Self.withoutTimes(unnamed) == Self.withoutTimes(named))
+        let evaluated = try CLI.run(["eval", directory + "/unnamed/last.safetensors", "--data", directory + "/validation.npz", "--json"])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let scores = try JSON.parse(evaluated.stdout, file: "eval")
+        #expect(scores["targets"] == ["y0", "y1"] && scores["samples"]?.int == 120)
+        #expect(scores["rmse"]?.double == unnamed.last?["val_rmse"]?.double)
+        let predicted = try CLI.run(["predict", directory + "/unnamed/last.safetensors", directory + "/validation.npz"])
+        #expect(predicted.status == 0 && predicted.stdout.hasPrefix("index,y0,y1\n"), "\(predicted.stderr)")
+    }
+
     @Test func refusedConversionsWriteNothing() throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory)

@@ -21,11 +21,12 @@ extension ConfigDecoder {
         switch format {
         case "npy":
             let x = try file(object, "x"), y = try file(object, "y")
-            return (.npy(x: x, y: y, targets: try targetNames(object)), object.resolvedJSON)
+            return (.npy(x: x, y: y, targets: try targetNames(object, columns: NumPySource.columnCount(npy: y))), object.resolvedJSON)
         case "npz":
             let archive = try file(object, "path")
             let x = try member(object, "x"), y = try member(object, "y")
-            return (.npz(path: archive, x: x, y: y, targets: try targetNames(object)), object.resolvedJSON)
+            let targets = try targetNames(object, columns: NumPySource.columnCount(npz: archive, member: y))
+            return (.npz(path: archive, x: x, y: y, targets: targets), object.resolvedJSON)
         case "cifar10":
             return (.cifar10(files: try files(object)), object.resolvedJSON)
         default:
@@ -62,11 +63,16 @@ extension ConfigDecoder {
         return paths
     }
 
-    /// `targets`: the names of y's columns for regression; `["y"]` when absent.
-    private func targetNames(_ object: ConfigObject) throws -> [String] {
+    /// `targets`: the names of y's columns for regression. When absent, a y of shape (N, D)
+    /// (`columns` D, read from its header) names its D targets `y0`, `y1`, ..., and any
+    /// other y (or one that cannot be read yet: its reader reports why) is one target `y`.
+    /// The names are recorded, so a checkpoint's config says how many targets it predicts.
+    private func targetNames(_ object: ConfigObject, columns: @autoclosure () -> Int?) throws -> [String] {
         guard object.contains("targets") else {
-            object.record("targets", .array([.string("y")]))
-            return ["y"]
+            let count = columns() ?? 1
+            let names = count > 1 ? (0..<count).map { "y\($0)" } : ["y"]
+            object.record("targets", .array(names.map { .string($0) }))
+            return names
         }
         let path = object.path("targets")
         guard case .array(let items) = object["targets"]!, !items.isEmpty else {

@@ -6,16 +6,10 @@ public struct Dataset: Sendable {
     public var storage: FeatureStorage
     /// What a batch applies to byte rows as it gathers them (float rows are stored normalised).
     public var normalization: Normalization = .none
-    /// The samples as the network sees them, [count, sampleSize] (a normalised copy for bytes).
+    /// The samples as the network sees them, [count, sampleSize] (a normalised copy for
+    /// bytes and mapped floats).
     public var features: [Float] {
-        get {
-            guard case .bytes(let bytes) = storage else { return storage.floats }
-            var values = [Float](repeating: 0, count: bytes.count)
-            values.withUnsafeMutableBufferPointer { target in
-                bytes.withUnsafeBufferPointer { normalization.expandRows($0, featureCount: sampleSize, into: target) }
-            }
-            return values
-        }
+        get { storage.normalizedFloats(width: sampleSize, normalization: normalization) }
         set { storage = .floats(newValue) }
     }
     /// [count, labelsPerSample]: the class index of each sample (of each position, for

@@ -27,23 +27,29 @@ public enum Normalization: Equatable, Sendable {
         case .none, .channels: return .none
         }
         let rows = featureCount > 0 ? features.count / featureCount : 0
+        return features.withUnsafeBufferPointer { x in
+            standardize(rows: rows, featureCount: featureCount) { x.baseAddress! + $0 * featureCount }
+        }
+    }
+
+    /// Standardize's statistics of `rows` rows of `featureCount` floats, row r at `row(r)`
+    /// (a float table's rows, or the rows a `MappedFloats` selects).
+    static func standardize(rows: Int, featureCount: Int, row: (Int) -> UnsafePointer<Float>) -> Normalization {
         var mean = [Double](repeating: 0, count: featureCount)
         var squares = [Double](repeating: 0, count: featureCount)
-        features.withUnsafeBufferPointer { x in
-            mean.withUnsafeMutableBufferPointer { mean in
+        mean.withUnsafeMutableBufferPointer { mean in
+            for r in 0..<rows {
+                let values = row(r)
+                for j in 0..<featureCount { mean[j] += Double(values[j]) }
+            }
+            for j in 0..<featureCount { mean[j] /= Double(max(rows, 1)) }
+            // A second pass over (x - mean)^2: no cancellation as in E[x^2] - E[x]^2.
+            squares.withUnsafeMutableBufferPointer { squares in
                 for r in 0..<rows {
-                    let row = x.baseAddress! + r * featureCount
-                    for j in 0..<featureCount { mean[j] += Double(row[j]) }
-                }
-                for j in 0..<featureCount { mean[j] /= Double(max(rows, 1)) }
-                // A second pass over (x - mean)^2: no cancellation as in E[x^2] - E[x]^2.
-                squares.withUnsafeMutableBufferPointer { squares in
-                    for r in 0..<rows {
-                        let row = x.baseAddress! + r * featureCount
-                        for j in 0..<featureCount {
-                            let d = Double(row[j]) - mean[j]
-                            squares[j] += d * d
-                        }
+                    let values = row(r)
+                    for j in 0..<featureCount {
+                        let d = Double(values[j]) - mean[j]
+                        squares[j] += d * d
                     }
                 }
             }

@@ -63,11 +63,7 @@ extension LabelledTable {
         }
         try selection.checkRowCount(rows, file: file)
         if let visit = selection.visit {
-            features.withUnsafeBufferPointer { values in
-                for row in 0..<rows {
-                    visit(row, UnsafeBufferPointer(rebasing: values[(row * featureCount)..<((row + 1) * featureCount)]))
-                }
-            }
+            storage.forEachRow(width: featureCount, visit)
         }
         return selection.keepsAll ? self : select((0..<rows).filter(selection.keeps))
     }

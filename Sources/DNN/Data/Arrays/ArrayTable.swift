@@ -29,8 +29,9 @@ enum ArrayTable {
             let given = try featureNames.texts()
             if featureNames.shape == [featureCount] { names = given }
         }
-        var table = LabelledTable(features: try x.floats(), featureCount: featureCount, featureNames: names, labels: nil,
+        var table = LabelledTable(features: [], featureCount: featureCount, featureNames: names, labels: nil,
                                   rows: rows, lineNumbers: (0..<rows).map { $0 + 1 }, sampleShape: sampleShape)
+        table.storage = try x.featureStorage(width: featureCount)
         if sampleShape.count > 1 { table.featureNames = [] }
         guard let y else { return table }
         guard y.shape.first == rows, y.shape.count <= 2 else {

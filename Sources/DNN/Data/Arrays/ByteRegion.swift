@@ -37,6 +37,10 @@ final class ByteRegion: @unchecked Sendable {
 
     private var parentRegion: ByteRegion?
 
+    /// Whether the bytes are a file's mapping (the kernel's page cache), not memory of
+    /// their own.
+    var isMapping: Bool { mapping != nil || (parentRegion?.isMapping ?? false) }
+
     /// The file at `path`, mapped when it is a regular file, else read.
     /// - Throws: `DNNError(.io)` when it cannot be opened or read.
     static func file(_ path: String) throws -> ByteRegion {

@@ -21,8 +21,8 @@ struct NPYArray {
     }
 
     /// The `.npy` file at `path`, mapped rather than read when it is a regular file: a
-    /// C-order little-endian float32 array is then copied once, straight from the page
-    /// cache into the features.
+    /// C-order little-endian float32 array then trains from the mapping itself
+    /// (`featureStorage(width:)`).
     static func read(path: String) throws -> NPYArray {
         try NPYArray(region: ByteRegion.file(path), location: path)
     }
@@ -48,6 +48,17 @@ struct NPYArray {
         }
         if header.fortranOrder { values = NPYArray.cOrder(values, shape: shape) }
         return values
+    }
+
+    /// The elements as features, `width` per row: a C-order little-endian float32 array
+    /// left where it lies, in the mapped file or the inflated member (`MappedFloats`: the
+    /// storage keeps those bytes alive); any other converted into floats.
+    /// - Throws: `DNNError(.data)` for text arrays.
+    func featureStorage(width: Int) throws -> FeatureStorage {
+        if dtype.isNativeFloat32, !header.fortranOrder, let mapped = MappedFloats(region: region, data: data, width: width) {
+            return .mapped(mapped)
+        }
+        return .floats(try floats())
     }
 
     /// The raw bytes of a `uint8` (or bool) array in C order: image pixels as they are

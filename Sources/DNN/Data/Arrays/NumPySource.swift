@@ -20,6 +20,24 @@ public enum NumPySource {
 }
 
 extension NumPySource {
+    /// D for a float y of shape (N, D) in the `.npy` at `path`, from its header (the
+    /// contract: "(N, D) floats are D targets"); nil for any other y, or when the file
+    /// cannot be read (its reader says why, later).
+    static func columnCount(npy path: String) -> Int? {
+        guard let y = try? NPYArray.read(path: path) else { return nil }
+        return columnCount(y)
+    }
+
+    private static func columnCount(_ y: NPYArray) -> Int? {
+        y.shape.count == 2 && y.dtype.kind == .float ? y.shape[1] : nil
+    }
+
+    /// D for a y of shape (N, D) in member `member` of the `.npz` at `path`, as `columnCount(npy:)`.
+    static func columnCount(npz path: String, member: String) -> Int? {
+        guard let archive = try? ZipArchive.open(path: path), let y = try? archive.optionalArray(member) else { return nil }
+        return columnCount(y)
+    }
+
     /// Whether the file at `path` is an `.npy` (NPY magic) or a ZIP archive (an `.npz`):
     /// recognised by its first bytes, never by its name; false when it cannot be read.
     public static func isArrayFile(_ path: String) -> Bool {

@@ -51,7 +51,7 @@ public enum SplitExport {
         var writer = ZipWriter()
         writer.forceZip64 = forceZip64
         let shape = [table.rows] + raw.inputShape
-        let x: NPYWriter.Values = isImage(table) ? .uint8(table.features.map { UInt8($0) }) : .float32(table.features)
+        let x = xValues(table)
         for (name, values, valueShape) in [("x", x, shape), ("y", labels.y, labels.yShape),
                                            ("classes", .unicode(labels.classes), [labels.classes.count])] {
             writer.addStored(name: name + ".npy", size: NPYWriter.size(values, shape: valueShape)) {
@@ -69,9 +69,19 @@ public enum SplitExport {
         return (writer.finish(), summary)
     }
 
-    /// Samples of three dimensions ([C, H, W]) whose every value is a byte: stored as bytes.
-    static func isImage(_ table: LabelledTable) -> Bool {
-        table.sampleShape.count == 3 && table.features.allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }
+    /// x as written: [C, H, W] samples held as bytes (decoded images, CIFAR) as they are,
+    /// never through floats; [C, H, W] float samples whose every value is a byte as uint8;
+    /// float32 otherwise.
+    static func xValues(_ table: LabelledTable) -> NPYWriter.Values {
+        if table.sampleShape.count == 3 {
+            if case .bytes(let bytes) = table.storage { return .uint8(bytes) }
+            if case .byteRows(let rows) = table.storage { return .uint8(rows.contiguous) }
+        }
+        let features = table.features
+        if table.sampleShape.count == 3 && features.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) {
+            return .uint8(features.map { UInt8($0) })
+        }
+        return .float32(features)
     }
 
     /// y as training sees it: class indices numbered from the training labels and the last
