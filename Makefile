@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test test-cpu test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -27,7 +27,8 @@ help:
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
 	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
-	@echo "make test-avx2   the GEMM, kernel, convolution and golden-run tests on an AVX2-only (haswell) build"
+	@echo "make test-cpu CPU=haswell  every test on a build for another CPU (haswell: AVX2, x86-64: baseline) in .build/CPU"
+	@echo "make test-avx2   the GEMM, bf16 GEMM, kernel, convolution and golden-run tests on an AVX2-only (haswell) build"
 	@echo "make compare-gemm GEMM GFLOP/s of the native and AVX2 builds against NumPy's OpenBLAS (needs numpy; not CI)"
 	@echo "make neon-check  the arm64 micro-kernel shape keeps its accumulators in registers (clang)"
 	@echo "make build       release build of .build/release/dnn"
@@ -54,10 +55,22 @@ docs-check: build
 	python3 tools/check_docs.py
 
 # The GEMM micro-kernel is shaped per instruction set at compile time (docs/kernels.md):
-# these suites on an AVX2-only build check the 256-bit shape on any x86-64 CPU with AVX2.
+# these suites on an AVX2-only build check the 256-bit shape on any x86-64 CPU with AVX2:
+# the GEMM, its bfloat16 twin (split over threads by the GEMM's tile; skipped without
+# AVX512_BF16), the other kernels, convolutions, and the golden runs (GoldenRunTests and
+# RegressionGoldenRunTests: whole trainings against PyTorch).
 AVX2_BUILD  ?= .build/haswell
-GEMM_SUITES := GEMMTests|KernelTests|ConvolutionTests|GoldenRunTests
+GEMM_SUITES := GEMMTests|BFloat16Tests|KernelTests|ConvolutionTests|GoldenRunTests
 DNN_NUMPY_PYTHON ?= /work/venv/bin/python
+
+# `make test` on a build for another CPU than this one's (DNN_TARGET_CPU, read by
+# Package.swift), in its own build folder so it never rebuilds the native one:
+# `make test-cpu CPU=haswell` (AVX2 + FMA), `make test-cpu CPU=x86-64` (SSE2 baseline).
+# `swift test` builds every product, the `dnn` the CLI tests run included.
+CPU ?= haswell
+
+test-cpu:
+	DNN_TARGET_CPU=$(CPU) $(SWIFT) test -c release -Xswiftc -enable-testing --build-path .build/$(CPU)
 
 test-avx2:
 	DNN_TARGET_CPU=haswell $(SWIFT) test -c release -Xswiftc -enable-testing --build-path $(AVX2_BUILD) \

@@ -2,7 +2,8 @@ import DNN
 import Foundation
 
 /// `dnn bench [--threads N] [--seconds S] [--precision fp32|bf16|both] [--json]`: speed of
-/// this build on this machine. `both` times each row in fp32 and then bf16, side by side.
+/// this build on this machine. `both` times each row in fp32 and then bf16, side by side,
+/// and gives bf16's rate over fp32's (`BenchReport`).
 enum BenchCommand {
     static let options = [
         OptionSpec(name: "--threads", takesValue: true), OptionSpec(name: "--seconds", takesValue: true),
@@ -23,17 +24,7 @@ enum BenchCommand {
         if let folder = parsed.value("--images") { return try benchImages(folder, seconds: seconds, json: json) }
         let precisions = try parsed.precision(alsoBoth: true).map { [$0] } ?? (parsed.value("--precision") == nil ? [.fp32] : [.fp32, .bf16])
         for notice in Set(precisions.compactMap(\.fallbackNotice)) { Console.error(notice) }
-        var rows: [JSON] = []
-        func report(_ kind: String, _ name: String, _ value: Double, _ unit: String, _ precision: Precision) {
-            rows.append(["kind": .string(kind), "name": .string(name), "value": .number(value), "unit": .string(unit),
-                         "threads": .integer(threads), "precision": .string(precision.rawValue)])
-            if !json {
-                Console.out(kind.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + (name + (precision == .fp32 ? "" : " \(precision.rawValue)"))
-                        .padding(toLength: 44, withPad: " ", startingAt: 0)
-                    + String(format: "%12.1f %@", value, unit))
-            }
-        }
+        let report = BenchReport(threads: threads, json: json)
         if parsed.flag("--layers") {
             for precision in precisions {
                 try printLayerTimes(models: parsed.value("--models") ?? "mnist_mlp,mnist_cnn",
@@ -45,8 +36,8 @@ enum BenchCommand {
         if only.contains("gemm") {
             for c in Benchmark.gemmCases {
                 for precision in precisions {
-                    report("gemm", c.label, Benchmark.gemm(c, threads: threads, seconds: seconds, precision: precision),
-                           "GFLOP/s", precision)
+                    report.add("gemm", c.label, Benchmark.gemm(c, threads: threads, seconds: seconds,
+                                                               precision: precision), "GFLOP/s", precision)
                 }
             }
         }
@@ -56,7 +47,7 @@ enum BenchCommand {
                     let rate = try Benchmark.training(layers: c.layers, optimizer: Benchmark.adam, inputShape: c.inputShape,
                                                       classes: 10, batchSize: c.batchSize, threads: threads,
                                                       seconds: seconds, precision: precision)
-                    report("train", c.label, rate, "samples/s", precision)
+                    report.add("train", c.label, rate, "samples/s", precision)
                 }
             }
         }
@@ -64,9 +55,9 @@ enum BenchCommand {
         for name in models where !only.isDisjoint(with: ["train", "infer", "augment"]) {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
             try benchModel(name, config: config, only: only, precisions: precisions, threads: threads, seconds: seconds,
-                           report: report)
+                           report: report.add)
         }
-        if json { Console.out(JSON.object([("results", .array(rows))]).serialized(pretty: false)) }
+        if json { report.printJSON() }
         return 0
     }
 

@@ -134,8 +134,9 @@ enum Help {
       --configs DIR        where the configs are (default configs)
       --layers             milliseconds per training step in each layer's forward and backward
       --precision P        products in fp32 (default), bf16, or both: each row in fp32 and then
-                           in bf16, side by side
-      --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads", "precision"}]}
+                           in bf16, then a line "NAME bf16/fp32 0.74x": bf16's rate over fp32's
+      --json               one JSON object: {"results": [{"kind", "name", "value", "unit", "threads", "precision"}],
+                           "ratios": [{"kind", "name", "bf16_over_fp32", "threads"}]} (ratios with --precision both)
     """
 
     static let inspect = """

@@ -2,6 +2,8 @@ import DNN
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `dnn train CONFIG.json [options]`, in one process or as one rank of `mpirun -np N`.

@@ -82,4 +82,46 @@ import Testing
         let bench = try CLI.run(["bench", "--precision", "bf17", "--only", "gemm"])
         #expect(bench.status == 2 && bench.stderr.contains("both"))
     }
+
+    /// `dnn bench --precision both`: each fp32 row, its bf16 row, then one line with bf16's
+    /// rate over fp32's; `--json` gives the same ratios under "ratios".
+    @Test func benchBothPrintsTheRatioOfEachPair() throws {
+        let arguments = ["bench", "--precision", "both", "--seconds", "0.01", "--only", "train,infer",
+                         "--models", "mnist_mlp", "--configs", TestPaths.packageRoot + "/configs", "--threads", "1"]
+        let text = try CLI.run(arguments)
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let pairs = lines.indices.filter { lines[$0].contains(" bf16/fp32 ") }
+        #expect(pairs.count == 5, "a train pair and 4 inference batches:\n\(text.stdout)")
+        #expect(pairs.contains { lines[$0].hasPrefix("train   mnist_mlp batch ") })
+        for index in pairs where index >= 2 {
+            let name = String(lines[index][..<lines[index].range(of: " bf16/fp32 ")!.lowerBound])
+            #expect(lines[index - 2].hasPrefix(name + " "), "\(lines[index - 2])")
+            #expect(lines[index - 1].hasPrefix(name + " bf16 "), "\(lines[index - 1])")
+            let fp32 = try #require(Self.figure(lines[index - 2])), bf16 = try #require(Self.figure(lines[index - 1]))
+            let ratio = try #require(Double(lines[index].split(separator: " ").last?.dropLast() ?? ""))
+            // The rows are printed to 0.1 and the ratio to 0.01: the ratio of any rates that
+            // print as these rows, rounded.
+            let low = (bf16 - 0.05) / (fp32 + 0.05) - 0.005, high = (bf16 + 0.05) / (fp32 - 0.05) + 0.005
+            #expect(low <= ratio && ratio <= high, "\(lines[index - 2]) / \(lines[index - 1]) -> \(lines[index])")
+        }
+        let json = try CLI.run(arguments + ["--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let parsed = try JSON.parse(json.stdout, file: "stdout")
+        let rows = parsed["results"]?.array ?? [], ratios = parsed["ratios"]?.array ?? []
+        #expect(rows.count == 10 && ratios.count == 5)
+        for ratio in ratios {
+            let pair = rows.filter { $0["kind"] == ratio["kind"] && $0["name"] == ratio["name"] }
+            let fp32 = pair.first { $0["precision"]?.stringValue == "fp32" }?["value"]?.double
+            let bf16 = pair.first { $0["precision"]?.stringValue == "bf16" }?["value"]?.double
+            let value = try #require(ratio["bf16_over_fp32"]?.double)
+            #expect(abs(value - (bf16 ?? .nan) / (fp32 ?? .nan)) <= 1e-12 * value, "\(ratio)")
+        }
+    }
+
+    /// The rate of a `dnn bench` row: the number before its unit.
+    static func figure(_ line: String) -> Double? {
+        let words = line.split(separator: " ")
+        return words.count >= 2 ? Double(words[words.count - 2]) : nil
+    }
 }

@@ -1,15 +1,17 @@
 import CBFloat16
 
 /// The bfloat16 product of `precision: "bf16"`: the same split over threads as `GEMM`
-/// (rows in panels of 8, or columns in whole vectors), each part computed by the C
+/// (rows in its row panels, or columns in whole vectors), each part computed by the C
 /// target CBFloat16, whose micro-kernel uses VDPBF16PS (32 bf16 multiply-adds per
 /// instruction, float32 sums: twice the float32 FMA rate). Operands are rounded to
 /// bfloat16 (nearest even) while they are packed, so no bf16 copy of a weight is kept.
 enum BFloat16GEMM {
-    /// `C = alpha · op(A)·op(B) + beta · C` for Float matrices (`T` is Float; the caller checks).
+    /// `C = alpha · op(A)·op(B) + beta · C` for Float matrices (`T` is Float; the caller checks),
+    /// split as the float32 GEMM splits it: `units` of `rowsPerUnit` rows (its micro-tile's
+    /// height, 8 or 4 by instruction set) or of `lanes` columns. The C kernel takes any range.
     static func multiply<T>(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
-                            _ c: UnsafeMutablePointer<T>, units: Int, grain: Int, splitColumns: Bool, lanes: Int,
-                            _ compute: Compute) {
+                            _ c: UnsafeMutablePointer<T>, units: Int, grain: Int, splitColumns: Bool,
+                            rowsPerUnit mr: Int, lanes: Int, _ compute: Compute) {
         let floatA = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
         let floatB = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
         let floatC = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
@@ -17,7 +19,6 @@ enum BFloat16GEMM {
         let shape = dnn_bf16_shape(m: s.m, n: s.n, k: s.k, transpose_a: s.transposeA ? 1 : 0,
                                    transpose_b: s.transposeB ? 1 : 0, lda: s.lda, ldb: s.ldb, ldc: s.ldc)
         let scratchFloats = (dnn_bf16_scratch_bytes(s.k) + 3) / 4
-        let mr = 8
         compute.parallelRanges(units, grain: grain, scratch: scratchFloats, as: Float.self) { range, scratch in
             let rows = splitColumns ? 0..<s.m : (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)
             let columns = splitColumns

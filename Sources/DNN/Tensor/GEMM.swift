@@ -114,7 +114,7 @@ enum GEMM<T: KernelScalar> {
         let grain = s.m * s.n * s.k < 65_536 ? units : 1
         if T.self == Float.self && compute.productPrecision == .bf16 {
             BFloat16GEMM.multiply(s, alpha: alpha, a, b, beta: beta, c, units: units, grain: grain,
-                                  splitColumns: splitColumns, lanes: lanes, compute)
+                                  splitColumns: splitColumns, rowsPerUnit: mr, lanes: lanes, compute)
             return
         }
         let kc = kc(for: s.k)
