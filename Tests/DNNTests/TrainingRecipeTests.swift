@@ -102,6 +102,22 @@ import Testing
         #expect(a.gradient.array == [3, -4, 1], "below max_norm nothing changes")
     }
 
+    /// The norm's blocks are summed on two threads (one region over every parameter, the
+    /// split inside the first) and added in the serial order: the same bits.
+    @Test func gradientNormOnTwoThreadsHasTheSerialBits() {
+        var random = RandomGenerator(seed: 11)
+        let parameters = [40_000, 7, 513, 33_000].map { count in
+            let parameter = Parameter(Tensor<Float>(shape: [count]), regularized: true)
+            for i in 0..<count { parameter.gradient.data[i] = Float(random.normal()) }
+            return parameter
+        }
+        let serial = GradientClipping(parameters: parameters, maxNorm: nil).apply()
+        let parallel = GradientClipping(parameters: parameters, maxNorm: nil).apply(Compute(threads: 2))
+        let expected = parameters.reduce(0.0) { $0 + Float.sumOfSquares($1.gradient.data, count: $1.gradient.count) }
+        #expect(serial == expected.squareRoot())
+        #expect(parallel == serial)
+    }
+
     @Test func sumOfSquaresIsExactOnLongFloatVectors() {
         let count = 100_003
         let values = (0..<count).map { Float(($0 % 17) - 8) * 0.25 }

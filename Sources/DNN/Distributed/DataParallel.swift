@@ -80,11 +80,23 @@ final class DataParallel {
     }
 
     /// One step's numbers summed over the ranks (loss · rows, correct rows, rows), and the
-    /// largest stop signal any rank received (0 for none).
+    /// largest stop signal any rank received (nil for none).
+    ///
+    /// One collective per step, not two: besides the three sums, each rank puts a 1 in the
+    /// slot of its signal (1...64, Linux's signal numbers), so the summed slots count the
+    /// ranks that received each signal, and the highest slot that is not zero is the
+    /// largest signal, on every rank alike. Each collective is a rendezvous of all ranks,
+    /// which costs most where ranks share their cores with other work.
     func agree(lossSum: Double, correct: Int, rows: Int, signal: Int32?) -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
-        let sums = communicator.summed([lossSum, Double(correct), Double(rows)])
-        return (sums[0], Int(sums[1]), Int(sums[2]), agreed(signal: signal))
+        var values = [lossSum, Double(correct), Double(rows)] + Array(repeating: 0.0, count: Self.signalSlots)
+        if let signal { values[2 + Swift.min(Swift.max(Int(signal), 1), Self.signalSlots)] = 1 }
+        let sums = communicator.summed(values)
+        let largest = (1...Self.signalSlots).last { sums[2 + $0] > 0 }
+        return (sums[0], Int(sums[1]), Int(sums[2]), largest.map(Int32.init))
     }
+
+    /// Signal numbers that `agree` counts: 1...64.
+    static let signalSlots = 64
 
     /// The largest stop signal any rank received (nil for none), so that no rank goes on alone.
     func agreed(signal: Int32?) -> Int32? {

@@ -50,8 +50,14 @@ public protocol ElementwiseKernels: KernelScalar {
     /// `1/(1-p)` with probability 1 - p, else 0; one uniform draw per unit, in order.
     static func dropoutMask(_ mask: UnsafeMutablePointer<Self>, units: Int, unitSize: Int, p: Double,
                             random: inout RandomGenerator)
-    /// Σ x[i]², accumulated in Double (for the `reg` term and the gradient norm).
+    /// Σ x[i]², accumulated in Double (for the `reg` term and the gradient norm): the
+    /// blocks of `squareSumsOfBlocks`, added in order.
     static func sumOfSquares(_ x: UnsafePointer<Self>, count: Int) -> Double
+    /// `sums[b] = Σ x[i]²` over block `b` (elements `b·squareSumBlock ..<` the next block or
+    /// `count`) for each `b` in `blocks`, each summed in the scalar's vectors and widened to
+    /// Double: the parts of `sumOfSquares`, which threads can take in any split.
+    static func squareSumsOfBlocks(_ x: UnsafePointer<Self>, count: Int, blocks: Range<Int>,
+                                   into sums: UnsafeMutablePointer<Double>)
     /// `x[i] *= alpha` (gradient clipping).
     static func scale(_ x: UnsafeMutablePointer<Self>, by alpha: Self, count: Int)
 }
@@ -216,27 +222,39 @@ extension ElementwiseKernels {
     }
 
     public static func sumOfSquares(_ x: UnsafePointer<Self>, count: Int) -> Double {
-        // Blocks of 512 are summed in the scalar's own vectors and each block's sum is added
-        // in Double: vectorised, and a Float block of 512 squares loses no more than a few
-        // ulps, where one Float running sum over a million weights would lose digits.
-        let lanes = Vector.scalarCount, blockSize = 512
         var total = 0.0
-        var start = 0
-        while start < count {
-            let end = Swift.min(start + blockSize, count)
-            var sums = Vector(repeating: 0)
-            var i = start
-            while i + lanes <= end {
-                let v = load(x + i)
-                sums.addProduct(v, v)
-                i += lanes
-            }
-            var block = sums.sum()
-            while i < end { block += x[i] * x[i]; i += 1 }
-            total += Double(block)
-            start = end
-        }
+        for block in 0..<squareSumBlockCount(count) { total += Double(squareSum(ofBlock: block, x, count: count)) }
         return total
+    }
+
+    public static func squareSumsOfBlocks(_ x: UnsafePointer<Self>, count: Int, blocks: Range<Int>,
+                                          into sums: UnsafeMutablePointer<Double>) {
+        for block in blocks { sums[block] = Double(squareSum(ofBlock: block, x, count: count)) }
+    }
+
+    /// Elements per block of `sumOfSquares`: a Float block of 512 squares summed in vectors
+    /// loses no more than a few ulps, where one Float running sum over a million weights
+    /// would lose digits; the blocks' sums are added in Double.
+    public static var squareSumBlock: Int { 512 }
+
+    /// The blocks of `squareSumBlock` elements (the last one shorter) that cover `count`.
+    public static func squareSumBlockCount(_ count: Int) -> Int { (count + squareSumBlock - 1) / squareSumBlock }
+
+    /// Σ x[i]² over one block, in the scalar's own vectors.
+    @inline(__always)
+    private static func squareSum(ofBlock block: Int, _ x: UnsafePointer<Self>, count: Int) -> Self {
+        let lanes = Vector.scalarCount
+        let start = block * squareSumBlock, end = Swift.min(start + squareSumBlock, count)
+        var sums = Vector(repeating: 0)
+        var i = start
+        while i + lanes <= end {
+            let v = load(x + i)
+            sums.addProduct(v, v)
+            i += lanes
+        }
+        var sum = sums.sum()
+        while i < end { sum += x[i] * x[i]; i += 1 }
+        return sum
     }
 
     public static func scale(_ x: UnsafeMutablePointer<Self>, by alpha: Self, count: Int) {

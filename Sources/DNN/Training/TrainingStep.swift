@@ -28,7 +28,7 @@ public final class TrainingStep<T: Scalar> {
         context.mode = .training
         let result = objective.evaluate(input, targets: targets, context: context, gradient: true, share: share)
         if result.loss.isFinite {
-            gradientNorm = clipping.apply()
+            gradientNorm = clipping.apply(context.compute)
             optimizer.step(context.compute)
         }
         return result
@@ -43,7 +43,7 @@ public final class TrainingStep<T: Scalar> {
     /// the gradient sum, then the same clipping and optimizer step as every other rank.
     public func skip(context: Context) {
         objective.contributeNothing()
-        gradientNorm = clipping.apply()
+        gradientNorm = clipping.apply(context.compute)
         optimizer.step(context.compute)
     }
 }
