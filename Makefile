@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test test-cpu test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test test-cpu test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare compare-sequences sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -26,6 +26,7 @@ help:
 	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
 	@echo "make compare     dnn against PyTorch and NumPy side by side (needs torch; not CI)"
+	@echo "make compare-sequences  gpt_tiny, LSTM and GRU training against PyTorch, 1 and 2 threads"
 	@echo "make onnx-check  export every example config to ONNX and check it in onnxruntime (makes $(ONNX_VENV))"
 	@echo "make test-cpu CPU=haswell  every test on a build for another CPU (haswell: AVX2, x86-64: baseline) in .build/CPU"
 	@echo "make test-avx2   the GEMM, bf16 GEMM, kernel, convolution and golden-run tests on an AVX2-only (haswell) build"
@@ -127,6 +128,10 @@ bench: build
 # add the peak-memory comparison of a full mnist_cnn training run.
 compare: build mnist-data
 	python3 tools/compare_bench.py
+
+compare-sequences: build
+	python3 tools/compare_bench.py --sequences --threads 1
+	python3 tools/compare_bench.py --sequences --threads 2
 
 # A grid over dropout p and batchnorm momentum (via --set), each run scored by
 # `dnn eval --json`, printed as a table sorted best first. Runs go to a new folder.

@@ -18,6 +18,7 @@ side. Not needed by CI. Run with the same thread count as dnn (`--threads`, defa
 - with `--precision both` (or bf16): every torch row also (or only) in bfloat16, marked
   `"precision": "bf16"`: gemm as a bf16 matmul, train and infer under
   `torch.autocast("cpu", dtype=torch.bfloat16)`, PyTorch's own mixed precision on CPU.
+- gpt (`--only gpt`): the gpt_tiny training row alone (what `--only train` also prints).
 - sequence (`--only sequence`): samples/s of training steps of an LSTM and a GRU classifier
   (T = 128, F = 3, H = 128, batch 64, Adam), as `dnn bench --only sequence` times them.
 - memory: peak resident memory of a full torch training run of mnist_cnn is measured by
@@ -266,6 +267,8 @@ def main():
         rows += numpy_mlp_rows(args.seconds)
     if "sequence" in only:
         rows += sequence_rows(args.seconds, torch)
+    if "gpt" in only and "train" not in only:
+        rows += gpt_rows(args.seconds, torch, "fp32")
     print(json.dumps({"results": rows, "torch": torch.__version__, "numpy": np.__version__, "threads": args.threads}))
 
 

@@ -10,6 +10,10 @@ configs/mnist_cnn.json with both (`dnn train` and tools/train_torch.py) and comp
 their peak resident memory, time and accuracy. Not needed by CI.
 
     python3 tools/compare_bench.py [--dnn .build/release/dnn] [--threads 2] [--rounds 3] [--markdown]
+
+`--sequences` (`make compare-sequences`) compares only the sequence workloads, in fp32:
+configs/gpt_tiny.json's training steps (also as tokens/s, samples x context) and the
+LSTM and GRU classifiers of `dnn bench --only sequence`.
 """
 import argparse
 import json
@@ -56,7 +60,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
+    parser.add_argument("--sequences", action="store_true", help="only gpt_tiny and the LSTM/GRU classifiers, fp32")
     args = parser.parse_args()
+    if args.sequences:
+        return compare_sequences(args)
 
     best = {}
     for _ in range(args.rounds):
@@ -134,6 +141,31 @@ def main():
         print(f"\ntrain configs/mnist_cnn.json: peak RSS dnn {memory[0]:.0f} MiB, torch {memory[1]:.0f} MiB "
               f"(torch/dnn {memory[1] / memory[0]:.1f}x); time dnn {memory[2]:.1f} s (whole process), torch "
               f"{memory[3]:.1f} s (training loop); best val_accuracy dnn {memory[4]:.4f}, torch {memory[5]:.4f}")
+
+
+def compare_sequences(args):
+    """gpt_tiny, LSTM and GRU training rows of dnn and torch, alternating rounds, best of each."""
+    common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
+    best = {}
+    for _ in range(args.rounds):
+        ours = run_json([args.dnn, "bench", "--json", "--only", "train,sequence", "--models", "gpt_tiny"] + common)
+        theirs = run_json([sys.executable, os.path.join(ROOT, "tools", "bench_torch.py"), "--only", "sequence,gpt"]
+                          + common, env=numpy_env(args.threads))
+        for impl, result in (("dnn", ours), ("torch", theirs)):
+            for row in result["results"]:
+                best[(row["name"], impl)] = max(best.get((row["name"], impl), 0), row["value"])
+    context = json.load(open(os.path.join(ROOT, "configs", "gpt_tiny.json")))["data"]["train"]["context"]
+    stamp = f"{time.strftime('%Y-%m-%d')}, {platform.machine()} {os.cpu_count()} cores, {args.threads} threads"
+    print(f"dnn vs PyTorch eager, sequence models: {stamp}, fp32, best of {args.rounds} alternating rounds")
+    widths = [40, 12, 14, 14, 10]
+    print("".join(h.ljust(w) for h, w in zip(["workload", "unit", "dnn", "torch", "dnn/torch"], widths)))
+    for name in dict.fromkeys(name for name, _ in best):
+        d, t = best.get((name, "dnn")), best.get((name, "torch"))
+        rows = [("samples/s", 1)] + ([("tokens/s", context)] if name.startswith("gpt_tiny") else [])
+        for unit, factor in rows:
+            cells = [name, unit, f"{d * factor:,.1f}" if d else "", f"{t * factor:,.1f}" if t else "",
+                     f"{d / t:.2f}x" if d and t else ""]
+            print("".join(c.ljust(w) for c, w in zip(cells, widths)))
 
 
 if __name__ == "__main__":

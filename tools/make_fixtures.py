@@ -264,6 +264,9 @@ def attention_layer_cases():
     add(layer_case("attention_2heads", {"type": "attention", "heads": 2}, [2, 5, 6], "train", 403))
     add(layer_case("attention_causal_3heads", {"type": "attention", "heads": 3, "causal": True}, [2, 5, 6],
                    "train", 404))
+    # T = 37: causal products run in row blocks of 16 (SelfAttention.rowBlocks), the last one partial.
+    add(layer_case("attention_causal_t37", {"type": "attention", "heads": 2, "causal": True}, [2, 37, 4],
+                   "train", 412))
     add(layer_case("attention_1head_t1", {"type": "attention", "heads": 1, "causal": True}, [3, 1, 4], "train", 405))
     add(layer_case("attention_dropout_eval", {"type": "attention", "heads": 2, "dropout": 0.3}, [2, 4, 4],
                    "eval", 406))

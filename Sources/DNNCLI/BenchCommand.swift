@@ -65,9 +65,7 @@ enum BenchCommand {
     /// to `report` (kind, name, value, unit, precision).
     static func benchModel(_ name: String, config: Config, only: Set<String>, precisions: [Precision], threads: Int,
                            seconds: Double, report: (String, String, Double, String, Precision) -> Void) throws {
-        // A text config's samples are [context] byte ids, scored at every position over 256 bytes.
-        var shape = config.model.inputShape ?? [1, 28, 28], classes = 10
-        if case .text(_, let context, _) = config.data.train { (shape, classes) = ([context], TextWindows.vocabulary) }
+        let (shape, classes) = syntheticShape(config)
         if only.contains("train") {
             for precision in precisions {
                 let rate = try Benchmark.training(layers: config.model.layers, optimizer: config.solver.optimizer,
@@ -92,14 +90,21 @@ enum BenchCommand {
         }
     }
 
+    /// The sample shape and class count of a config's synthetic batches: a text config's
+    /// samples are [context] byte ids, scored at every position over 256 bytes.
+    static func syntheticShape(_ config: Config) -> (shape: [Int], classes: Int) {
+        if case .text(_, let context, _) = config.data.train { return ([context], TextWindows.vocabulary) }
+        return (config.model.inputShape ?? [1, 28, 28], 10)
+    }
+
     /// `--layers`: where a training step's time goes, layer by layer (Caffe's `time`).
     static func printLayerTimes(models: String, configDirectory: String, threads: Int,
                                 precision: Precision) throws {
         for name in models.split(separator: ",") {
             let config = try Config.load(path: "\(configDirectory)/\(name).json").config
+            let (shape, classes) = syntheticShape(config)
             let times = try Benchmark.layerTimes(
-                layers: config.model.layers, optimizer: config.solver.optimizer,
-                inputShape: config.model.inputShape ?? [1, 28, 28], classes: 10,
+                layers: config.model.layers, optimizer: config.solver.optimizer, inputShape: shape, classes: classes,
                 batchSize: config.solver.batchSize, threads: threads, steps: 50, precision: precision)
             Console.out("\(name), batch \(config.solver.batchSize), \(threads) threads, \(precision.rawValue): ms per step")
             Console.out("layer".padding(toLength: 44, withPad: " ", startingAt: 0) + "  forward  backward")

@@ -81,6 +81,23 @@ public final class SelfAttention<T: Scalar>: Layer {
         }
     }
 
+    /// Rows per block of a causal score matrix: whole micro-tiles of the GEMM.
+    private static var causalBlockRows: Int { 16 }
+
+    /// Calls `body(lo, hi)` for the row blocks of a head's [T, T] scores: one block 0..<T,
+    /// or, when causal, blocks of `causalBlockRows` rows, where rows lo..<hi see keys
+    /// 0..<hi only (and keys lo..<hi are seen by queries lo..<T only). The products over a
+    /// block then skip the zeros above the diagonal, about 3/8 of them at T = 64, and sum
+    /// the remaining terms in the same order as over the whole row.
+    @inline(__always) private func rowBlocks(_ body: (Int, Int) -> Void) {
+        let t = positions, size = causal ? Self.causalBlockRows : t
+        var lo = 0
+        while lo < t {
+            body(lo, Swift.min(t, lo + size))
+            lo += size
+        }
+    }
+
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
         input = x
         let n = x.batchSize, rows = n * positions, f = features, t = positions, d = headSize
@@ -103,18 +120,22 @@ public final class SelfAttention<T: Scalar>: Layer {
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
             let query = q + sample * t * 3 * f + head * d
-            // S [T, T] = Q [T, d] · Kᵀ
-            T.gemm(GEMMShape(m: t, n: t, k: d, transposeB: true, lda: 3 * f, ldb: 3 * f), alpha: 1, query,
-                   query + f, beta: 0, p + block, worker)
+            // S [T, T] = Q [T, d] · Kᵀ: rows lo..<hi against the keys they see, 0..<hi.
+            rowBlocks { lo, hi in
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, transposeB: true, lda: 3 * f, ldb: 3 * f, ldc: t), alpha: 1,
+                       query + lo * 3 * f, query + f, beta: 0, p + block + lo * t, worker)
+            }
             T.attentionSoftmax(p + block, rows: t, columns: t, scale: scale, causal: causal)
             var weights = UnsafePointer(p + block)
             if dropping {
                 T.multiply(p + block, m + block, pd + block, count: t * t, worker)
                 weights = UnsafePointer(pd + block)
             }
-            // O [T, d] = P' [T, T] · V [T, d]
-            T.gemm(GEMMShape(m: t, n: d, k: t, ldb: 3 * f, ldc: f), alpha: 1, weights, query + 2 * f, beta: 0,
-                   o + sample * t * f + head * d, worker)
+            // O [T, d] = P' [T, T] · V [T, d]; rows lo..<hi have weights only on 0..<hi.
+            rowBlocks { lo, hi in
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: 1, weights + lo * t,
+                       query + 2 * f, beta: 0, o + (sample * t + lo) * f + head * d, worker)
+            }
         }
         output.reshape(to: [n, t, f])
         T.gemm(GEMMShape(m: rows, n: f, k: f, transposeB: true), alpha: 1, attended.data,
@@ -148,7 +169,7 @@ public final class SelfAttention<T: Scalar>: Layer {
 
     /// dQ, dK, dV of every (sample, head) into `qkvGradient`, from `attendedGradient`.
     private func headsBackward(_ n: Int, _ compute: Compute) {
-        let f = features, t = positions, d = headSize, scale = scale, dropping = usedDropout
+        let f = features, t = positions, d = headSize, scale = scale, dropping = usedDropout, causal = causal
         let (q, dq, p, pd, m, dattn) = (qkv.data, qkvGradient.data, probabilities.data, dropped.data, mask.data,
                                         attendedGradient.data)
         scoreGradient.reshape(to: [compute.threads, t * t])
@@ -160,18 +181,26 @@ public final class SelfAttention<T: Scalar>: Layer {
             let dOut = dattn + sample * t * f + head * d
             let dp = scores + chunk * t * t
             let weights = UnsafePointer(dropping ? pd + block : p + block)
-            // dV [T, d] = P'ᵀ · dO;  dP' [T, T] = dO · Vᵀ
-            T.gemm(GEMMShape(m: t, n: d, k: t, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: 1, weights, dOut,
-                   beta: 0, dq + offset + 2 * f, worker)
-            T.gemm(GEMMShape(m: t, n: t, k: d, transposeB: true, lda: f, ldb: 3 * f), alpha: 1, dOut,
-                   q + offset + 2 * f, beta: 0, dp, worker)
+            // dV [T, d] = P'ᵀ · dO: key rows lo..<hi are seen by queries lo..<T only.
+            rowBlocks { lo, hi in
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: 1,
+                       weights + lo * t + lo, dOut + lo * f, beta: 0, dq + offset + lo * 3 * f + 2 * f, worker)
+            }
+            // dP' [T, T] = dO · Vᵀ, where the softmax backward reads it: rows lo..<hi, columns 0..<hi.
+            rowBlocks { lo, hi in
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, transposeB: true, lda: f, ldb: 3 * f, ldc: t), alpha: 1,
+                       dOut + lo * f, q + offset + 2 * f, beta: 0, dp + lo * t, worker)
+            }
             if dropping { T.multiply(dp, m + block, dp, count: t * t, worker) }
-            T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale)
-            // dQ = dS · K;  dK = dSᵀ · Q
-            T.gemm(GEMMShape(m: t, n: d, k: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp, q + offset + f, beta: 0,
-                   dq + offset, worker)
-            T.gemm(GEMMShape(m: t, n: d, k: t, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp,
-                   q + offset, beta: 0, dq + offset + f, worker)
+            T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale, causal: causal)
+            // dQ = dS · K;  dK = dSᵀ · Q, each over the part of dS that is not 0.
+            rowBlocks { lo, hi in
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp + lo * t,
+                       q + offset + f, beta: 0, dq + offset + lo * 3 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f),
+                       alpha: 1, dp + lo * t + lo, q + offset + lo * 3 * f, beta: 0, dq + offset + lo * 3 * f + f,
+                       worker)
+            }
         }
     }
 }

@@ -14,9 +14,9 @@ public protocol AttentionKernels: KernelScalar {
     static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
                                  causal: Bool)
     /// The gradient through `attentionSoftmax`, in place of `dp`:
-    /// `ds = scale · p · (dp - Σⱼ dp · p)` per row.
+    /// `ds = scale · p · (dp - Σⱼ dp · p)` per row (0 past the diagonal when `causal`).
     static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
-                                         columns: Int, scale: Self)
+                                         columns: Int, scale: Self, causal: Bool)
 }
 
 extension AttentionKernels {
@@ -56,25 +56,68 @@ extension AttentionKernels {
             let used = causal ? Swift.min(i + 1, columns) : columns
             var largest = -Self.infinity
             for j in 0..<used { largest = Swift.max(largest, row[j]) }
-            var total: Self = 0
-            for j in 0..<used {
-                let e = exp(scale * (row[j] - largest))
-                row[j] = e
-                total += e
-            }
-            let inverse = 1 / total
-            for j in 0..<used { row[j] *= inverse }
+            let total = scaledExponentials(row, count: used, scale: scale, shift: largest)
+            scaleRow(row, count: used, by: 1 / total)
             for j in used..<columns { row[j] = 0 }
         }
     }
 
     public static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
-                                                columns: Int, scale: Self) {
+                                                columns: Int, scale: Self, causal: Bool) {
+        let lanes = Vector.scalarCount
         for i in 0..<rows {
             let pRow = p + i * columns, dRow = dp + i * columns
-            var dot: Self = 0
-            for j in 0..<columns { dot += pRow[j] * dRow[j] }
-            for j in 0..<columns { dRow[j] = scale * pRow[j] * (dRow[j] - dot) }
+            // p is 0 past the diagonal of a causal block, and so is ds.
+            let used = causal ? Swift.min(i + 1, columns) : columns
+            var dots = Vector(repeating: 0)
+            var j = 0
+            while j + lanes <= used {
+                dots += load(pRow + j) * load(dRow + j)
+                j += lanes
+            }
+            var dot = dots.sum()
+            for k in j..<used { dot += pRow[k] * dRow[k] }
+            j = 0
+            let dotVector = Vector(repeating: dot)
+            while j + lanes <= used {
+                store(scale * load(pRow + j) * (load(dRow + j) - dotVector), dRow + j)
+                j += lanes
+            }
+            for k in j..<used { dRow[k] = scale * pRow[k] * (dRow[k] - dot) }
+            for k in used..<columns { dRow[k] = 0 }
         }
+    }
+
+    /// `row[j] = e^(scale·(row[j] - shift))` for j < count, returning their sum: whole
+    /// vectors with `exponential`, then the rest one by one.
+    @inline(__always) static func scaledExponentials(_ row: UnsafeMutablePointer<Self>, count: Int, scale: Self,
+                                                     shift: Self) -> Self {
+        let lanes = Vector.scalarCount, shiftVector = Vector(repeating: shift)
+        var sums = Vector(repeating: 0)
+        var j = 0
+        while j + lanes <= count {
+            let e = exponential(scale * (load(row + j) - shiftVector))
+            store(e, row + j)
+            sums += e
+            j += lanes
+        }
+        var total = sums.sum()
+        for k in j..<count {
+            let e = exp(scale * (row[k] - shift))
+            row[k] = e
+            total += e
+        }
+        return total
+    }
+
+    /// `row[j] *= factor` for j < count.
+    @inline(__always) static func scaleRow(_ row: UnsafeMutablePointer<Self>, count: Int, by factor: Self) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count {
+            store(load(row + j) * factor, row + j)
+            j += lanes
+        }
+        for k in j..<count { row[k] *= factor }
     }
 }

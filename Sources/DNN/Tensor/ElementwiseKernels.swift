@@ -79,8 +79,7 @@ extension ElementwiseKernels {
             case .tanh:
                 for i in range { y[i] = tanh(x[i]) }
             case .gelu:
-                let invSqrt2 = 1 / Self(2).squareRoot()
-                for i in range { y[i] = x[i] * (1 + erf(x[i] * invSqrt2)) / 2 }
+                geluForward(x, y, range)
             case .silu:
                 for i in range { y[i] = x[i] / (1 + exp(-x[i])) }
             }
@@ -102,14 +101,7 @@ extension ElementwiseKernels {
             case .tanh:
                 for i in range { dx[i] = dy[i] * (1 - y[i] * y[i]) }
             case .gelu:
-                // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-                let invSqrt2 = 1 / Self(2).squareRoot()
-                let invSqrt2Pi = 1 / (2 * Self.pi).squareRoot()
-                for i in range {
-                    let cdf = (1 + erf(x[i] * invSqrt2)) / 2
-                    let pdf = exp(-x[i] * x[i] / 2) * invSqrt2Pi
-                    dx[i] = dy[i] * (cdf + x[i] * pdf)
-                }
+                geluBackward(x, dy, dx, range)
             case .silu:
                 // d/dx x·σ(x) = σ(x) + x·σ(x)(1 - σ(x)) = σ(x)(1 + x(1 - σ(x)))
                 for i in range {
@@ -117,6 +109,39 @@ extension ElementwiseKernels {
                     dx[i] = dy[i] * s * (1 + x[i] * (1 - s))
                 }
             }
+        }
+    }
+
+    /// `y = x·Φ(x) = x·(1 + erf(x/√2))/2` over `range`, a vector at a time (`errorFunction`).
+    @inline(__always) static func geluForward(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+                                              _ range: Range<Int>) {
+        let invSqrt2 = 1 / Self(2).squareRoot(), lanes = Vector.scalarCount
+        var i = range.lowerBound
+        while i + lanes <= range.upperBound {
+            let v: Vector = load(x + i)
+            store(v * (1 + errorFunction(v * invSqrt2)) / 2, y + i)
+            i += lanes
+        }
+        for i in i..<range.upperBound { y[i] = x[i] * (1 + erf(x[i] * invSqrt2)) / 2 }
+    }
+
+    /// `dx = dy·(Φ(x) + x·φ(x))`, the derivative of x·Φ(x), over `range`, a vector at a time.
+    @inline(__always) static func geluBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>,
+                                               _ dx: UnsafeMutablePointer<Self>, _ range: Range<Int>) {
+        let invSqrt2 = 1 / Self(2).squareRoot(), invSqrt2Pi = 1 / (2 * Self.pi).squareRoot()
+        let lanes = Vector.scalarCount
+        var i = range.lowerBound
+        while i + lanes <= range.upperBound {
+            let v: Vector = load(x + i), g: Vector = load(dy + i)
+            let cdf = (1 + errorFunction(v * invSqrt2)) / 2
+            let pdf = exponential(-v * v / 2) * invSqrt2Pi
+            store(g * (cdf + v * pdf), dx + i)
+            i += lanes
+        }
+        for i in i..<range.upperBound {
+            let cdf = (1 + erf(x[i] * invSqrt2)) / 2
+            let pdf = exp(-x[i] * x[i] / 2) * invSqrt2Pi
+            dx[i] = dy[i] * (cdf + x[i] * pdf)
         }
     }
 

@@ -33,12 +33,8 @@ extension LossKernels {
             let z = logits + row * c
             let label = Int(labels[row])
             let hard = (1 - smoothing) * (classWeights?[label] ?? 1)
-            // Shift by the maximum so that exp never overflows.
-            var best = 0
-            for j in 1..<c where z[j] > z[best] { best = j }
-            let maximum = z[best]
-            var total: Self = 0
-            for j in 0..<c { total += exp(z[j] - maximum) }
+            // Shift by the maximum so that exp never overflows; e^(z - max) into dz (scaled below).
+            let (best, maximum, total) = shiftedExponentials(z, count: c, into: dLogits.map { $0 + row * c })
             let logSumExp = maximum + log(total)
             var rowLoss = hard * (logSumExp - z[label])
             if smoothing != 0 {
@@ -52,7 +48,7 @@ extension LossKernels {
                 let dz = dLogits + row * c
                 // Without options hard = 1 and soft = 0: the plain (p - onehot)/N.
                 let scale = gradientScale * (hard + soft * weightTotal) / total
-                for j in 0..<c { dz[j] = exp(z[j] - maximum) * scale }
+                scaleInPlace(dz, count: c, by: scale)
                 if smoothing != 0 {
                     for j in 0..<c { dz[j] -= gradientScale * soft * (classWeights?[j] ?? 1) }
                 }
@@ -60,5 +56,73 @@ extension LossKernels {
             }
         }
         return (lossSum, correct)
+    }
+
+    /// For one row z: the first index of its largest value, that value m, and Σⱼ e^(zⱼ - m),
+    /// each term also written to `terms` when given. A vector at a time (`exponential`)
+    /// when every z is finite; a row holding NaN or ±∞ takes the scalar loop with libm's
+    /// exp, so a diverged run still reports a NaN loss (the vector exp clamps its input).
+    @inline(__always) static func shiftedExponentials(_ z: UnsafePointer<Self>, count: Int,
+                                                      into terms: UnsafeMutablePointer<Self>?)
+        -> (index: Int, maximum: Self, total: Self) {
+        let lanes = Vector.scalarCount
+        guard count >= lanes, let largest = finiteMaximum(z, count: count) else {
+            var best = 0
+            for j in 1..<count where z[j] > z[best] { best = j }
+            var total: Self = 0
+            for j in 0..<count {
+                let e = exp(z[j] - z[best])
+                terms?[j] = e
+                total += e
+            }
+            return (best, z[best], total)
+        }
+        let index = (0..<count).first { z[$0] == largest } ?? 0
+        let shift = Vector(repeating: largest)
+        var sums = Vector(repeating: 0)
+        var j = 0
+        while j + lanes <= count {
+            let e = exponential(load(z + j) - shift)
+            if let terms { store(e, terms + j) }
+            sums += e
+            j += lanes
+        }
+        var total = sums.sum()
+        for k in j..<count {
+            let e = exp(z[k] - largest)
+            terms?[k] = e
+            total += e
+        }
+        return (index, largest, total)
+    }
+
+    /// max z[0..<count] (count ≥ one vector), or nil when some z is NaN or infinite.
+    @inline(__always) static func finiteMaximum(_ z: UnsafePointer<Self>, count: Int) -> Self? {
+        let lanes = Vector.scalarCount
+        var largest: Vector = load(z), sums = largest
+        var j = lanes
+        while j + lanes <= count {
+            let v: Vector = load(z + j)
+            largest = lanewiseMaximum(largest, v)
+            sums += v
+            j += lanes
+        }
+        var result = largest.max(), total = sums.sum()
+        for k in j..<count {
+            result = Swift.max(result, z[k])
+            total += z[k]
+        }
+        return total.isFinite ? result : nil
+    }
+
+    /// `x[i] *= factor`, a vector at a time.
+    @inline(__always) static func scaleInPlace(_ x: UnsafeMutablePointer<Self>, count: Int, by factor: Self) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count {
+            store(load(x + j) * factor, x + j)
+            j += lanes
+        }
+        for k in j..<count { x[k] *= factor }
     }
 }

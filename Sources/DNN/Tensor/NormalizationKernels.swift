@@ -138,6 +138,20 @@ extension NormalizationKernels {
         while i < count { y[i] = a * x[i] + b; i += 1 }
     }
 
+    /// `y[i] = a[i] · x[i] + b[i]` (b = 0 when nil): the affine of a block whose channels
+    /// are single features (a layernorm over one position's F), a vector at a time.
+    @inline(__always) fileprivate static func featureAffine(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+                                                            _ count: Int, scale a: UnsafePointer<Self>,
+                                                            shift b: UnsafePointer<Self>?) {
+        let lanes = Vector.scalarCount
+        var i = 0
+        while i + lanes <= count {
+            store(load(a + i) * load(x + i) + (b.map { load($0 + i) } ?? Vector()), y + i)
+            i += lanes
+        }
+        while i < count { y[i] = a[i] * x[i] + (b?[i] ?? 0); i += 1 }
+    }
+
     public static func batchNormStatistics(mean: UnsafePointer<Self>, variance: UnsafePointer<Self>, count: Int,
                                            channels: Int, momentum: Double, eps: Double,
                                            runningMean: UnsafeMutablePointer<Self>,
@@ -411,6 +425,10 @@ extension NormalizationKernels {
                 invstd[block] = r
                 affine(x + start, xhat + start, size, scale: r, shift: -mu * r)
                 let firstChannel = (block * channelsPerBlock) % channels
+                if s == 1 {
+                    featureAffine(xhat + start, y + start, size, scale: gamma + firstChannel, shift: beta + firstChannel)
+                    continue
+                }
                 for j in 0..<channelsPerBlock {
                     let offset = start + j * s
                     affine(xhat + offset, y + offset, s, scale: gamma[firstChannel + j], shift: beta[firstChannel + j])
@@ -429,9 +447,13 @@ extension NormalizationKernels {
                 let start = block * size
                 let firstChannel = (block * channelsPerBlock) % channels
                 // g = dy · γ goes into dx first, then dx is rewritten in place.
-                for j in 0..<channelsPerBlock {
-                    let offset = start + j * s
-                    affine(dy + offset, dx + offset, s, scale: gamma[firstChannel + j], shift: 0)
+                if s == 1 {
+                    featureAffine(dy + start, dx + start, size, scale: gamma + firstChannel, shift: nil)
+                } else {
+                    for j in 0..<channelsPerBlock {
+                        let offset = start + j * s
+                        affine(dy + offset, dx + offset, s, scale: gamma[firstChannel + j], shift: 0)
+                    }
                 }
                 let meanG = sum(dx + start, size) / Self(size)
                 let meanGXhat = dot(dx + start, xhat + start, size) / Self(size)

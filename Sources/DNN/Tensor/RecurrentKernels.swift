@@ -118,7 +118,8 @@ extension RecurrentKernels {
                 let cp = previousCell + r &* h, ct = cellTanh + r &* h
                 let dhNext = hiddenGradient + r &* h, dc = cellGradient + r &* h
                 let dy = outputGradient.base + r &* outputGradient.stride
-                for j in 0..<h {
+                let vectorEnd = lstmBackwardVectors(g, cp, ct, dy, dhNext, dc, da, size: h)
+                for j in vectorEnd..<h {
                     let i = g[j], f = g[h &+ j], u = g[2 &* h &+ j], o = g[3 &* h &+ j]
                     let dh = dy[j] + dhNext[j]
                     let dcTotal = dc[j] + dh * o * (1 - ct[j] * ct[j])
@@ -177,7 +178,8 @@ extension RecurrentKernels {
                 let dx = inputGateGradient + r &* 3 &* h, dp = hiddenGateGradient + r &* 3 &* h
                 let hp = previousHidden.base + r &* previousHidden.stride
                 let dy = outputGradient.base + r &* outputGradient.stride, dhNext = hiddenGradient + r &* h
-                for j in 0..<h {
+                let vectorEnd = gruBackwardVectors(g, p, hp, dy, dhNext, dx, dp, size: h)
+                for j in vectorEnd..<h {
                     let reset = g[j], update = g[h &+ j], candidate = g[2 &* h &+ j]
                     let dh = dy[j] + dhNext[j]
                     let dCandidate = dh * (1 - update) * (1 - candidate * candidate)
@@ -193,6 +195,58 @@ extension RecurrentKernels {
                 }
             }
         }
+    }
+
+    /// `lstmBackwardStep` for one row's whole vectors of units (the same expressions
+    /// lane by lane); returns where the scalar tail starts.
+    @inline(__always) static func lstmBackwardVectors(_ g: UnsafePointer<Self>, _ cp: UnsafePointer<Self>,
+                                                      _ ct: UnsafePointer<Self>, _ dy: UnsafeMutablePointer<Self>,
+                                                      _ dhNext: UnsafePointer<Self>, _ dc: UnsafeMutablePointer<Self>,
+                                                      _ da: UnsafeMutablePointer<Self>, size h: Int) -> Int {
+        let lanes = Vector.scalarCount, vectorEnd = h - h % lanes
+        var j = 0
+        while j < vectorEnd {
+            let (fj, gj, oj) = (h &+ j, 2 &* h &+ j, 3 &* h &+ j)
+            let i: Vector = load(g + j), f: Vector = load(g + fj), u: Vector = load(g + gj), o: Vector = load(g + oj)
+            let tanhC: Vector = load(ct + j)
+            let dh: Vector = load(dy + j) + load(dhNext + j)
+            let dcTotal: Vector = load(dc + j) + dh * o * (1 - tanhC * tanhC)
+            store(dcTotal * u * i * (1 - i), da + j)
+            store(dcTotal * load(cp + j) * f * (1 - f), da + fj)
+            store(dcTotal * i * (1 - u * u), da + gj)
+            store(dh * tanhC * o * (1 - o), da + oj)
+            store(dcTotal * f, dc + j)
+            j &+= lanes
+        }
+        return vectorEnd
+    }
+
+    /// `gruBackwardStep` for one row's whole vectors of units; returns where the scalar
+    /// tail starts.
+    @inline(__always) static func gruBackwardVectors(_ g: UnsafePointer<Self>, _ p: UnsafePointer<Self>,
+                                                     _ hp: UnsafeMutablePointer<Self>, _ dy: UnsafeMutablePointer<Self>,
+                                                     _ dhNext: UnsafeMutablePointer<Self>,
+                                                     _ dx: UnsafeMutablePointer<Self>, _ dp: UnsafeMutablePointer<Self>,
+                                                     size h: Int) -> Int {
+        let lanes = Vector.scalarCount, vectorEnd = h - h % lanes
+        var j = 0
+        while j < vectorEnd {
+            let (zj, nj) = (h &+ j, 2 &* h &+ j)
+            let reset: Vector = load(g + j), update: Vector = load(g + zj), candidate: Vector = load(g + nj)
+            let dh: Vector = load(dy + j) + load(dhNext + j)
+            let dCandidate = dh * (1 - update) * (1 - candidate * candidate)
+            let dReset = dCandidate * load(p + nj) * reset * (1 - reset)
+            let dUpdate = dh * (load(hp + j) - candidate) * update * (1 - update)
+            store(dReset, dx + j)
+            store(dUpdate, dx + zj)
+            store(dCandidate, dx + nj)
+            store(dReset, dp + j)
+            store(dUpdate, dp + zj)
+            store(dCandidate * reset, dp + nj)
+            store(dh * update, dhNext + j)
+            j &+= lanes
+        }
+        return vectorEnd
     }
 
     public static func swapLeadingAxes(_ source: UnsafePointer<Self>, _ a: Int, _ b: Int, inner: Int,
@@ -218,27 +272,6 @@ extension RecurrentKernels {
 }
 
 extension Float {
-    /// eˣ per lane for |x| within Float's range (clamped to [-87.3, 88.3]): x = n·ln2 + r,
-    /// Cephes' degree-6 polynomial for eʳ, and 2ⁿ from the exponent bits. n is rounded by
-    /// adding 1.5·2²³, whose sum keeps n in its low mantissa bits (the stdlib's rounding
-    /// and float-to-int conversions of SIMD vectors run as generic code).
-    @inline(__always) static func exponential(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = pointwiseMax(pointwiseMin(x, SIMD16(repeating: 88.3)), SIMD16(repeating: -87.3))
-        let magic = SIMD16<Float>(repeating: 12_582_912)
-        let shifted = clamped * 1.442_695_040_888_963_4 + magic
-        let n = shifted - magic
-        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
-        let r = clamped - n * 0.693_359_375 - n * -2.121_944_4e-4
-        var p = SIMD16<Float>(repeating: 1.987_569_150_0e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let powerOfTwo = unsafeBitCast((integer &+ 127) &<< 23, to: SIMD16<Float>.self)
-        return (p * (r * r) + r + 1) * powerOfTwo
-    }
-
     @inline(__always) public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> { 1 / (1 + exponential(-x)) }
 
     /// 1 - 2/(e²ˣ + 1): exact to Float's absolute rounding, ±1 past |x| ≈ 44.

@@ -21,10 +21,16 @@ where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWid
     static func tanh(_ x: Self) -> Self
     /// The error function (for the exact GELU).
     static func erf(_ x: Self) -> Self
+    /// eˣ of every lane (see `VectorExponential.swift`): a polynomial for Float, libm for Double.
+    static func exponential(_ x: Vector) -> Vector
+    /// erf(x) of every lane, likewise.
+    static func errorFunction(_ x: Vector) -> Vector
     /// √x of every lane, x ≥ 0, within an ulp (see `VectorSquareRoot.swift`).
     static func squareRoot(_ x: Vector) -> Vector
     /// max(v, 0) per lane (see `VectorSelect.swift`).
     static func positivePart(_ v: Vector) -> Vector
+    /// max(a, b) per lane (see `VectorSelect.swift`).
+    static func lanewiseMaximum(_ a: Vector, _ b: Vector) -> Vector
     /// g where y > 0, else 0, per lane: the gradient through a ReLU with output y.
     static func keep(_ g: Vector, wherePositive y: Vector) -> Vector
     /// Transposes a lanes x lanes block: row r of `target` gets column r of `source`

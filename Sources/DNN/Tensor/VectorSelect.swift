@@ -14,6 +14,11 @@ extension Float {
     @inline(__always) public static func keep(_ g: SIMD16<Float>, wherePositive y: SIMD16<Float>) -> SIMD16<Float> {
         g.replacing(with: 0, where: y .<= 0)
     }
+
+    /// max(a, b) per lane (b where a < b: a NaN in a stays, one in b does not).
+    @inline(__always) public static func lanewiseMaximum(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+        a.replacing(with: b, where: a .< b)
+    }
 }
 
 extension Double {
@@ -23,5 +28,9 @@ extension Double {
 
     @inline(__always) public static func keep(_ g: SIMD8<Double>, wherePositive y: SIMD8<Double>) -> SIMD8<Double> {
         g.replacing(with: 0, where: y .<= 0)
+    }
+
+    @inline(__always) public static func lanewiseMaximum(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> {
+        a.replacing(with: b, where: a .< b)
     }
 }
