@@ -57,7 +57,7 @@ extension AttentionKernels {
             var largest = -Self.infinity
             for j in 0..<used { largest = Swift.max(largest, row[j]) }
             let total = scaledExponentials(row, count: used, scale: scale, shift: largest)
-            scaleRow(row, count: used, by: 1 / total)
+            scaleInPlace(row, count: used, by: 1 / total)
             for j in used..<columns { row[j] = 0 }
         }
     }
@@ -108,16 +108,5 @@ extension AttentionKernels {
             total += e
         }
         return total
-    }
-
-    /// `row[j] *= factor` for j < count.
-    @inline(__always) static func scaleRow(_ row: UnsafeMutablePointer<Self>, count: Int, by factor: Self) {
-        let lanes = Vector.scalarCount
-        var j = 0
-        while j + lanes <= count {
-            store(load(row + j) * factor, row + j)
-            j += lanes
-        }
-        for k in j..<count { row[k] *= factor }
     }
 }

@@ -114,15 +114,4 @@ extension LossKernels {
         }
         return total.isFinite ? result : nil
     }
-
-    /// `x[i] *= factor`, a vector at a time.
-    @inline(__always) static func scaleInPlace(_ x: UnsafeMutablePointer<Self>, count: Int, by factor: Self) {
-        let lanes = Vector.scalarCount
-        var j = 0
-        while j + lanes <= count {
-            store(load(x + j) * factor, x + j)
-            j += lanes
-        }
-        for k in j..<count { x[k] *= factor }
-    }
 }

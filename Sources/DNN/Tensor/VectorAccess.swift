@@ -13,4 +13,15 @@ extension KernelScalar {
     @inline(__always) static func store(_ v: Vector, _ p: UnsafeMutablePointer<Self>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
+
+    /// `x[i] *= factor` for i < count, a vector at a time (the softmaxes' normalisation).
+    @inline(__always) static func scaleInPlace(_ x: UnsafeMutablePointer<Self>, count: Int, by factor: Self) {
+        let lanes = Vector.scalarCount
+        var j = 0
+        while j + lanes <= count {
+            store(load(x + j) * factor, x + j)
+            j += lanes
+        }
+        for k in j..<count { x[k] *= factor }
+    }
 }
