@@ -39,9 +39,13 @@ help:
 build:
 	$(SWIFT) build -c release --product dnn
 
+# Tests build in their own folder: `-enable-testing` compiles every module differently, and
+# sharing .build/release with `make build` made each switch between the two rebuild the
+# whole library. `swift test` builds every product, the `dnn` the CLI tests run included.
+TEST_BUILD ?= .build/testing
+
 test:
-	$(SWIFT) build -c release --product dnn
-	$(SWIFT) test -c release -Xswiftc -enable-testing
+	$(SWIFT) test -c release -Xswiftc -enable-testing --build-path $(TEST_BUILD)
 
 # What DEVELOPERS.md and README.md promise about the code, checked (tools/lint.py, Python 3
 # standard library): no function over 60 lines in Sources/ (generated kernels excepted by
