@@ -6,7 +6,7 @@ SHARED_MNIST := ../shared/data/mnist
 MNIST_URL ?= https://ossci-datasets.s3.amazonaws.com/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 
-.PHONY: help build test test-cpu test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare compare-sequences sweep plot onnx-venv onnx-check mpi-demo mpi-scaling clean fuzz fuzz-smoke fuzz-build
+.PHONY: help build test test-cpu test-avx2 compare-gemm neon-check lint docs-check demo mnist mnist-data gradcheck bench compare compare-sequences sweep plot onnx-venv onnx-check mpi-demo mpi-scaling thread-scaling clean fuzz fuzz-smoke fuzz-build
 
 # The Python environment of the ONNX checks (onnx, onnxruntime, numpy); DNN_ONNX_PYTHON
 # names another interpreter that has them.
@@ -21,7 +21,8 @@ help:
 	@echo "make mnist       get MNIST (../shared/data/mnist or a download) and train configs/mnist_mlp.json"
 	@echo "make gradcheck   gradient-check the example configs in double precision"
 	@echo "make mpi-demo    train the iris demo on 2 MPI ranks (needs Open MPI's mpirun)"
-	@echo "make mpi-scaling 2 ranks against 1 process on the MNIST configs (needs mpirun)"
+	@echo "make mpi-scaling 2 ranks against 1 process on the MNIST configs, and 2 independent processes (needs mpirun)"
+	@echo "make thread-scaling  dnn bench training: 2 threads against 1, and 2 one-thread processes at once"
 	@echo "make sweep       train iris over dropout p x batchnorm momentum; table of val accuracy, best first"
 	@echo "make plot        plot the last sweep (or the last three runs) as SVG"
 	@echo "make bench       dnn bench: GEMM GFLOP/s, training and inference samples/s"
@@ -114,8 +115,14 @@ mpi-demo: build
 	  $(DNN) train configs/iris.json --out runs/mpi-demo --force --threads 1
 	$(DNN) eval runs/mpi-demo/best.safetensors
 
+# 2 threads against 1 thread on dnn bench's training rows, and the ceiling: two one-thread
+# processes at once (issue #22's 1.7x and 1.8x).
+thread-scaling: build
+	python3 tools/thread_scaling.py --dnn $(DNN)
+
 # Data-parallel scaling (issue #11): 2 ranks x 1 thread against 1 process x 1 thread, the
-# same global batch, alternating runs (tools/mpi_scaling.py). Needs Open MPI's mpirun.
+# same global batch, alternating runs (tools/mpi_scaling.py), and two independent
+# one-thread processes at once as the ceiling. Needs Open MPI's mpirun.
 mpi-scaling: build mnist-data
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 	  python3 tools/mpi_scaling.py configs/mnist_cnn.json configs/mnist_mlp.json
