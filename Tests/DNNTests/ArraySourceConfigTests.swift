@@ -81,4 +81,41 @@ import Testing
         let hasZip64Record = bytes.indices.dropLast(3).contains { bytes[$0...].starts(with: [0x50, 0x4B, 0x06, 0x06]) }
         #expect(hasZip64Record == zip64)
     }
+
+    /// A member given as a header and a payload kept as its own piece (the pixels of an
+    /// image folder in `dnn convert`) makes the very bytes of the member written whole.
+    @Test(arguments: [false, true])
+    func aPayloadPieceWritesTheSameArchive(zip64: Bool) throws {
+        let pixels = NPYWriter.Values.uint8((0..<600).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let names = NPYWriter.Values.unicode(["a", "bb"])
+        var whole = ZipWriter(), pieces = ZipWriter()
+        whole.forceZip64 = zip64
+        pieces.forceZip64 = zip64
+        whole.addStored(name: "x.npy", size: NPYWriter.size(pixels, shape: [2, 3, 10, 10])) {
+            NPYWriter.append(pixels, shape: [2, 3, 10, 10], to: &$0)
+        }
+        guard case .uint8(let bytes) = pixels else { return }
+        pieces.addStored(name: "x.npy", header: NPYWriter.header(pixels, shape: [2, 3, 10, 10]), payload: bytes)
+        whole.addStored(name: "classes.npy", size: NPYWriter.size(names, shape: [2])) { NPYWriter.append(names, shape: [2], to: &$0) }
+        pieces.addStored(name: "classes.npy", size: NPYWriter.size(names, shape: [2])) { NPYWriter.append(names, shape: [2], to: &$0) }
+        let written = pieces.finishPieces()
+        #expect(written.count == 3)
+        #expect(written.flatMap { $0 } == whole.finish())
+    }
+
+    /// The CRC-32 of a buffer large enough to be split over the cores equals zlib's over the
+    /// whole buffer at once, and a header's CRC joins a payload's as the concatenation's.
+    @Test func aSplitCRCEqualsTheWholeOne() {
+        let count = 3 * Inflater.parallelCRCPart + 12_345
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        // The reference: CRC-32 (reflected polynomial 0xEDB88320) one bit at a time.
+        var whole: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            whole ^= UInt32(byte)
+            for _ in 0..<8 { whole = whole & 1 == 1 ? (whole >> 1) ^ 0xEDB8_8320 : whole >> 1 }
+        }
+        whole ^= 0xFFFF_FFFF
+        #expect(bytes.withUnsafeBytes { Inflater.crc32($0) } == whole)
+        #expect(Inflater.crc32(Array(bytes[1000...]), after: Array(bytes[..<1000])) == whole)
+    }
 }

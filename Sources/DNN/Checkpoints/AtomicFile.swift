@@ -15,6 +15,11 @@ enum AtomicFile {
     ///
     /// - Throws: `DNNError(.io, at: path, ...)` with the system's reason.
     static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(pieces: [bytes], to: path)
+    }
+
+    /// `write(_:to:)` of the pieces one after the other, as one file.
+    static func write(pieces: [[UInt8]], to path: String) throws {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -26,15 +31,17 @@ enum AtomicFile {
             if isOpen { close(fd) }
             if !renamed { unlink(temporary) }
         }
-        var written = 0
-        try bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let result = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw DNNError(.io, at: path, "cannot write \(temporary): \(systemReason())")
+        for bytes in pieces {
+            var written = 0
+            try bytes.withUnsafeBytes { buffer in
+                while written < buffer.count {
+                    let result = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
+                    if result < 0 {
+                        if errno == EINTR { continue }
+                        throw DNNError(.io, at: path, "cannot write \(temporary): \(systemReason())")
+                    }
+                    written += result
                 }
-                written += result
             }
         }
         guard fsync(fd) == 0 else {

@@ -30,8 +30,11 @@ public struct ByteRows: Sendable, Equatable {
     /// (views that split a buffer add up to it).
     var memoryBytes: Int { rows * (width + MemoryLayout<Int>.stride) }
 
-    /// The rows in order as one byte array (a copy: for export and small data).
+    /// The rows in order as one byte array: a copy, unless the view is the whole buffer in
+    /// order (then the buffer itself, shared). For export and small data.
     var contiguous: [UInt8] {
+        // Every row of the buffer in its order (a whole split of decoded images): the buffer itself.
+        if rows * width == values.count && rowMap.enumerated().allSatisfy({ $0.offset == $0.element }) { return values }
         var copy = [UInt8]()
         copy.reserveCapacity(rows * width)
         for row in rowMap { copy += values[(row * width)..<((row + 1) * width)] }

@@ -78,8 +78,46 @@ enum Inflater {
         }
     }
 
-    /// The CRC-32 of `bytes` (ZIP's and gzip's), through zlib in pieces it can count.
+    /// The CRC-32 of `bytes` (ZIP's and gzip's). Large inputs (an archive of images is
+    /// tens of MB, and its CRC is a serial part of `dnn convert`) are split in one part per
+    /// core, whose CRCs zlib's `crc32_combine` joins into the very CRC of the whole.
     static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, bytes.count / parallelCRCPart)
+        guard parts > 1 else { return serialCRC32(bytes) }
+        let partSize = bytes.count / parts
+        var crcs = [UInt32](repeating: 0, count: parts)
+        crcs.withUnsafeMutableBufferPointer { crcs in
+            let shared = CRCParts(input: bytes, crcs: crcs.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let end = part == parts - 1 ? shared.input.count : (part + 1) * partSize
+                shared.crcs[part] = serialCRC32(UnsafeRawBufferPointer(rebasing: shared.input[(part * partSize)..<end]))
+            }
+        }
+        var crc = uLong(crcs[0])
+        for part in 1..<parts {
+            let length = part == parts - 1 ? bytes.count - part * partSize : partSize
+            crc = crc32_combine(crc, uLong(crcs[part]), off_t(length))
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    /// The input and the parts' CRCs, shared by the threads of `crc32` (each writes its own slot).
+    private struct CRCParts: @unchecked Sendable {
+        let input: UnsafeRawBufferPointer
+        let crcs: UnsafeMutablePointer<UInt32>
+    }
+
+    /// The CRC-32 of `header` followed by `payload`, without joining them.
+    static func crc32(_ payload: [UInt8], after header: [UInt8]) -> UInt32 {
+        let first = header.withUnsafeBytes { crc32($0) }, second = payload.withUnsafeBytes { crc32($0) }
+        return UInt32(truncatingIfNeeded: crc32_combine(uLong(first), uLong(second), off_t(payload.count)))
+    }
+
+    /// Bytes below which one core computes a CRC alone (splitting costs more than it saves).
+    static let parallelCRCPart = 4 << 20
+
+    /// The CRC-32 of `bytes` on this thread, through zlib in pieces it can count.
+    private static func serialCRC32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc = CZlib.crc32(0, nil, 0)
         var offset = 0
         while offset < bytes.count {

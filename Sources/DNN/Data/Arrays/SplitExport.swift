@@ -29,6 +29,13 @@ public enum SplitExport {
     /// - Throws: `.config` when the split is not in the config or the labels do not suit
     ///   the loss and the last layer; any error of reading the data.
     public static func archive(config: Config, split: Split, forceZip64: Bool = false) throws -> (bytes: [UInt8], summary: Summary) {
+        let (pieces, summary) = try archivePieces(config: config, split: split, forceZip64: forceZip64)
+        return (pieces.flatMap { $0 }, summary)
+    }
+
+    /// `archive(config:split:)` as pieces to write one after the other: the pixels of
+    /// images stay in the buffer they were decoded into.
+    static func archivePieces(config: Config, split: Split, forceZip64: Bool = false) throws -> (pieces: [[UInt8]], summary: Summary) {
         guard !config.data.train.isText else {
             throw DNNError.config("data.train", "is a text source, which training reads as it is",
                                   hint: "dnn convert writes tables, images and arrays; train on the text file itself")
@@ -54,6 +61,11 @@ public enum SplitExport {
         let x = xValues(table)
         for (name, values, valueShape) in [("x", x, shape), ("y", labels.y, labels.yShape),
                                            ("classes", .unicode(labels.classes), [labels.classes.count])] {
+            if case .uint8(let bytes) = values {
+                precondition(valueShape.reduce(1, *) == bytes.count, "SplitExport: the shape does not match the pixels")
+                writer.addStored(name: name + ".npy", header: NPYWriter.header(values, shape: valueShape), payload: bytes)
+                continue
+            }
             writer.addStored(name: name + ".npy", size: NPYWriter.size(values, shape: valueShape)) {
                 NPYWriter.append(values, shape: valueShape, to: &$0)
             }
@@ -66,7 +78,7 @@ public enum SplitExport {
         }
         let summary = Summary(rows: table.rows, sampleShape: raw.inputShape, xType: x.descr == "|u1" ? "uint8" : "float32",
                               classes: labels.classes.count)
-        return (writer.finish(), summary)
+        return (writer.finishPieces(), summary)
     }
 
     /// x as written: [C, H, W] samples held as bytes (decoded images, CIFAR) as they are,
@@ -122,8 +134,8 @@ extension SplitExport {
             throw DNNError(.usage, at: "-o \(path)", "is a data file of the config; converting would replace it",
                            hint: "write to another file")
         }
-        let (bytes, summary) = try archive(config: config, split: split)
-        try AtomicFile.write(bytes, to: path)
+        let (pieces, summary) = try archivePieces(config: config, split: split)
+        try AtomicFile.write(pieces: pieces, to: path)
         return summary
     }
 }

@@ -1,8 +1,17 @@
 /// Writes a ZIP archive of stored (uncompressed) members with their CRC-32, as `np.savez`
 /// does; a member, an offset or a count past ZIP's 32-bit (or 16-bit) fields is written
 /// with ZIP64 records, as Python's `zipfile` writes them.
+///
+/// The archive is held as pieces: large members given whole (`addStored(name:header:payload:)`,
+/// the pixels of an image folder) stay in their own arrays, shared, not copied into one
+/// buffer, and `AtomicFile` writes the pieces one after the other.
 struct ZipWriter {
+    /// The archive's bytes after the pieces already closed.
     private(set) var bytes: [UInt8] = []
+    /// The pieces before `bytes`, in order.
+    private var pieces: [[UInt8]] = []
+    /// The byte count of `pieces`.
+    private var piecesCount = 0
     private var entries: [(name: [UInt8], crc: UInt32, size: Int, offset: Int)] = []
     /// Every member and the end records in ZIP64 form, small or not (for tests).
     var forceZip64 = false
@@ -12,15 +21,38 @@ struct ZipWriter {
     /// Adds a member `name` of `size` bytes, which `write` appends to the archive's bytes.
     /// The CRC-32 is computed over what was written and patched into the local header.
     mutating func addStored(name: String, size: Int, _ write: (inout [UInt8]) -> Void) {
-        let nameBytes = Array(name.utf8), offset = bytes.count
+        let nameBytes = Array(name.utf8), offset = piecesCount + bytes.count, headerStart = bytes.count
         appendLocalHeader(name: nameBytes, crc: 0, size: size)
         let start = bytes.count
         bytes.reserveCapacity(start + size)
         write(&bytes)
         precondition(bytes.count - start == size, "ZipWriter: a member's size differs from the one announced")
         let crc = bytes.withUnsafeBytes { Inflater.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        for byte in 0..<4 { bytes[offset + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
+        for byte in 0..<4 { bytes[headerStart + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
         entries.append((nameBytes, crc, size, offset))
+    }
+
+    /// Adds a member `name` made of `header` then `payload`, keeping `payload` as a piece of
+    /// its own (shared with the caller, not copied).
+    mutating func addStored(name: String, header: [UInt8], payload: [UInt8]) {
+        let nameBytes = Array(name.utf8), offset = piecesCount + bytes.count, headerStart = bytes.count
+        let size = header.count + payload.count
+        appendLocalHeader(name: nameBytes, crc: 0, size: size)
+        bytes += header
+        let crc = Inflater.crc32(payload, after: header)
+        for byte in 0..<4 { bytes[headerStart + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
+        entries.append((nameBytes, crc, size, offset))
+        closePiece()
+        pieces.append(payload)
+        piecesCount += payload.count
+    }
+
+    /// Moves `bytes` into `pieces`.
+    private mutating func closePiece() {
+        guard !bytes.isEmpty else { return }
+        pieces.append(bytes)
+        piecesCount += bytes.count
+        bytes = []
     }
 
     /// 30 bytes, the name, and a 20-byte ZIP64 field (id 1: size, compressed size) when needed.
@@ -46,14 +78,19 @@ struct ZipWriter {
         }
     }
 
-    /// The archive: members, central directory and end records.
+    /// The archive as one array: members, central directory and end records.
     mutating func finish() -> [UInt8] {
-        let directoryOffset = bytes.count
+        finishPieces().flatMap { $0 }
+    }
+
+    /// The archive as pieces to be written one after the other.
+    mutating func finishPieces() -> [[UInt8]] {
+        let directoryOffset = piecesCount + bytes.count
         for entry in entries { appendCentralEntry(entry) }
-        let directorySize = bytes.count - directoryOffset
+        let directorySize = piecesCount + bytes.count - directoryOffset
         let zip64 = forceZip64 || entries.count >= 0xFFFF || directoryOffset >= Self.limit32 || directorySize >= Self.limit32
         if zip64 {
-            let recordOffset = bytes.count
+            let recordOffset = piecesCount + bytes.count
             append32(0x0606_4B50)
             append64(44)
             append16(45)
@@ -77,7 +114,8 @@ struct ZipWriter {
         append32(UInt32(zip64 ? Self.limit32 : directorySize))
         append32(UInt32(zip64 ? Self.limit32 : directoryOffset))
         append16(0)
-        return bytes
+        closePiece()
+        return pieces
     }
 
     private mutating func appendCentralEntry(_ entry: (name: [UInt8], crc: UInt32, size: Int, offset: Int)) {
