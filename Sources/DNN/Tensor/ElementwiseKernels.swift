@@ -33,6 +33,8 @@ public protocol ElementwiseKernels: KernelScalar {
     /// `sums[c] += Σ_r x[r, c]` for a [rows, columns] matrix: the bias gradient.
     static func accumulateColumnSums(_ x: UnsafePointer<Self>, rows: Int, columns: Int,
                                      into sums: UnsafeMutablePointer<Self>)
+    /// `y[i] = a[i] + b[i]`: the sum of a residual block's branches, in one pass.
+    static func add(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     /// `y[i] += alpha · x[i]`.
     static func axpy(_ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
     /// `y[i] = x[i] · mask[i]`, split over the threads.
@@ -152,6 +154,17 @@ extension ElementwiseKernels {
     public static func accumulateColumnSums(_ x: UnsafePointer<Self>, rows: Int, columns: Int,
                                             into sums: UnsafeMutablePointer<Self>) {
         for r in 0..<rows { axpy(1, x + r * columns, sums, count: columns) }
+    }
+
+    public static func add(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>,
+                           count: Int) {
+        let lanes = Vector.scalarCount
+        var i = 0
+        while i + lanes <= count {
+            store(load(a + i) + load(b + i), y + i)
+            i += lanes
+        }
+        while i < count { y[i] = a[i] + b[i]; i += 1 }
     }
 
     public static func axpy(_ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int) {
