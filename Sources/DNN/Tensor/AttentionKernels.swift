@@ -9,6 +9,11 @@ public protocol AttentionKernels: KernelScalar {
     /// `dTable[ids[r], :] += dy[r, :]`, in row order (one thread: rows may share an id).
     static func embeddingScatter(_ dy: UnsafePointer<Self>, _ ids: UnsafePointer<Self>, rows: Int, vocab: Int,
                                  dim: Int, into dTable: UnsafeMutablePointer<Self>)
+    /// `target[c·rows + r] = source[r·sourceStride + c]`: one head's keys or values,
+    /// [T, d] inside the [T, 3F] projections, as a dense [d, T] matrix, so that the score
+    /// products of all its row blocks read it in place instead of each packing a transpose.
+    static func transposeHead(_ source: UnsafePointer<Self>, rows: Int, columns: Int, sourceStride: Int,
+                              into target: UnsafeMutablePointer<Self>)
     /// Each row i of the `rows x columns` score block: `p = softmax(scale · s)`, in place,
     /// over the columns j ≤ i when `causal` (the others become exactly 0).
     static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
@@ -47,6 +52,11 @@ extension AttentionKernels {
             let source = dy + r * dim, target = dTable + row * dim
             for j in 0..<dim { target[j] += source[j] }
         }
+    }
+
+    public static func transposeHead(_ source: UnsafePointer<Self>, rows: Int, columns: Int, sourceStride: Int,
+                                     into target: UnsafeMutablePointer<Self>) {
+        transpose(source, rows: rows, columns: columns, sourceStride: sourceStride, into: target, targetStride: rows)
     }
 
     public static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
