@@ -118,6 +118,9 @@ public final class SelfAttention<T: Scalar>: Layer {
         let (q, p, pd, m, o, scale, causal) = (qkv.data, probabilities.data, dropped.data, mask.data, attended.data,
                                                scale, causal)
         let (dropping, transposed) = (usedDropout, transposedHead.data)
+        // The per-head products' 1 and 0, converted once: a literal of the generic T inside
+        // the loop is a witness call per product.
+        let (one, zero): (T, T) = (1, 0)
         eachHead(n, context.compute) { sample, head, chunk in
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
@@ -127,8 +130,8 @@ public final class SelfAttention<T: Scalar>: Layer {
             T.transposeHead(query + f, rows: t, columns: d, sourceStride: 3 * f, into: keys)
             // S [T, T] = Q [T, d] · Kᵀ: rows lo..<hi against the keys they see, 0..<hi.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: 1,
-                       query + lo * 3 * f, keys, beta: 0, p + block + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: one,
+                       query + lo * 3 * f, keys, beta: zero, p + block + lo * t, worker)
             }
             T.attentionSoftmax(p + block, rows: t, columns: t, scale: scale, causal: causal)
             var weights = UnsafePointer(p + block)
@@ -138,8 +141,8 @@ public final class SelfAttention<T: Scalar>: Layer {
             }
             // O [T, d] = P' [T, T] · V [T, d]; rows lo..<hi have weights only on 0..<hi.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: 1, weights + lo * t,
-                       query + 2 * f, beta: 0, o + (sample * t + lo) * f + head * d, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: one, weights + lo * t,
+                       query + 2 * f, beta: zero, o + (sample * t + lo) * f + head * d, worker)
             }
         }
         output.reshape(to: [n, t, f])
@@ -180,6 +183,7 @@ public final class SelfAttention<T: Scalar>: Layer {
         scoreGradient.reshape(to: [compute.threads, t * t])
         transposedHead.reshape(to: [compute.threads, d * t])
         let (scores, transposed) = (scoreGradient.data, transposedHead.data)
+        let (one, zero): (T, T) = (1, 0)
         eachHead(n, compute) { sample, head, chunk in
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
@@ -189,25 +193,25 @@ public final class SelfAttention<T: Scalar>: Layer {
             let weights = UnsafePointer(dropping ? pd + block : p + block)
             // dV [T, d] = P'ᵀ · dO: key rows lo..<hi are seen by queries lo..<T only.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: 1,
-                       weights + lo * t + lo, dOut + lo * f, beta: 0, dq + offset + lo * 3 * f + 2 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: one,
+                       weights + lo * t + lo, dOut + lo * f, beta: zero, dq + offset + lo * 3 * f + 2 * f, worker)
             }
             // dP' [T, T] = dO · Vᵀ, where the softmax backward reads it: rows lo..<hi, columns 0..<hi
             // (Vᵀ [d, T] transposed once per head).
             let values = transposed + chunk * d * t
             T.transposeHead(q + offset + 2 * f, rows: t, columns: d, sourceStride: 3 * f, into: values)
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: f, ldb: t, ldc: t), alpha: 1,
-                       dOut + lo * f, values, beta: 0, dp + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: f, ldb: t, ldc: t), alpha: one,
+                       dOut + lo * f, values, beta: zero, dp + lo * t, worker)
             }
             if dropping { T.multiply(dp, m + block, dp, count: t * t, worker) }
             T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale, causal: causal)
             // dQ = dS · K;  dK = dSᵀ · Q, each over the part of dS that is not 0.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp + lo * t,
-                       q + offset + f, beta: 0, dq + offset + lo * 3 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: one, dp + lo * t,
+                       q + offset + f, beta: zero, dq + offset + lo * 3 * f, worker)
                 T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f),
-                       alpha: 1, dp + lo * t + lo, q + offset + lo * 3 * f, beta: 0, dq + offset + lo * 3 * f + f,
+                       alpha: one, dp + lo * t + lo, q + offset + lo * 3 * f, beta: zero, dq + offset + lo * 3 * f + f,
                        worker)
             }
         }
