@@ -29,8 +29,9 @@ def kernel(vectors, ROWS):
     lines = [
         "    @inline(__always)",
         f"    private static func {name}(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,",
-        "                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {",
-        "        let nr = Self.nr, lanes = Self.lanes",
+        "                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,",
+        "                               alpha: T, beta: T) {",
+        "        let lanes = Self.lanes",
     ]
     lines += [f"        let a{r} = a + (rows > {r} ? {r} &* rowStep : 0)" for r in range(1, ROWS)]
     lines += ["        var " + ", ".join(f"c{r}{v} = V()" for v in range(vectors)) for r in range(ROWS)]
@@ -39,7 +40,7 @@ def kernel(vectors, ROWS):
     for r in range(ROWS):
         lines.append(f"            let x{r} = V(repeating: {'a' if r == 0 else f'a{r}'}[q])")
         lines.append("            " + "; ".join(f"c{r}{v}.addProduct(x{r}, b{v})" for v in range(vectors)))
-    lines += ["            q &+= depthStep", "            bp += nr", "        }"]
+    lines += ["            q &+= depthStep", "            bp += ldb", "        }"]
     lines += [f"        storeTile(c{r}{v}, tile + ({r} &* ldt &+ {v} &* lanes), alpha, beta)"
               for r in range(ROWS) for v in range(vectors)]
     lines.append("    }")
@@ -52,12 +53,12 @@ def shape(rows):
         f"    static var mr: Int {{ {rows} }}",
         "",
         f"    /// The {rows} x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's",
-        "    /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.",
+        "    /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`",
+        "    /// (a packed panel, or B itself where it is read in place).",
         "    /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).",
         kernel(3, rows),
         "",
-        "    /// The same with 2 vectors and with 1 vector of columns (the packed panel is still",
-        "    /// `nr` wide), for the right edge of C.",
+        "    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.",
         kernel(2, rows),
         "",
         kernel(1, rows),

@@ -14,6 +14,7 @@ public final class ActivationLayer<T: Scalar>: Layer {
     private var input: Tensor<T>?
     private let output = Tensor<T>(shape: [0])
     private let inputGradient = Tensor<T>(shape: [0])
+    private let erfTerms = Tensor<T>(shape: [0])  // like x, GELU only: 1 + erf(x/√2), for the backward
 
     public init(_ function: Activation, shape: [Int]) {
         self.function = function
@@ -24,6 +25,11 @@ public final class ActivationLayer<T: Scalar>: Layer {
         input = x
         if passThrough { return x }
         output.reshape(to: x.shape)
+        if function == .gelu {
+            erfTerms.reshape(to: x.shape)
+            T.geluForward(x.data, output.data, erfTerms: erfTerms.data, count: x.count, context.compute)
+            return output
+        }
         T.activationForward(function, x.data, output.data, count: x.count, context.compute)
         return output
     }
@@ -32,6 +38,11 @@ public final class ActivationLayer<T: Scalar>: Layer {
         if passThrough { return dy }
         guard let x = input else { preconditionFailure("activation backward before forward") }
         inputGradient.reshape(to: x.shape)
+        if function == .gelu {
+            T.geluBackward(x.data, erfTerms: erfTerms.data, dy.data, inputGradient.data, count: x.count,
+                           context.compute)
+            return inputGradient
+        }
         T.activationBackward(function, x.data, output.data, dy.data, inputGradient.data, count: x.count,
                              context.compute)
         return inputGradient

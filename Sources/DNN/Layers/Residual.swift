@@ -30,19 +30,18 @@ public final class Residual<T: Scalar>: Layer {
     public func forward(_ x: Tensor<T>, _ context: Context) -> Tensor<T> {
         let bodyOutput = body.forward(x, context)
         output.reshape(to: bodyOutput.shape)
-        output.copy(from: bodyOutput)
-        // An empty Sequential returns x itself: the identity shortcut.
+        // An empty Sequential returns x itself: the identity shortcut. One pass adds the
+        // branches (a copy and then `y += 1·x` gave the same bits in two).
         let shortcutOutput = shortcut.forward(x, context)
-        T.axpy(1, shortcutOutput.data, output.data, count: output.count)
+        T.add(bodyOutput.data, shortcutOutput.data, into: output.data, count: output.count)
         return output
     }
 
     public func backward(_ dy: Tensor<T>, _ context: Context) -> Tensor<T> {
         let bodyGradient = body.backward(dy, context)
         inputGradient.reshape(to: bodyGradient.shape)
-        inputGradient.copy(from: bodyGradient)
         let shortcutGradient = shortcut.backward(dy, context)
-        T.axpy(1, shortcutGradient.data, inputGradient.data, count: inputGradient.count)
+        T.add(bodyGradient.data, shortcutGradient.data, into: inputGradient.data, count: inputGradient.count)
         return inputGradient
     }
 }

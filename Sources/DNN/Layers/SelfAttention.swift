@@ -30,6 +30,7 @@ public final class SelfAttention<T: Scalar>: Layer {
     private let qkvGradient = Tensor<T>(shape: [0])       // [N·T, 3F]
     private let inputGradient = Tensor<T>(shape: [0])     // [N, T, F]
     private let scoreGradient = Tensor<T>(shape: [0])     // [threads, T·T]: dP, then dS, of one head
+    private let transposedHead = Tensor<T>(shape: [0])    // [threads, d·T]: Kᵀ (forward) or Vᵀ (backward) of one head
     private var usedDropout = false
     private var computesInputGradient = true
     /// One single-threaded compute context per thread, for the per-head products.
@@ -113,17 +114,24 @@ public final class SelfAttention<T: Scalar>: Layer {
             T.dropoutMask(mask.data, units: mask.count, unitSize: 1, p: dropout, random: &context.random)
         }
         attended.reshape(to: [rows, f])
+        transposedHead.reshape(to: [context.compute.threads, d * t])
         let (q, p, pd, m, o, scale, causal) = (qkv.data, probabilities.data, dropped.data, mask.data, attended.data,
                                                scale, causal)
-        let dropping = usedDropout
+        let (dropping, transposed) = (usedDropout, transposedHead.data)
+        // The per-head products' 1 and 0, converted once: a literal of the generic T inside
+        // the loop is a witness call per product.
+        let (one, zero): (T, T) = (1, 0)
         eachHead(n, context.compute) { sample, head, chunk in
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
             let query = q + sample * t * 3 * f + head * d
+            // Kᵀ [d, T] once per head, not packed again by each row block's product.
+            let keys = transposed + chunk * d * t
+            T.transposeHead(query + f, rows: t, columns: d, sourceStride: 3 * f, into: keys)
             // S [T, T] = Q [T, d] · Kᵀ: rows lo..<hi against the keys they see, 0..<hi.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, transposeB: true, lda: 3 * f, ldb: 3 * f, ldc: t), alpha: 1,
-                       query + lo * 3 * f, query + f, beta: 0, p + block + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: one,
+                       query + lo * 3 * f, keys, beta: zero, p + block + lo * t, worker)
             }
             T.attentionSoftmax(p + block, rows: t, columns: t, scale: scale, causal: causal)
             var weights = UnsafePointer(p + block)
@@ -133,8 +141,8 @@ public final class SelfAttention<T: Scalar>: Layer {
             }
             // O [T, d] = P' [T, T] · V [T, d]; rows lo..<hi have weights only on 0..<hi.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: 1, weights + lo * t,
-                       query + 2 * f, beta: 0, o + (sample * t + lo) * f + head * d, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: one, weights + lo * t,
+                       query + 2 * f, beta: zero, o + (sample * t + lo) * f + head * d, worker)
             }
         }
         output.reshape(to: [n, t, f])
@@ -173,7 +181,9 @@ public final class SelfAttention<T: Scalar>: Layer {
         let (q, dq, p, pd, m, dattn) = (qkv.data, qkvGradient.data, probabilities.data, dropped.data, mask.data,
                                         attendedGradient.data)
         scoreGradient.reshape(to: [compute.threads, t * t])
-        let scores = scoreGradient.data
+        transposedHead.reshape(to: [compute.threads, d * t])
+        let (scores, transposed) = (scoreGradient.data, transposedHead.data)
+        let (one, zero): (T, T) = (1, 0)
         eachHead(n, compute) { sample, head, chunk in
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
@@ -183,22 +193,25 @@ public final class SelfAttention<T: Scalar>: Layer {
             let weights = UnsafePointer(dropping ? pd + block : p + block)
             // dV [T, d] = P'ᵀ · dO: key rows lo..<hi are seen by queries lo..<T only.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: 1,
-                       weights + lo * t + lo, dOut + lo * f, beta: 0, dq + offset + lo * 3 * f + 2 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: one,
+                       weights + lo * t + lo, dOut + lo * f, beta: zero, dq + offset + lo * 3 * f + 2 * f, worker)
             }
-            // dP' [T, T] = dO · Vᵀ, where the softmax backward reads it: rows lo..<hi, columns 0..<hi.
+            // dP' [T, T] = dO · Vᵀ, where the softmax backward reads it: rows lo..<hi, columns 0..<hi
+            // (Vᵀ [d, T] transposed once per head).
+            let values = transposed + chunk * d * t
+            T.transposeHead(q + offset + 2 * f, rows: t, columns: d, sourceStride: 3 * f, into: values)
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, transposeB: true, lda: f, ldb: 3 * f, ldc: t), alpha: 1,
-                       dOut + lo * f, q + offset + 2 * f, beta: 0, dp + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: f, ldb: t, ldc: t), alpha: one,
+                       dOut + lo * f, values, beta: zero, dp + lo * t, worker)
             }
             if dropping { T.multiply(dp, m + block, dp, count: t * t, worker) }
             T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale, causal: causal)
             // dQ = dS · K;  dK = dSᵀ · Q, each over the part of dS that is not 0.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: 1, dp + lo * t,
-                       q + offset + f, beta: 0, dq + offset + lo * 3 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: one, dp + lo * t,
+                       q + offset + f, beta: zero, dq + offset + lo * 3 * f, worker)
                 T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f),
-                       alpha: 1, dp + lo * t + lo, q + offset + lo * 3 * f, beta: 0, dq + offset + lo * 3 * f + f,
+                       alpha: one, dp + lo * t + lo, q + offset + lo * 3 * f, beta: zero, dq + offset + lo * 3 * f + f,
                        worker)
             }
         }

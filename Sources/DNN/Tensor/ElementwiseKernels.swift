@@ -28,11 +28,22 @@ public protocol ElementwiseKernels: KernelScalar {
     static func activationBackward(_ f: Activation, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>,
                                    _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
                                    count: Int, _ compute: Compute)
+    /// The exact GELU as `activationForward(.gelu)` computes it, also keeping each
+    /// `t = 1 + erf(x/√2)` (so y = x·t/2), which `geluBackward` needs again.
+    static func geluForward(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+                            erfTerms t: UnsafeMutablePointer<Self>, count: Int, _ compute: Compute)
+    /// `activationBackward(.gelu)` from the forward's `t = 1 + erf(x/√2)`: Φ(x) = t/2 is
+    /// read rather than computed again (the erf, with its division and exp, was over half
+    /// of the backward's work). The same values, so the same bits.
+    static func geluBackward(_ x: UnsafePointer<Self>, erfTerms t: UnsafePointer<Self>, _ dy: UnsafePointer<Self>,
+                             _ dx: UnsafeMutablePointer<Self>, count: Int, _ compute: Compute)
     /// `y[r, c] += v[c]` for a [rows, columns] matrix: adds a bias to every row.
     static func addRowVector(_ v: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
     /// `sums[c] += Σ_r x[r, c]` for a [rows, columns] matrix: the bias gradient.
     static func accumulateColumnSums(_ x: UnsafePointer<Self>, rows: Int, columns: Int,
                                      into sums: UnsafeMutablePointer<Self>)
+    /// `y[i] = a[i] + b[i]`: the sum of a residual block's branches, in one pass.
+    static func add(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     /// `y[i] += alpha · x[i]`.
     static func axpy(_ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
     /// `y[i] = x[i] · mask[i]`, split over the threads.
@@ -145,6 +156,45 @@ extension ElementwiseKernels {
         }
     }
 
+    public static func geluForward(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+                                   erfTerms t: UnsafeMutablePointer<Self>, count: Int, _ compute: Compute) {
+        let invSqrt2 = 1 / Self(2).squareRoot(), lanes = Vector.scalarCount
+        compute.parallelRanges(count, grain: 1 << 14) { range in
+            var i = range.lowerBound
+            while i + lanes <= range.upperBound {
+                let v: Vector = load(x + i), terms = 1 + errorFunction(v * invSqrt2)
+                store(terms, t + i)
+                store(v * terms / 2, y + i)
+                i += lanes
+            }
+            for i in i..<range.upperBound {
+                t[i] = 1 + erf(x[i] * invSqrt2)
+                y[i] = x[i] * t[i] / 2
+            }
+        }
+    }
+
+    public static func geluBackward(_ x: UnsafePointer<Self>, erfTerms t: UnsafePointer<Self>,
+                                    _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, count: Int,
+                                    _ compute: Compute) {
+        let invSqrt2Pi = 1 / (2 * Self.pi).squareRoot(), lanes = Vector.scalarCount
+        compute.parallelRanges(count, grain: 1 << 14) { range in
+            var i = range.lowerBound
+            while i + lanes <= range.upperBound {
+                let v: Vector = load(x + i), g: Vector = load(dy + i)
+                let cdf = load(t + i) / 2
+                let pdf = exponential(-v * v / 2) * invSqrt2Pi
+                store(g * (cdf + v * pdf), dx + i)
+                i += lanes
+            }
+            for i in i..<range.upperBound {
+                let cdf = t[i] / 2
+                let pdf = exp(-x[i] * x[i] / 2) * invSqrt2Pi
+                dx[i] = dy[i] * (cdf + x[i] * pdf)
+            }
+        }
+    }
+
     public static func addRowVector(_ v: UnsafePointer<Self>, to y: UnsafeMutablePointer<Self>, rows: Int, columns: Int) {
         for r in 0..<rows { axpy(1, v, y + r * columns, count: columns) }
     }
@@ -152,6 +202,17 @@ extension ElementwiseKernels {
     public static func accumulateColumnSums(_ x: UnsafePointer<Self>, rows: Int, columns: Int,
                                             into sums: UnsafeMutablePointer<Self>) {
         for r in 0..<rows { axpy(1, x + r * columns, sums, count: columns) }
+    }
+
+    public static func add(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>,
+                           count: Int) {
+        let lanes = Vector.scalarCount
+        var i = 0
+        while i + lanes <= count {
+            store(load(a + i) + load(b + i), y + i)
+            i += lanes
+        }
+        while i < count { y[i] = a[i] + b[i]; i += 1 }
     }
 
     public static func axpy(_ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int) {

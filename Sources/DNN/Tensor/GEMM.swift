@@ -125,6 +125,13 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
+    /// Up to this many rows, a block reads a non-transposed B where it lies instead of
+    /// packing it: a panel packed for so few rows is copied about as often as the kernel
+    /// reads it (the attention heads' products, 16 rows each, spent more time packing and
+    /// zero-filling B than multiplying). Reading in place sums the same terms in the same
+    /// order, so the results are the same bits.
+    static var inPlaceRows: Int { 4 * mr }
+
     /// C[rows, columns] on one thread, packing B's blocks into `packedB` (KC·NC scalars).
     private static func block(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
                               _ c: UnsafeMutablePointer<T>, rows: Range<Int>, columns: Range<Int>,
@@ -132,6 +139,7 @@ enum GEMM<T: KernelScalar> {
         // op(A)[r, p] sits at a[r·rowStep + p·depthStep].
         let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
         let kc = kc(for: s.k), nc = nc(forDepth: kc)
+        let inPlace = !s.transposeB && rows.count <= inPlaceRows
         // Equal column blocks of at most NC, in whole panels.
         let columnBlocks = (columns.count + nc - 1) / nc
         let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
@@ -144,23 +152,28 @@ enum GEMM<T: KernelScalar> {
                 let kcb = Swift.min(kc, s.k - pc)
                 let blockBeta = pc == 0 ? beta : 1
                 for panel in 0..<panels {
-                    packB(s, b, row: pc, column: jc + panel * nr, depth: kcb,
-                          width: Swift.min(nr, ncb - panel * nr), into: packedB + panel * kcb * nr)
+                    let width = Swift.min(nr, ncb - panel * nr)
+                    if inPlace && width % lanes == 0 { continue }
+                    packB(s, b, row: pc, column: jc + panel * nr, depth: kcb, width: width,
+                          into: packedB + panel * kcb * nr)
                 }
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
                     let aSlice = a + row * rowStep + pc * depthStep
                     for panel in 0..<panels {
-                        let width = Swift.min(nr, ncb - panel * nr)
-                        let cTile = c + row * s.ldc + jc + panel * nr
-                        let bPanel = packedB + panel * kcb * nr
+                        let width = Swift.min(nr, ncb - panel * nr), column = jc + panel * nr
+                        let cTile = c + row * s.ldc + column
+                        let readsInPlace = inPlace && width % lanes == 0
+                        let bPanel = readsInPlace ? b + pc * s.ldb + column : UnsafePointer(packedB + panel * kcb * nr)
+                        let ldb = readsInPlace ? s.ldb : packedStride(width)
                         if height == mr && width == nr {
                             kernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, bPanel,
-                                   cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
+                                   ldb: ldb, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
                         } else {
-                            edgeKernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, bPanel, cTile,
-                                       ldc: s.ldc, height: height, width: width, alpha: alpha, beta: blockBeta)
+                            edgeKernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, bPanel, ldb: ldb,
+                                       cTile, ldc: s.ldc, height: height, width: width, alpha: alpha,
+                                       beta: blockBeta)
                         }
                     }
                     row += mr
@@ -208,28 +221,31 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
+    /// The row stride of a packed panel `width` columns wide: whole vectors, so a narrow
+    /// panel at the right edge is packed densely and not zero-filled to `nr`.
+    @inline(__always)
+    private static func packedStride(_ width: Int) -> Int {
+        Swift.min(nr, (width + lanes - 1) / lanes * lanes)
+    }
+
     /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as
-    /// `depth` groups of `nr` scalars (zero-padded right of `width`).
+    /// `depth` rows of `packedStride(width)` scalars (zero-padded right of `width`).
     @inline(__always)
     private static func packB(_ s: GEMMShape, _ b: UnsafePointer<T>, row: Int, column: Int, depth: Int,
                               width: Int, into packed: UnsafeMutablePointer<T>) {
-        if width < nr { packed.update(repeating: 0, count: depth * nr) }
+        let stride = packedStride(width), vectors = width / lanes
         if s.transposeB {
             // B is stored [N, K]: the block is the transpose of its width x depth rows.
+            if width < stride { packed.update(repeating: 0, count: depth * stride) }
             T.transpose(b + column * s.ldb + row, rows: width, columns: depth, sourceStride: s.ldb,
-                        into: packed, targetStride: nr)
-        } else if width == nr {
-            for p in 0..<depth {
-                let source = b + (row + p) * s.ldb + column, target = packed + p * nr
-                store(load(source), target)
-                store(load(source + lanes), target + lanes)
-                store(load(source + 2 * lanes), target + 2 * lanes)
-            }
-        } else {
-            for p in 0..<depth {
-                let source = b + (row + p) * s.ldb + column, target = packed + p * nr
-                for j in 0..<width { target[j] = source[j] }
-            }
+                        into: packed, targetStride: stride)
+            return
+        }
+        for p in 0..<depth {
+            let source = b + (row + p) * s.ldb + column, target = packed + p * stride
+            for v in 0..<vectors { store(load(source + v * lanes), target + v * lanes) }
+            for j in (vectors * lanes)..<width { target[j] = source[j] }
+            for j in width..<stride { target[j] = 0 }
         }
     }
 
@@ -260,12 +276,14 @@ enum GEMM<T: KernelScalar> {
     static var mr: Int { 8 }
 
     /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
-    /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
+    /// (a packed panel, or B itself where it is read in place).
     /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
     @inline(__always)
     private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -304,7 +322,7 @@ enum GEMM<T: KernelScalar> {
             let x7 = V(repeating: a7[q])
             c70.addProduct(x7, b0); c71.addProduct(x7, b1); c72.addProduct(x7, b2)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
@@ -332,12 +350,12 @@ enum GEMM<T: KernelScalar> {
         storeTile(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns (the packed panel is still
-    /// `nr` wide), for the right edge of C.
+    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -375,7 +393,7 @@ enum GEMM<T: KernelScalar> {
             let x7 = V(repeating: a7[q])
             c70.addProduct(x7, b0); c71.addProduct(x7, b1)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
@@ -397,8 +415,9 @@ enum GEMM<T: KernelScalar> {
 
     @inline(__always)
     private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -435,7 +454,7 @@ enum GEMM<T: KernelScalar> {
             let x7 = V(repeating: a7[q])
             c70.addProduct(x7, b0)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
@@ -451,12 +470,14 @@ enum GEMM<T: KernelScalar> {
     static var mr: Int { 4 }
 
     /// The 4 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
-    /// element (r, p) is `a[r·rowStep + p·depthStep]` and `b` is a packed [depth, nr] panel.
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
+    /// (a packed panel, or B itself where it is read in place).
     /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
     @inline(__always)
     private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -479,7 +500,7 @@ enum GEMM<T: KernelScalar> {
             let x3 = V(repeating: a3[q])
             c30.addProduct(x3, b0); c31.addProduct(x3, b1); c32.addProduct(x3, b2)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
@@ -495,12 +516,12 @@ enum GEMM<T: KernelScalar> {
         storeTile(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns (the packed panel is still
-    /// `nr` wide), for the right edge of C.
+    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -522,7 +543,7 @@ enum GEMM<T: KernelScalar> {
             let x3 = V(repeating: a3[q])
             c30.addProduct(x3, b0); c31.addProduct(x3, b1)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
@@ -536,8 +557,9 @@ enum GEMM<T: KernelScalar> {
 
     @inline(__always)
     private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
-                               _ b: UnsafePointer<T>, _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
-        let nr = Self.nr, lanes = Self.lanes
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
         let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
         let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
         let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
@@ -558,7 +580,7 @@ enum GEMM<T: KernelScalar> {
             let x3 = V(repeating: a3[q])
             c30.addProduct(x3, b0)
             q &+= depthStep
-            bp += nr
+            bp += ldb
         }
         storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
@@ -572,15 +594,15 @@ enum GEMM<T: KernelScalar> {
     /// covers `width`, straight into C when the tile is whole vectors of full rows, else
     /// into a stack buffer whose valid `height x width` part is then copied.
     private static func edgeKernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int,
-                                   _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>, ldc: Int, height: Int,
-                                   width: Int, alpha: T, beta: T) {
+                                   _ b: UnsafePointer<T>, ldb: Int, _ c: UnsafeMutablePointer<T>, ldc: Int,
+                                   height: Int, width: Int, alpha: T, beta: T) {
         let vectors = (width + lanes - 1) / lanes
         if height == mr && width == vectors * lanes {
             if vectors == 2 {
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, c, ldt: ldc,
+                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
                         alpha: alpha, beta: beta)
             } else {
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, c, ldt: ldc,
+                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
                         alpha: alpha, beta: beta)
             }
             return
@@ -589,14 +611,14 @@ enum GEMM<T: KernelScalar> {
             let tile = buffer.baseAddress!
             switch vectors {
             case 1:
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
-                        alpha: alpha, beta: 0)
+                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
+                        ldt: nr, alpha: alpha, beta: 0)
             case 2:
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
-                        alpha: alpha, beta: 0)
+                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
+                        ldt: nr, alpha: alpha, beta: 0)
             default:
-                kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, tile, ldt: nr,
-                       alpha: alpha, beta: 0)
+                kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
+                       ldt: nr, alpha: alpha, beta: 0)
             }
             for r in 0..<height {
                 for j in 0..<width {

@@ -81,11 +81,20 @@ extension LossKernels {
         let shift = Vector(repeating: largest)
         var sums = Vector(repeating: 0)
         var j = 0
-        while j + lanes <= count {
-            let e = exponential(load(z + j) - shift)
-            if let terms { store(e, terms + j) }
-            sums += e
-            j += lanes
+        // Two loops rather than an optional store in one: with the optional, LLVM split
+        // the vector exp into four 128-bit quarters.
+        if let terms {
+            while j + lanes <= count {
+                let e = exponential(load(z + j) - shift)
+                store(e, terms + j)
+                sums += e
+                j += lanes
+            }
+        } else {
+            while j + lanes <= count {
+                sums += exponential(load(z + j) - shift)
+                j += lanes
+            }
         }
         var total = sums.sum()
         for k in j..<count {
