@@ -96,6 +96,14 @@ struct MPITests {
         }
     }
 
+    @Test func ranksOnOneMachineShareMemoryUnlessTold() {
+        let twoOnOneMachine = BatchPlannerTests.Rank(0, of: 2)
+        #expect(DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment([:])))
+        #expect(DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment(["DNN_MPI_SHARED": "1"])))
+        #expect(!DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment(["DNN_MPI_SHARED": "0"])))
+        #expect(!DataParallel.sharesMemory(SingleProcess(), environment: LaunchEnvironment([:])))
+    }
+
     @Test func sumsOverlapBackwardOnlyAcrossMachinesUnlessTold() {
         let oneMachine = SingleProcess()
         #expect(!DataParallel.overlapsSums(oneMachine, environment: [:]))

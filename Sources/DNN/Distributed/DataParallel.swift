@@ -2,10 +2,11 @@ import Foundation
 
 /// The trainer's one seam for ranks, as PyTorch's process group is one object whether its
 /// world size is 1 or 64: every rank takes its share of each global batch
-/// (`BatchPlanner`), the gradients are averaged over the batch's rows while backward runs
-/// (`GradientReducer`), and every number that decides what happens next is agreed on by
-/// all ranks, so they all take identical optimizer steps and stop at the same step
-/// (`mpirun -np N dnn train`). Without a launcher the communicator is `SingleProcess`,
+/// (`BatchPlanner`), the gradients are averaged over the batch's rows (`GradientReducer`
+/// while backward runs; on one machine `SharedGradients`, where each rank then steps its
+/// chunk of the optimizer: `ShardedOptimizer`), and every number that decides what happens
+/// next is agreed on by all ranks, so they all take identical optimizer steps and stop at
+/// the same step (`mpirun -np N dnn train`). Without a launcher the communicator is `SingleProcess`,
 /// whose collectives are the identity: the trainer never asks which kind it has.
 ///
 /// Batchnorm: each rank normalises with its own batch statistics (PyTorch DDP's default);
