@@ -82,6 +82,24 @@ struct MPITests {
         try Self.expectIdenticalRuns(directory + "/shared", directory + "/allreduce")
     }
 
+    /// Without Open MPI's shared-memory window component (`--mca osc ^sm`), the window cannot
+    /// be made: rank 0 says so in one line and the ranks sum with `MPI_Allreduce`, to the same bits.
+    @Test func ranksWithoutASharedWindowFallBackToAllreduce() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 3, "batch_size": 15, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let shared = try Self.run(ranks: 2, ["train", config, "--out", directory + "/shared", "--threads", "1", "--quiet"])
+        #expect(shared.status == 0 && shared.stderr.isEmpty, "\(shared.stderr)")
+        let fallback = try Self.run(ranks: 2, ["train", config, "--out", directory + "/fallback", "--threads", "1", "--quiet"],
+                                    extra: ["--mca", "osc", "^sm"])
+        #expect(fallback.status == 0, "\(fallback.stderr)")
+        #expect(fallback.stderr == "dnn: note: no shared memory between the ranks; gradients are summed with MPI_Allreduce\n")
+        try Self.expectIdenticalRuns(directory + "/shared", directory + "/fallback")
+    }
+
     /// Two runs agree bit for bit: metrics without timings, the last checkpoint's tensors
     /// and its training state's (optimizer) tensors, compared as bytes.
     static func expectIdenticalRuns(_ first: String, _ second: String,
