@@ -16,6 +16,7 @@ struct BatchPlannerTests {
         func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {}
         func startSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingSum { SingleProcess().startSum(values, count: count) }
         func broadcast(_ values: UnsafeMutablePointer<Float>, count: Int, root: Int) {}
+        func sharedWindow(count: Int) -> (any SharedWindow)? { nil }
         func abort(status: Int32) -> Never { fatalError("abort \(status)") }
         func finish() {}
     }

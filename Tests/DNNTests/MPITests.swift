@@ -42,10 +42,12 @@ struct MPITests {
         }
     }
 
-    /// Both ways of summing: after backward (the default on one machine) and overlapped
-    /// with it (the default across machines), chosen here by DNN_MPI_OVERLAP.
-    @Test(arguments: ["0", "1"])
-    func twoRanksReproduceOneProcess(overlap: String) throws {
+    /// Every way of summing: through shared memory (the default on one machine), and
+    /// `MPI_Allreduce` (`DNN_MPI_SHARED=0`, the path across machines) after backward or
+    /// overlapped with it, chosen by DNN_MPI_OVERLAP.
+    @Test(arguments: [["DNN_MPI_SHARED=0", "DNN_MPI_OVERLAP=0"], ["DNN_MPI_SHARED=0", "DNN_MPI_OVERLAP=1"],
+                      ["DNN_MPI_SHARED=1"]])
+    func twoRanksReproduceOneProcess(variables: [String]) throws {
         let directory = TestPaths.temporaryDirectory()
         let config = try CLITrainTests.writeConfig(directory, layers: """
             [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]
@@ -53,9 +55,71 @@ struct MPITests {
             {"epochs": 6, "batch_size": 15, "reg": 0.001, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
             """)
         try Self.expectRanksMatchOneProcess(config, in: directory, options: ["--threads", "1", "--quiet"],
-                                            extra: ["-x", "DNN_MPI_OVERLAP=" + overlap], epochs: 6)
+                                            extra: variables.flatMap { ["-x", $0] }, epochs: 6)
         let rows = try CLITrainTests.metrics(directory + "/ranks")
         #expect(rows.allSatisfy { $0["ranks"]?.int == 2 && ($0["allreduce_seconds"]?.double ?? -1) >= 0 })
+    }
+
+    /// Ranks on one machine sum through shared memory and each steps its chunk of the
+    /// optimizer (`ShardedOptimizer`); the bits are the allreduce path's: the metrics
+    /// (timings aside), the weights and the optimizer state of the last checkpoint, with
+    /// Adam and with SGD's momentum, clipping and the reg term.
+    @Test(arguments: [#"{"type": "adam", "lr": 0.01}"#, #"{"type": "sgd", "lr": 0.05, "momentum": 0.9}"#,
+                      #"{"type": "rmsprop", "lr": 0.005, "momentum": 0.5}"#])
+    func sharedMemoryGivesTheBitsOfAllreduce(optimizer: String) throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 37}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 5, "batch_size": 15, "reg": 0.001, "clip_grad_norm": 0.5, "print_every": 0,
+             "optimizer": \(optimizer)}
+            """)
+        for (name, shared) in [("shared", "1"), ("allreduce", "0")] {
+            let result = try Self.run(ranks: 2, ["train", config, "--out", directory + "/" + name, "--threads", "1", "--quiet"],
+                                      extra: ["-x", "DNN_MPI_SHARED=" + shared])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try Self.expectIdenticalRuns(directory + "/shared", directory + "/allreduce")
+    }
+
+    /// Without Open MPI's shared-memory window component (`--mca osc ^sm`), the window cannot
+    /// be made: rank 0 says so in one line and the ranks sum with `MPI_Allreduce`, to the same bits.
+    @Test func ranksWithoutASharedWindowFallBackToAllreduce() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let config = try CLITrainTests.writeConfig(directory, layers: """
+            [{"type": "linear", "out": 16}, {"type": "tanh"}, {"type": "linear", "out": 3}]
+            """, solver: """
+            {"epochs": 3, "batch_size": 15, "print_every": 0, "optimizer": {"type": "adam", "lr": 0.01}}
+            """)
+        let shared = try Self.run(ranks: 2, ["train", config, "--out", directory + "/shared", "--threads", "1", "--quiet"])
+        #expect(shared.status == 0 && shared.stderr.isEmpty, "\(shared.stderr)")
+        let fallback = try Self.run(ranks: 2, ["train", config, "--out", directory + "/fallback", "--threads", "1", "--quiet"],
+                                    extra: ["--mca", "osc", "^sm"])
+        #expect(fallback.status == 0, "\(fallback.stderr)")
+        #expect(fallback.stderr == "dnn: note: no shared memory between the ranks; gradients are summed with MPI_Allreduce\n")
+        try Self.expectIdenticalRuns(directory + "/shared", directory + "/fallback")
+    }
+
+    /// Two runs agree bit for bit: metrics without timings, the last checkpoint's tensors
+    /// and its training state's (optimizer) tensors, compared as bytes.
+    static func expectIdenticalRuns(_ first: String, _ second: String,
+                                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try numbers(first) == numbers(second), sourceLocation: sourceLocation)
+        for file in ["/last.safetensors", "/last.state.safetensors"] {
+            let a = try SafeTensors.read(path: first + file).tensors, b = try SafeTensors.read(path: second + file).tensors
+            #expect(a.map(\.name) == b.map(\.name), sourceLocation: sourceLocation)
+            for (x, y) in zip(a, b) {
+                #expect(x.tensor == y.tensor, "\(file) \(x.name)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func ranksOnOneMachineShareMemoryUnlessTold() {
+        let twoOnOneMachine = BatchPlannerTests.Rank(0, of: 2)
+        #expect(DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment([:])))
+        #expect(DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment(["DNN_MPI_SHARED": "1"])))
+        #expect(!DataParallel.sharesMemory(twoOnOneMachine, environment: LaunchEnvironment(["DNN_MPI_SHARED": "0"])))
+        #expect(!DataParallel.sharesMemory(SingleProcess(), environment: LaunchEnvironment([:])))
     }
 
     @Test func sumsOverlapBackwardOnlyAcrossMachinesUnlessTold() {
@@ -220,6 +284,24 @@ struct MPITests {
                                               "--quiet"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try CLITrainTests.metrics(run).map { $0["epoch"]?.int } == Array(1...200))
+    }
+
+    /// A shared-memory run stopped by SIGTERM mid-epoch and resumed ends as the same run
+    /// never stopped: the optimizer state it saved was whole (each rank steps only its
+    /// chunk of it, and the snapshot gathers the others' chunks).
+    @Test func aSharedRunStoppedAndResumedEndsAsOneNeverStopped() throws {
+        let directory = TestPaths.temporaryDirectory()
+        let (process, err, _, config, run) = try Self.startTwoRanks(in: directory, epochs: 200, until: "epoch 2 iter")
+        try CLI.run(["-TERM", "-P", String(process.processIdentifier)], executable: "/usr/bin/pkill")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(stderr.contains("dnn: stopped by SIGTERM"), "\(stderr)")
+        let resumed = try Self.run(ranks: 2, ["train", config, "--threads", "1", "--resume", run + "/last.safetensors",
+                                              "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let whole = try Self.run(ranks: 2, ["train", config, "--threads", "1", "--out", directory + "/whole", "--quiet"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        try Self.expectIdenticalRuns(run, directory + "/whole")
     }
 
     /// A rank killed mid-run (kill -9, as the kernel's out-of-memory killer does) ends the

@@ -20,6 +20,9 @@ public protocol Communicator: AnyObject, Sendable {
     func sum(_ values: UnsafeMutablePointer<Float>, count: Int)
     /// Starts an element-wise sum of Floats in place; `wait` or `test` it before reading.
     func startSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingSum
+    /// `count` floats of memory that every rank reads and writes (a collective); nil when
+    /// the ranks do not all share this machine or the memory cannot be made.
+    func sharedWindow(count: Int) -> (any SharedWindow)?
     /// Rank `root`'s values everywhere.
     func broadcast(_ values: UnsafeMutablePointer<Float>, count: Int, root: Int)
     /// Ends every rank at once with `status` (MPI_Abort): for a failure that only some ranks meet.
@@ -71,6 +74,7 @@ public final class SingleProcess: Communicator, Sendable {
     public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {}
     public func startSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingSum { CompletedSum() }
     public func broadcast(_ values: UnsafeMutablePointer<Float>, count: Int, root: Int) {}
+    public func sharedWindow(count: Int) -> (any SharedWindow)? { nil }
     public func abort(status: Int32) -> Never { exit(status) }
     public func finish() {}
 

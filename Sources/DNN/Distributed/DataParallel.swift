@@ -2,10 +2,11 @@ import Foundation
 
 /// The trainer's one seam for ranks, as PyTorch's process group is one object whether its
 /// world size is 1 or 64: every rank takes its share of each global batch
-/// (`BatchPlanner`), the gradients are averaged over the batch's rows while backward runs
-/// (`GradientReducer`), and every number that decides what happens next is agreed on by
-/// all ranks, so they all take identical optimizer steps and stop at the same step
-/// (`mpirun -np N dnn train`). Without a launcher the communicator is `SingleProcess`,
+/// (`BatchPlanner`), the gradients are averaged over the batch's rows (`GradientReducer`
+/// while backward runs; on one machine `SharedGradients`, where each rank then steps its
+/// chunk of the optimizer: `ShardedOptimizer`), and every number that decides what happens
+/// next is agreed on by all ranks, so they all take identical optimizer steps and stop at
+/// the same step (`mpirun -np N dnn train`). Without a launcher the communicator is `SingleProcess`,
 /// whose collectives are the identity: the trainer never asks which kind it has.
 ///
 /// Batchnorm: each rank normalises with its own batch statistics (PyTorch DDP's default);
@@ -14,15 +15,39 @@ import Foundation
 /// checkpoint holds, the same statistics. Dropout masks differ per rank.
 final class DataParallel {
     let communicator: any Communicator
-    let reducer: GradientReducer
+    /// How gradients are summed over the ranks: through shared memory on one machine
+    /// (`SharedGradients`), else `MPI_Allreduce` in buckets (`GradientReducer`).
+    let reducer: any GradientSum
+    /// The ranks' shared memory when they share one machine; nil otherwise.
+    private let shared: SharedGradients?
 
-    init(communicator: any Communicator, network: Sequential<Float>, objective: Objective<Float>,
-         environment: LaunchEnvironment = .current) {
+    /// Lays out the gradients for their sums (before the optimizer is made, as it may be
+    /// sharded over the ranks: `optimizer(_:)`); `sumGradients(of:)` then hooks the objective.
+    init(communicator: any Communicator, network: Sequential<Float>, environment: LaunchEnvironment = .current) {
         self.communicator = communicator
-        reducer = GradientReducer(layers: network.layers, communicator: communicator,
-                                  overlap: Self.overlapsSums(communicator, environment: environment))
-        objective.reducer = reducer
+        shared = Self.sharesMemory(communicator, environment: environment)
+            ? SharedGradients(parameters: network.parameters, communicator: communicator) : nil
+        let reducer: any GradientSum = shared ?? GradientReducer(layers: network.layers, communicator: communicator,
+                                                overlap: Self.overlapsSums(communicator, environment: environment))
+        self.reducer = reducer
         network.onLayerBackward = { [reducer] index in reducer.layerFinished(index) }
+    }
+
+    /// The objective sums the gradients over the ranks between backward and the reg term.
+    func sumGradients(of objective: Objective<Float>) {
+        objective.reducer = reducer
+    }
+
+    /// The optimizer every rank runs: `optimizer` itself, or, on one machine, each rank
+    /// stepping its chunk of it (`ShardedOptimizer`).
+    func optimizer(_ optimizer: any Optimizer<Float>) -> any Optimizer<Float> {
+        shared.map { ShardedOptimizer(optimizer, shared: $0) } ?? optimizer
+    }
+
+    /// Whether ranks sum through shared memory: when they all share this machine, unless
+    /// `DNN_MPI_SHARED=0` asks for the allreduce path.
+    static func sharesMemory(_ communicator: any Communicator, environment: LaunchEnvironment) -> Bool {
+        communicator.size > 1 && communicator.sharesOneMachine && environment.sharedMemory != false
     }
 
     /// Whether gradient sums overlap backward: across machines (the network moves the bytes

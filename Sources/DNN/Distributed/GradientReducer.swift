@@ -16,11 +16,12 @@ import Foundation
 /// no buckets, and its gradients stay where they are.
 ///
 /// Without `overlap`, the buckets are summed after backward with blocking allreduces:
-/// the better choice when all ranks share one machine, where a sum is memory copies made by
+/// the better choice of the two when all ranks share one machine (where `SharedGradients`
+/// replaces both unless `DNN_MPI_SHARED=0`), where a sum is memory copies made by
 /// the same cores that compute (nothing to overlap with) and Open MPI's blocking
 /// `MPI_Allreduce` of 2 MB takes about 0.25 ms against 0.5 ms for `MPI_Iallreduce` and its
 /// wait (`tools/allreduce_bench.c`).
-final class GradientReducer {
+final class GradientReducer: GradientSum {
     private struct Bucket {
         /// The parameters, and the first (lowest) layer index among them.
         var parameters: [Parameter<Float>]

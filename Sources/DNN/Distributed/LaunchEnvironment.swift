@@ -2,7 +2,8 @@ import Foundation
 
 /// What a launcher (`mpirun`, a PMI launcher) and the user tell a process through
 /// environment variables, read in this one place: the job's size, how many of its ranks
-/// share this machine, and the user's choices of MPI library and of overlapping sums.
+/// share this machine, and the user's choices of MPI library, of overlapping sums and of
+/// shared memory.
 public struct LaunchEnvironment: Sendable {
     /// The environment variables by which launchers tell a process the job's size: Open
     /// MPI's mpirun, PMIx, and MPICH/Slurm's PMI.
@@ -18,6 +19,9 @@ public struct LaunchEnvironment: Sendable {
     /// `DNN_MPI_OVERLAP`: `1` or `0` forces gradient sums during or after backward; nil
     /// (unset or anything else) lets the machine layout decide.
     public var overlapsSums: Bool?
+    /// `DNN_MPI_SHARED`: `0` sums with `MPI_Allreduce` even when all ranks share this
+    /// machine; nil (unset or anything else) sums through shared memory there.
+    public var sharedMemory: Bool?
 
     public init(_ environment: [String: String]) {
         size = Self.sizeVariables.lazy.compactMap { environment[$0].flatMap { Int($0) } }.first
@@ -27,6 +31,11 @@ public struct LaunchEnvironment: Sendable {
         case "1": overlapsSums = true
         case "0": overlapsSums = false
         default: overlapsSums = nil
+        }
+        switch environment["DNN_MPI_SHARED"] {
+        case "1": sharedMemory = true
+        case "0": sharedMemory = false
+        default: sharedMemory = nil
         }
     }
 

@@ -56,6 +56,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         check(mpi.bcast(values, Int32(count), mpi.float, Int32(root), mpi.commWorld), "MPI_Bcast")
     }
 
+    /// Rank 0's note when the window cannot be made: the run goes on with `MPI_Allreduce`.
+    public func sharedWindow(count: Int) -> (any SharedWindow)? {
+        guard sharesOneMachine else { return nil }
+        let window = MPISharedWindow.make(mpi, rank: rank, count: count) { made in
+            maximized([made ? 0 : 1])[0] == 0
+        }
+        if window == nil && isPrimary {
+            FileHandle.standardError.write(Data("dnn: note: no shared memory between the ranks; gradients are summed with MPI_Allreduce\n".utf8))
+        }
+        return window
+    }
+
     public func abort(status: Int32) -> Never {
         _ = mpi.abort(mpi.commWorld, status)
         exit(status)

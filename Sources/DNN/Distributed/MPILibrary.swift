@@ -26,6 +26,14 @@ final class MPILibrary: @unchecked Sendable {
     typealias BcastFunction = @convention(c) (UnsafeMutableRawPointer, Int32, Handle, Int32, Handle) -> Int32
     typealias AbortFunction = @convention(c) (Handle, Int32) -> Int32
     typealias VoidFunction = @convention(c) () -> Int32
+    typealias CommFunction = @convention(c) (Handle) -> Int32
+    typealias SetErrhandlerFunction = @convention(c) (Handle, Handle) -> Int32
+    typealias WinAllocateSharedFunction = @convention(c) (Int, Int32, Handle, Handle, UnsafeMutableRawPointer,
+                                                          UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Int32
+    typealias WinSharedQueryFunction = @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafeMutablePointer<Int>,
+                                                       UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer) -> Int32
+    typealias WinLockAllFunction = @convention(c) (Int32, UnsafeMutableRawPointer?) -> Int32
+    typealias WinFunction = @convention(c) (UnsafeMutableRawPointer?) -> Int32
 
     let initialize: InitFunction
     let commRank: CommIntFunction
@@ -37,12 +45,23 @@ final class MPILibrary: @unchecked Sendable {
     let bcast: BcastFunction
     let abort: AbortFunction
     let finalize: VoidFunction
+    let barrier: CommFunction
+    let commSetErrhandler: SetErrhandlerFunction
+    let winAllocateShared: WinAllocateSharedFunction
+    let winSharedQuery: WinSharedQueryFunction
+    let winLockAll: WinLockAllFunction
+    let winSync: WinFunction
 
     let commWorld: Handle
     let float: Handle
     let double: Handle
     let sum: Handle
     let max: Handle
+    let infoNull: Handle
+    let errorsReturn: Handle
+    let errorsAreFatal: Handle
+    /// `MPI_MODE_NOCHECK` in Open MPI's `mpi.h`.
+    let modeNoCheck: Int32 = 1
     /// `MPI_IN_PLACE` is `(void *) 1` in Open MPI.
     let inPlace = UnsafeRawPointer(bitPattern: 1)
 
@@ -103,10 +122,19 @@ final class MPILibrary: @unchecked Sendable {
         bcast = unsafeBitCast(try symbol("MPI_Bcast"), to: BcastFunction.self)
         abort = unsafeBitCast(try symbol("MPI_Abort"), to: AbortFunction.self)
         finalize = unsafeBitCast(try symbol("MPI_Finalize"), to: VoidFunction.self)
+        barrier = unsafeBitCast(try symbol("MPI_Barrier"), to: CommFunction.self)
+        commSetErrhandler = unsafeBitCast(try symbol("MPI_Comm_set_errhandler"), to: SetErrhandlerFunction.self)
+        winAllocateShared = unsafeBitCast(try symbol("MPI_Win_allocate_shared"), to: WinAllocateSharedFunction.self)
+        winSharedQuery = unsafeBitCast(try symbol("MPI_Win_shared_query"), to: WinSharedQueryFunction.self)
+        winLockAll = unsafeBitCast(try symbol("MPI_Win_lock_all"), to: WinLockAllFunction.self)
+        winSync = unsafeBitCast(try symbol("MPI_Win_sync"), to: WinFunction.self)
         commWorld = try symbol("ompi_mpi_comm_world")
         float = try symbol("ompi_mpi_float")
         double = try symbol("ompi_mpi_double")
         sum = try symbol("ompi_mpi_op_sum")
         max = try symbol("ompi_mpi_op_max")
+        infoNull = try symbol("ompi_mpi_info_null")
+        errorsReturn = try symbol("ompi_mpi_errors_return")
+        errorsAreFatal = try symbol("ompi_mpi_errors_are_fatal")
     }
 }

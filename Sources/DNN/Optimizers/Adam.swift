@@ -36,11 +36,14 @@ public final class Adam<T: Scalar>: Optimizer {
         }
     }
 
-    public func step(_ compute: Compute) {
+    public func step(_ compute: Compute) { step(compute, elements: 0..<Int.max) }
+
+    public func step(_ compute: Compute, elements: Range<Int>) {
         stepCount += 1
-        for (index, (_, parameter)) in parameters.enumerated() {
-            T.adamUpdate(parameter.value.data, parameter.gradient.data, m: firstMoments[index].data,
-                         v: secondMoments[index].data, count: parameter.value.count, lr: learningRate,
+        forEachSlice(of: parameters, in: elements) { index, range in
+            let parameter = parameters[index].parameter, at = range.lowerBound
+            T.adamUpdate(parameter.value.data + at, parameter.gradient.data + at, m: firstMoments[index].data + at,
+                         v: secondMoments[index].data + at, count: range.count, lr: learningRate,
                          beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled,
                          step: stepCount, compute)
         }

@@ -32,11 +32,15 @@ public final class RMSprop<T: Scalar>: Optimizer {
         }
     }
 
-    public func step(_ compute: Compute) {
-        for (index, (_, parameter)) in parameters.enumerated() {
-            T.rmspropUpdate(parameter.value.data, parameter.gradient.data, squareAverage: squareAverages[index].data,
-                            momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data,
-                            count: parameter.value.count, lr: T(learningRate), alpha: T(alpha), eps: T(eps),
+    public func step(_ compute: Compute) { step(compute, elements: 0..<Int.max) }
+
+    public func step(_ compute: Compute, elements: Range<Int>) {
+        forEachSlice(of: parameters, in: elements) { index, range in
+            let parameter = parameters[index].parameter, at = range.lowerBound
+            T.rmspropUpdate(parameter.value.data + at, parameter.gradient.data + at,
+                            squareAverage: squareAverages[index].data + at,
+                            momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data + at,
+                            count: range.count, lr: T(learningRate), alpha: T(alpha), eps: T(eps),
                             momentum: T(momentum), weightDecay: T(weightDecay), compute)
         }
         stepCount += 1

@@ -26,11 +26,14 @@ public final class SGD<T: Scalar>: Optimizer {
         zip(parameters, momentumBuffers).map { ("\($0.name).momentum_buffer", $1) }
     }
 
-    public func step(_ compute: Compute) {
-        for (index, (_, parameter)) in parameters.enumerated() {
-            T.sgdUpdate(parameter.value.data, parameter.gradient.data,
-                        momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data,
-                        count: parameter.value.count, lr: T(learningRate), momentum: T(momentum),
+    public func step(_ compute: Compute) { step(compute, elements: 0..<Int.max) }
+
+    public func step(_ compute: Compute, elements: Range<Int>) {
+        forEachSlice(of: parameters, in: elements) { index, range in
+            let parameter = parameters[index].parameter, at = range.lowerBound
+            T.sgdUpdate(parameter.value.data + at, parameter.gradient.data + at,
+                        momentumBuffer: momentumBuffers.isEmpty ? nil : momentumBuffers[index].data + at,
+                        count: range.count, lr: T(learningRate), momentum: T(momentum),
                         nesterov: nesterov, weightDecay: T(weightDecay), firstStep: stepCount == 0, compute)
         }
         stepCount += 1

@@ -29,6 +29,17 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
         zero(first: capacity)
     }
 
+    /// A flat tensor of `count` elements over memory that `owner` keeps alive (a
+    /// `SharedWindow`'s): an arena for `relocate(into:at:)`, so that gradients live where
+    /// other ranks read them. Its contents are left as they are.
+    init(viewing pointer: UnsafeMutablePointer<T>, count: Int, owner: AnyObject) {
+        shape = [count]
+        self.count = count
+        capacity = count
+        storage = TensorStorage(borrowing: UnsafeMutableRawPointer(pointer), owner: owner)
+        data = pointer
+    }
+
     private func zero(first elements: Int) {
         UnsafeMutableRawPointer(data).initializeMemory(as: UInt8.self, repeating: 0,
                                                        count: elements * MemoryLayout<T>.stride)
@@ -132,10 +143,19 @@ extension Tensor {
 /// One 64-byte aligned allocation, freed when the last tensor that uses it goes away.
 final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
+    /// What keeps memory that is not this storage's own alive (a `SharedWindow`); nil when
+    /// the storage allocated it.
+    private let owner: AnyObject?
 
     init(byteCount: Int) {
         pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        owner = nil
     }
 
-    deinit { pointer.deallocate() }
+    init(borrowing pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+        self.pointer = pointer
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { pointer.deallocate() } }
 }

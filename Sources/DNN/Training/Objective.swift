@@ -18,7 +18,7 @@ public final class Objective<T: Scalar> {
     }
     /// Sums the gradients over the ranks of a data-parallel run between backward and the
     /// reg term (which every rank would add alike); nil in one process.
-    var reducer: GradientReducer?
+    var reducer: (any GradientSum)?
 
     public init(network: Sequential<T>, reg: Double, loss: LossConfig = .crossEntropy) {
         self.network = network

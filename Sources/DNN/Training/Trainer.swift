@@ -237,6 +237,7 @@ public final class Trainer {
         // At an epoch's end finishEpoch has sent rank 0's buffers already.
         if progress.iteration > 0 { parallel.synchronizeBuffers(network) }
         let rankRandom = parallel.generatorsToSave(&progress, dropout: context.random)
+        optimizer.gatherState()
         guard isPrimary else { return }
         try writeCheckpoint(to: runDirectory.lastCheckpoint)
         try TrainingState(progress: progress, stepCount: optimizer.stepCount, rankRandom: rankRandom,

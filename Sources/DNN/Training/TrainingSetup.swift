@@ -67,8 +67,6 @@ struct TrainingSetup {
         runDirectory = try RunDirectory.plan(options.outDirectory ?? options.resume.map(Self.directory(of:)),
                                              name: config.name, reuse: options.force || options.resume != nil)
         network.skipInputGradient()
-        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
-                            clipGradNorm: config.solver.clipGradNorm, loss: config.loss)
         context = Context(mode: .training, random: progress.random, compute: Compute(threads: options.threads))
         let precision = try Self.precision(config, inputShape: data.inputShape, resumed: progress.productPrecision,
                                            batchRows: data.train.count, threads: options.threads)
@@ -78,7 +76,11 @@ struct TrainingSetup {
         batch = Batch(sampleShape: data.inputShape, capacity: Swift.min(config.solver.batchSize, data.train.count),
                       targetCount: data.train.targetCount, labelsPerSample: data.train.labelsPerSample)
         augmentation = Augmentation(config.data.augment, sampleShape: data.inputShape)
-        parallel = DataParallel(communicator: options.communicator, network: network, objective: step.objective)
+        parallel = DataParallel(communicator: options.communicator, network: network)
+        optimizer = parallel.optimizer(optimizer)
+        step = TrainingStep(network: network, optimizer: optimizer, reg: config.solver.reg,
+                            clipGradNorm: config.solver.clipGradNorm, loss: config.loss)
+        parallel.sumGradients(of: step.objective)
         context.random = parallel.dropoutRandom(progress: progress, saved: savedRankRandom, seed: config.seed)
         planner = BatchPlanner(communicator: options.communicator, train: data.train, isShard: loaded.isShard,
                                solver: config.solver, loss: config.loss)

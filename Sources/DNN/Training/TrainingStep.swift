@@ -30,6 +30,8 @@ public final class TrainingStep<T: Scalar> {
         if result.loss.isFinite {
             gradientNorm = clipping.apply(context.compute)
             optimizer.step(context.compute)
+        } else {
+            optimizer.skipStep()
         }
         return result
     }
