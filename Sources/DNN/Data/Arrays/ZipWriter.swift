@@ -21,30 +21,37 @@ struct ZipWriter {
     /// Adds a member `name` of `size` bytes, which `write` appends to the archive's bytes.
     /// The CRC-32 is computed over what was written and patched into the local header.
     mutating func addStored(name: String, size: Int, _ write: (inout [UInt8]) -> Void) {
-        let nameBytes = Array(name.utf8), offset = piecesCount + bytes.count, headerStart = bytes.count
+        let nameBytes = Array(name.utf8), offset = written, headerStart = bytes.count
         appendLocalHeader(name: nameBytes, crc: 0, size: size)
         let start = bytes.count
         bytes.reserveCapacity(start + size)
         write(&bytes)
         precondition(bytes.count - start == size, "ZipWriter: a member's size differs from the one announced")
         let crc = bytes.withUnsafeBytes { Inflater.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        for byte in 0..<4 { bytes[headerStart + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
-        entries.append((nameBytes, crc, size, offset))
+        record(nameBytes, crc: crc, size: size, offset: offset, headerStart: headerStart)
     }
 
     /// Adds a member `name` made of `header` then `payload`, keeping `payload` as a piece of
     /// its own (shared with the caller, not copied).
     mutating func addStored(name: String, header: [UInt8], payload: [UInt8]) {
-        let nameBytes = Array(name.utf8), offset = piecesCount + bytes.count, headerStart = bytes.count
+        let nameBytes = Array(name.utf8), offset = written, headerStart = bytes.count
         let size = header.count + payload.count
         appendLocalHeader(name: nameBytes, crc: 0, size: size)
         bytes += header
-        let crc = Inflater.crc32(payload, after: header)
-        for byte in 0..<4 { bytes[headerStart + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
-        entries.append((nameBytes, crc, size, offset))
+        record(nameBytes, crc: Inflater.crc32(payload, after: header), size: size, offset: offset, headerStart: headerStart)
         closePiece()
         pieces.append(payload)
         piecesCount += payload.count
+    }
+
+    /// The archive's length so far.
+    private var written: Int { piecesCount + bytes.count }
+
+    /// Patches a member's CRC-32 into its local header (at `headerStart` of `bytes`) and
+    /// lists it for the central directory.
+    private mutating func record(_ name: [UInt8], crc: UInt32, size: Int, offset: Int, headerStart: Int) {
+        for byte in 0..<4 { bytes[headerStart + 14 + byte] = UInt8(truncatingIfNeeded: crc >> (8 * byte)) }
+        entries.append((name, crc, size, offset))
     }
 
     /// Moves `bytes` into `pieces`.
@@ -85,12 +92,12 @@ struct ZipWriter {
 
     /// The archive as pieces to be written one after the other.
     mutating func finishPieces() -> [[UInt8]] {
-        let directoryOffset = piecesCount + bytes.count
+        let directoryOffset = written
         for entry in entries { appendCentralEntry(entry) }
-        let directorySize = piecesCount + bytes.count - directoryOffset
+        let directorySize = written - directoryOffset
         let zip64 = forceZip64 || entries.count >= 0xFFFF || directoryOffset >= Self.limit32 || directorySize >= Self.limit32
         if zip64 {
-            let recordOffset = piecesCount + bytes.count
+            let recordOffset = written
             append32(0x0606_4B50)
             append64(44)
             append16(45)
