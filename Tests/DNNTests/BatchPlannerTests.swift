@@ -75,6 +75,28 @@ struct BatchPlannerTests {
         #expect(single.weightSum == expected && single.share == BatchShare(gradientScale: 1, weightSum: expected))
     }
 
+    /// A sequence's rows carry one label per position ([rows, T]): the batch's weight sum
+    /// is every position's weight, the `W` the loss itself finds for those rows.
+    @Test func classWeightsCountEveryPositionOfASequence() throws {
+        var train = Dataset(features: (0..<12).map(Float.init), labels: (0..<12).map { Int32($0 * 7 % 3) },
+                            sampleShape: [3], count: 4)
+        train.labelsPerSample = 3
+        let solver = SolverConfig(epochs: 1, batchSize: 2, shuffle: false,
+                                  optimizer: .sgd(lr: 0.1, momentum: 0, nesterov: false, weightDecay: 0))
+        let loss = LossConfig(kind: .crossEntropy, classWeights: .list(Self.weights))
+        let planner = BatchPlanner(communicator: SingleProcess(), train: train, isShard: false, solver: solver, loss: loss)
+        let batch = planner.batch(1, of: [3, 1, 0, 2])
+        // Batch 1 is rows 0 and 2; position p of row r has class 7(3r + p) mod 3.
+        let labels = [0, 2].flatMap { row in (0..<3).map { Int32((row * 3 + $0) * 7 % 3) } }
+        let expected = labels.reduce(0.0) { $0 + Double(Float(Self.weights[Int($1)])) }
+        #expect(batch.weightSum == expected)
+        let logits = Tensor<Float>(shape: [2, 3, 3], values: (0..<18).map { Float($0 % 5) / 4 })
+        let own = labels.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy<Float>(classWeights: Self.weights).forward(logits, labels: $0.baseAddress!, computeGradient: false)
+        }
+        #expect(own.weightSum == expected)
+    }
+
     /// One process draws its shuffle and its dropout masks from one generator, in turn; ranks
     /// share the shuffle's generator (`progress.random`) and keep their own masks.
     @Test func generatorsFollowTheRanks() {

@@ -40,9 +40,10 @@ final class BatchPlanner {
     private let dropLast: Bool
     /// Rows per step in the permutation this rank cuts: the batch, or its share of it.
     let localBatchSize: Int
-    /// `loss.weight` by class, rounded to Float as the loss applies them, and the labels
-    /// they are looked up by; nil without class weights.
-    private let classWeights: (weights: [Float], labels: [Int32])?
+    /// `loss.weight` by class, rounded to Float as the loss applies them, the labels they
+    /// are looked up by ([rows, labelsPerSample]: one per position of a sequence) and the
+    /// labels per row; nil without class weights.
+    private let classWeights: ClassWeightTable?
     /// Iterations per epoch, agreed by the ranks in `agreeOnIterations`.
     private(set) var iterations: Int
 
@@ -53,7 +54,9 @@ final class BatchPlanner {
         shuffle = solver.shuffle
         dropLast = solver.dropLast
         localBatchSize = isShard ? Swift.max(1, communicator.share(of: 0..<solver.batchSize).count) : solver.batchSize
-        classWeights = train.isRegression ? nil : loss.weightList.map { ($0.map(Float.init), train.labels) }
+        classWeights = train.isRegression ? nil : loss.weightList.map {
+            ClassWeightTable(weights: $0.map(Float.init), labels: train.labels, labelsPerRow: train.labelsPerSample)
+        }
         iterations = dropLast ? rowCount / localBatchSize : (rowCount + localBatchSize - 1) / localBatchSize
     }
 
@@ -87,18 +90,12 @@ final class BatchPlanner {
     func batch(_ iteration: Int, of order: [Int]) -> PlannedBatch {
         let block = Swift.min(iteration * localBatchSize, rowCount)..<Swift.min((iteration + 1) * localBatchSize, rowCount)
         guard isShard else {
-            let weightSum = classWeights.map { Self.classWeightSum(order[block], $0) }
+            let weightSum = classWeights.map { $0.sum(of: order[block]) }
             return PlannedBatch(rows: order[communicator.share(of: block)], globalRows: block.count, weightSum: weightSum)
         }
         let rows = order[block]
         let globalRows = Int(communicator.summed([Double(rows.count)])[0])
-        let weightSum = classWeights.map { communicator.summed([Self.classWeightSum(rows, $0)])[0] }
+        let weightSum = classWeights.map { communicator.summed([$0.sum(of: rows)])[0] }
         return PlannedBatch(rows: rows, globalRows: globalRows, weightSum: weightSum)
-    }
-
-    /// The class weights of `rows`' labels as the loss sums them: each rounded to Float,
-    /// added in Double, in batch order.
-    private static func classWeightSum(_ rows: ArraySlice<Int>, _ classWeights: (weights: [Float], labels: [Int32])) -> Double {
-        rows.reduce(0) { $0 + Double(classWeights.weights[Int(classWeights.labels[$1])]) }
     }
 }
