@@ -54,15 +54,15 @@ extension MatrixKernels {
 /// its scalars from any row and depth stride, so Aᵀ costs nothing. B is packed, which is
 /// a cheap vector copy unless B is transposed; a transposed B larger than A is avoided
 /// by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
-/// The `MR x NR` micro-kernel keeps its tile of C in vector registers (24 zmm on
-/// AVX-512, 12 ymm on AVX2, 24 q on NEON: the tile shape is chosen per instruction set
+/// The `MR x NR` micro-kernel keeps its tile of C in vector registers (8 x 3 zmm on
+/// AVX-512, 6 x 2 ymm on AVX2, 8 x 3 q on NEON: the tile shape is chosen per instruction set
 /// at compile time, see docs/kernels.md) and does one fused multiply-add per register per k. Each element of C is summed by one thread in
 /// the same order whatever the thread count.
 enum GEMM<T: KernelScalar> {
     /// The micro-kernel's vector: one register of the target's instruction set.
     typealias V = T.GEMMVector
-    /// Columns of the micro-tile: 3 vectors.
-    static var nr: Int { 3 * V.scalarCount }
+    /// Columns of the micro-tile: `nrVectors` vectors (3, or 2 on AVX2: see the generated kernels).
+    static var nr: Int { nrVectors * V.scalarCount }
     static var lanes: Int { V.scalarCount }
     /// Most depth of a block: the micro-kernel's slice of A (MR x KC, at most 12 KB in Float)
     /// stays in L1. The depth is split into equal blocks (k = 288 is one block of 288, not
@@ -272,8 +272,9 @@ enum GEMM<T: KernelScalar> {
 
     // BEGIN GENERATED MICRO-KERNELS (tools/generate_gemm_kernels.py; edit the script, not this)
     #if arch(arm64) || DNN_VECTOR_BITS_512
-    /// Rows of the micro-tile: 8 x 3 vectors = 24 accumulator registers.
+    /// The micro-tile: 8 rows x 3 vectors = 24 accumulator registers.
     static var mr: Int { 8 }
+    static var nrVectors: Int { 3 }
 
     /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
@@ -350,7 +351,7 @@ enum GEMM<T: KernelScalar> {
         storeTile(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
+    /// The same with fewer vectors of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
                                _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
@@ -465,9 +466,135 @@ enum GEMM<T: KernelScalar> {
         storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        if vectors == 1 {
+            kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        } else {
+            kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        }
+    }
+    #elseif DNN_VECTOR_BITS_256
+    /// The micro-tile: 6 rows x 2 vectors = 12 accumulator registers.
+    static var mr: Int { 6 }
+    static var nrVectors: Int { 2 }
+
+    /// The 6 x 2-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
+    /// (a packed panel, or B itself where it is read in place).
+    /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
+    @inline(__always)
+    private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        var c00 = V(), c01 = V()
+        var c10 = V(), c11 = V()
+        var c20 = V(), c21 = V()
+        var c30 = V(), c31 = V()
+        var c40 = V(), c41 = V()
+        var c50 = V(), c51 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0); c41.addProduct(x4, b1)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0); c51.addProduct(x5, b1)
+            q &+= depthStep
+            bp += ldb
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c41, tile + (4 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c51, tile + (5 &* ldt &+ 1 &* lanes), alpha, beta)
+    }
+
+    /// The same with fewer vectors of columns, for the right edge of C.
+    @inline(__always)
+    private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        var c00 = V()
+        var c10 = V()
+        var c20 = V()
+        var c30 = V()
+        var c40 = V()
+        var c50 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0)
+            q &+= depthStep
+            bp += ldb
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+    }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                tile, ldt: ldt, alpha: alpha, beta: beta)
+    }
     #else
-    /// Rows of the micro-tile: 4 x 3 vectors = 12 accumulator registers.
+    /// The micro-tile: 4 rows x 3 vectors = 12 accumulator registers.
     static var mr: Int { 4 }
+    static var nrVectors: Int { 3 }
 
     /// The 4 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
@@ -516,7 +643,7 @@ enum GEMM<T: KernelScalar> {
         storeTile(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
+    /// The same with fewer vectors of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
                                _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
@@ -587,6 +714,20 @@ enum GEMM<T: KernelScalar> {
         storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        if vectors == 1 {
+            kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        } else {
+            kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        }
+    }
     #endif
     // END GENERATED MICRO-KERNELS
 
@@ -598,27 +739,18 @@ enum GEMM<T: KernelScalar> {
                                    height: Int, width: Int, alpha: T, beta: T) {
         let vectors = (width + lanes - 1) / lanes
         if height == mr && width == vectors * lanes {
-            if vectors == 2 {
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
-                        alpha: alpha, beta: beta)
-            } else {
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
-                        alpha: alpha, beta: beta)
-            }
+            narrowKernel(vectors: vectors, depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b,
+                         ldb: ldb, c, ldt: ldc, alpha: alpha, beta: beta)
             return
         }
         withUnsafeTemporaryAllocation(of: T.self, capacity: mr * nr) { buffer in
             let tile = buffer.baseAddress!
-            switch vectors {
-            case 1:
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
-                        ldt: nr, alpha: alpha, beta: 0)
-            case 2:
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
-                        ldt: nr, alpha: alpha, beta: 0)
-            default:
+            if vectors == nrVectors {
                 kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
                        ldt: nr, alpha: alpha, beta: 0)
+            } else {
+                narrowKernel(vectors: vectors, depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height,
+                             b, ldb: ldb, tile, ldt: nr, alpha: alpha, beta: 0)
             }
             for r in 0..<height {
                 for j in 0..<width {
