@@ -43,7 +43,7 @@ extension MatrixKernels {
     }
 }
 
-/// Cache-blocked matrix multiplication in the BLIS design, with A read in place.
+/// Cache-blocked matrix multiplication in the BLIS design, with A read in place unless transposed.
 ///
 /// Threads split C into disjoint blocks (by columns when C is wider than tall, else by
 /// rows) and each works alone, with one synchronisation per product. Within a block,
@@ -51,9 +51,10 @@ extension MatrixKernels {
 /// for which B's block is packed into `NR`-wide panels (KC·NC scalars, kept in L2); rows
 /// in steps of `MR` (ir), whose `MR x KC` slice of A stays in L1 while the micro-kernel
 /// sweeps it across every B panel (jr). A needs no packing: the micro-kernel broadcasts
-/// its scalars from any row and depth stride, so Aᵀ costs nothing. B is packed, which is
-/// a cheap vector copy unless B is transposed; a transposed B larger than A is avoided
-/// by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
+/// its scalars from any row and depth stride; a transposed A is still copied into an
+/// `MR x KC` slice (see `block`), whose rows `lda` apart would conflict in L1. B is
+/// packed, which is a cheap vector copy unless B is transposed; a transposed B larger
+/// than A is avoided by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
 /// The `MR x NR` micro-kernel keeps its tile of C in vector registers (8 x 3 zmm on
 /// AVX-512, 6 x 2 ymm on AVX2, 8 x 3 q on NEON: the tile shape is chosen per instruction set
 /// at compile time, see docs/kernels.md) and does one fused multiply-add per register per k. Each element of C is summed by one thread in
@@ -118,7 +119,9 @@ enum GEMM<T: KernelScalar> {
             return
         }
         let kc = kc(for: s.k)
-        compute.parallelRanges(units, grain: grain, scratch: kc * nc(forDepth: kc), as: T.self) { range, packedB in
+        // Per thread: a packed B block (KC x NC), then a packed slice of A (MR x KC).
+        let scratch = kc * nc(forDepth: kc) + mr * kc
+        compute.parallelRanges(units, grain: grain, scratch: scratch, as: T.self) { range, packedB in
             let rows = splitColumns ? 0..<s.m : (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)
             let columns = splitColumns ? (range.lowerBound * lanes)..<Swift.min(s.n, range.upperBound * lanes) : 0..<s.n
             block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns, packedB: packedB)
@@ -140,6 +143,12 @@ enum GEMM<T: KernelScalar> {
         let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
         let kc = kc(for: s.k), nc = nc(forDepth: kc)
         let inPlace = !s.transposeB && rows.count <= inPlaceRows
+        // A transposed is read a few scalars from each of `kc` rows `lda` apart; at lda = 512
+        // Float (the MLP's dW) those rows fall in 2 of L1's 64 sets and evict each other, so
+        // the slice is read from L2 once per B panel. Packed (mr x kc, contiguous) it stays in
+        // L1, for one copy per `panels` reads. A not transposed is `mr` rows each read in order.
+        let packsA = s.transposeA && (Swift.min(columns.count, nc) + nr - 1) / nr >= 4
+        let packedA = packedB + kc * nc
         // Equal column blocks of at most NC, in whole panels.
         let columnBlocks = (columns.count + nc - 1) / nc
         let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
@@ -160,7 +169,14 @@ enum GEMM<T: KernelScalar> {
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
-                    let aSlice = a + row * rowStep + pc * depthStep
+                    var aSlice = a + row * rowStep + pc * depthStep
+                    var aRowStep = rowStep, aDepthStep = depthStep
+                    if packsA {
+                        packA(aSlice, lda: s.lda, height: height, depth: kcb, into: packedA)
+                        aSlice = UnsafePointer(packedA)
+                        aRowStep = 1
+                        aDepthStep = mr
+                    }
                     for panel in 0..<panels {
                         let width = Swift.min(nr, ncb - panel * nr), column = jc + panel * nr
                         let cTile = c + row * s.ldc + column
@@ -168,10 +184,10 @@ enum GEMM<T: KernelScalar> {
                         let bPanel = readsInPlace ? b + pc * s.ldb + column : UnsafePointer(packedB + panel * kcb * nr)
                         let ldb = readsInPlace ? s.ldb : packedStride(width)
                         if height == mr && width == nr {
-                            kernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, bPanel,
+                            kernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, rows: mr, bPanel,
                                    ldb: ldb, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
                         } else {
-                            edgeKernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, bPanel, ldb: ldb,
+                            edgeKernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, bPanel, ldb: ldb,
                                        cTile, ldc: s.ldc, height: height, width: width, alpha: alpha,
                                        beta: blockBeta)
                         }
@@ -226,6 +242,18 @@ enum GEMM<T: KernelScalar> {
     @inline(__always)
     private static func packedStride(_ width: Int) -> Int {
         Swift.min(nr, (width + lanes - 1) / lanes * lanes)
+    }
+
+    /// Packs the `height x depth` slice of a transposed A at `a` (row r, depth p at
+    /// `a[r + p·lda]`) as `depth` columns of `mr` scalars; rows beyond `height` are left
+    /// unset (the kernels never read them).
+    @inline(__always)
+    private static func packA(_ a: UnsafePointer<T>, lda: Int, height: Int, depth: Int,
+                              into packed: UnsafeMutablePointer<T>) {
+        for p in 0..<depth {
+            let source = a + p * lda, target = packed + p * mr
+            for r in 0..<height { target[r] = source[r] }
+        }
     }
 
     /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as
