@@ -1,3 +1,4 @@
+import CBFloat16
 /// The shape of a row-major matrix product `C[M, N] = op(A)[M, K] · op(B)[K, N]`.
 ///
 /// `transposeA` means A is stored as [K, M] (so op(A) = Aᵀ), `transposeB` that B is
@@ -53,8 +54,9 @@ extension MatrixKernels {
 /// sweeps it across every B panel (jr). A needs no packing: the micro-kernel broadcasts
 /// its scalars from any row and depth stride; a transposed A is still copied into an
 /// `MR x KC` slice (see `block`), whose rows `lda` apart would conflict in L1. B is
-/// packed, which is a cheap vector copy unless B is transposed; a transposed B larger
-/// than A is avoided by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
+/// packed (row by row, prefetching), which is a cheap vector copy unless B is transposed;
+/// a transposed B larger than A is avoided by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and
+/// transposing the (smaller) result.
 /// The `MR x NR` micro-kernel keeps its tile of C in vector registers (8 x 3 zmm on
 /// AVX-512, 6 x 2 ymm on AVX2, 8 x 3 q on NEON: the tile shape is chosen per instruction set
 /// at compile time, see docs/kernels.md) and does one fused multiply-add per register per k. Each element of C is summed by one thread in
@@ -160,12 +162,8 @@ enum GEMM<T: KernelScalar> {
             while pc < s.k {
                 let kcb = Swift.min(kc, s.k - pc)
                 let blockBeta = pc == 0 ? beta : 1
-                for panel in 0..<panels {
-                    let width = Swift.min(nr, ncb - panel * nr)
-                    if inPlace && width % lanes == 0 { continue }
-                    packB(s, b, row: pc, column: jc + panel * nr, depth: kcb, width: width,
-                          into: packedB + panel * kcb * nr)
-                }
+                packB(s, b, row: pc, column: jc, depth: kcb, width: ncb, skippingWholeVectors: inPlace,
+                      into: packedB)
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
@@ -256,24 +254,58 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
-    /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as
-    /// `depth` rows of `packedStride(width)` scalars (zero-padded right of `width`).
-    @inline(__always)
+    /// How many rows ahead `packB` prefetches B (4 to 16 measured the same on Zen 4).
+    static var prefetchDistance: Int { 8 }
+
+    /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as panels
+    /// of `nr` columns, panel `i` at `packed + i·depth·nr` as `depth` rows of
+    /// `packedStride(panelWidth)` scalars (zero-padded right of the panel's width). With
+    /// `skippingWholeVectors`, panels of whole vectors are left out (read in place).
     private static func packB(_ s: GEMMShape, _ b: UnsafePointer<T>, row: Int, column: Int, depth: Int,
-                              width: Int, into packed: UnsafeMutablePointer<T>) {
-        let stride = packedStride(width), vectors = width / lanes
+                              width: Int, skippingWholeVectors: Bool, into packed: UnsafeMutablePointer<T>) {
+        let panels = (width + nr - 1) / nr
         if s.transposeB {
-            // B is stored [N, K]: the block is the transpose of its width x depth rows.
-            if width < stride { packed.update(repeating: 0, count: depth * stride) }
-            T.transpose(b + column * s.ldb + row, rows: width, columns: depth, sourceStride: s.ldb,
-                        into: packed, targetStride: stride)
+            // B is stored [N, K]: each panel is the transpose of its panelWidth x depth rows.
+            for panel in 0..<panels {
+                let panelWidth = Swift.min(nr, width - panel * nr), stride = packedStride(panelWidth)
+                let target = packed + panel * depth * nr
+                if panelWidth < stride { target.update(repeating: 0, count: depth * stride) }
+                T.transpose(b + (column + panel * nr) * s.ldb + row, rows: panelWidth, columns: depth,
+                            sourceStride: s.ldb, into: target, targetStride: stride)
+            }
             return
         }
+        // Row by row of B, not panel by panel: each row of the block is one contiguous read
+        // that the hardware prefetcher follows, where a panel's read is `depth` lines in as many
+        // rows (a B much larger than the caches, conv2's 288 x 12544, spent a third of its
+        // product waiting on those lines).
+        let wholePanels = width / nr, tail = width - wholePanels * nr
+        let tailStride = packedStride(tail), tailVectors = tail / lanes
+        let packsWhole = !skippingWholeVectors
+        let packsTail = tail > 0 && !(skippingWholeVectors && tail % lanes == 0)
+        // The lines of the row `prefetchDistance` rows ahead are asked for while this row is
+        // copied: a row of the block is only ncb scalars, too short for the hardware
+        // prefetcher to run ahead, and the next row is ldb away (conv2's B: 50 KB).
+        let lineScalars = 64 / MemoryLayout<T>.stride
         for p in 0..<depth {
-            let source = b + (row + p) * s.ldb + column, target = packed + p * stride
-            for v in 0..<vectors { store(load(source + v * lanes), target + v * lanes) }
-            for j in (vectors * lanes)..<width { target[j] = source[j] }
-            for j in width..<stride { target[j] = 0 }
+            let source = b + (row + p) * s.ldb + column
+            if packsWhole {
+                for panel in 0..<wholePanels {
+                    let from = source + panel * nr, to = packed + panel * depth * nr + p * nr
+                    if p + prefetchDistance < depth {
+                        for line in Swift.stride(from: 0, to: nr, by: lineScalars) {
+                            dnn_prefetch(from + prefetchDistance * s.ldb + line)
+                        }
+                    }
+                    for v in 0..<nrVectors { store(load(from + v * lanes), to + v * lanes) }
+                }
+            }
+            if packsTail {
+                let from = source + wholePanels * nr, to = packed + wholePanels * depth * nr + p * tailStride
+                for v in 0..<tailVectors { store(load(from + v * lanes), to + v * lanes) }
+                for j in (tailVectors * lanes)..<tail { to[j] = from[j] }
+                for j in tail..<tailStride { to[j] = 0 }
+            }
         }
     }
 
