@@ -2,6 +2,8 @@
 // (nearest even), products summed in float32 with VDPBF16PS (AVX512_BF16). Swift
 // cannot name that instruction, so this small C target holds it, compiled for it by
 // function attribute only: the binary runs on any x86-64 and asks `cpuid` first.
+// It also holds `dnn_prefetch`, the other instruction Swift cannot name, which the fp32
+// GEMM's packing of B uses.
 #ifndef DNN_CBFLOAT16_H
 #define DNN_CBFLOAT16_H
 
@@ -35,5 +37,9 @@ void dnn_bf16_round(float *values, long count);
 
 /// `source` rounded as above into `target` (which may be `source`): one pass, no copy first.
 void dnn_bf16_round_copy(const float *source, float *target, long count);
+
+/// Asks for the cache line at `address` ahead of its use (PREFETCHT0); never faults, so
+/// an address past the end of a buffer is harmless. Swift cannot name the instruction.
+static inline void dnn_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 #endif

@@ -1,3 +1,4 @@
+import CBFloat16
 /// The shape of a row-major matrix product `C[M, N] = op(A)[M, K] · op(B)[K, N]`.
 ///
 /// `transposeA` means A is stored as [K, M] (so op(A) = Aᵀ), `transposeB` that B is
@@ -43,7 +44,7 @@ extension MatrixKernels {
     }
 }
 
-/// Cache-blocked matrix multiplication in the BLIS design, with A read in place.
+/// Cache-blocked matrix multiplication in the BLIS design, with A read in place unless transposed.
 ///
 /// Threads split C into disjoint blocks (by columns when C is wider than tall, else by
 /// rows) and each works alone, with one synchronisation per product. Within a block,
@@ -51,18 +52,20 @@ extension MatrixKernels {
 /// for which B's block is packed into `NR`-wide panels (KC·NC scalars, kept in L2); rows
 /// in steps of `MR` (ir), whose `MR x KC` slice of A stays in L1 while the micro-kernel
 /// sweeps it across every B panel (jr). A needs no packing: the micro-kernel broadcasts
-/// its scalars from any row and depth stride, so Aᵀ costs nothing. B is packed, which is
-/// a cheap vector copy unless B is transposed; a transposed B larger than A is avoided
-/// by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and transposing the (smaller) result.
-/// The `MR x NR` micro-kernel keeps its tile of C in vector registers (24 zmm on
-/// AVX-512, 12 ymm on AVX2, 24 q on NEON: the tile shape is chosen per instruction set
+/// its scalars from any row and depth stride; a transposed A is still copied into an
+/// `MR x KC` slice (see `block`), whose rows `lda` apart would conflict in L1. B is
+/// packed (row by row, prefetching), which is a cheap vector copy unless B is transposed;
+/// a transposed B larger than A is avoided by computing `Cᵀ = op(B)ᵀ · op(A)ᵀ` and
+/// transposing the (smaller) result.
+/// The `MR x NR` micro-kernel keeps its tile of C in vector registers (8 x 3 zmm on
+/// AVX-512, 6 x 2 ymm on AVX2, 8 x 3 q on NEON: the tile shape is chosen per instruction set
 /// at compile time, see docs/kernels.md) and does one fused multiply-add per register per k. Each element of C is summed by one thread in
 /// the same order whatever the thread count.
 enum GEMM<T: KernelScalar> {
     /// The micro-kernel's vector: one register of the target's instruction set.
     typealias V = T.GEMMVector
-    /// Columns of the micro-tile: 3 vectors.
-    static var nr: Int { 3 * V.scalarCount }
+    /// Columns of the micro-tile: `nrVectors` vectors (3, or 2 on AVX2: see the generated kernels).
+    static var nr: Int { nrVectors * V.scalarCount }
     static var lanes: Int { V.scalarCount }
     /// Most depth of a block: the micro-kernel's slice of A (MR x KC, at most 12 KB in Float)
     /// stays in L1. The depth is split into equal blocks (k = 288 is one block of 288, not
@@ -118,7 +121,9 @@ enum GEMM<T: KernelScalar> {
             return
         }
         let kc = kc(for: s.k)
-        compute.parallelRanges(units, grain: grain, scratch: kc * nc(forDepth: kc), as: T.self) { range, packedB in
+        // Per thread: a packed B block (KC x NC), then a packed slice of A (MR x KC).
+        let scratch = kc * nc(forDepth: kc) + mr * kc
+        compute.parallelRanges(units, grain: grain, scratch: scratch, as: T.self) { range, packedB in
             let rows = splitColumns ? 0..<s.m : (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)
             let columns = splitColumns ? (range.lowerBound * lanes)..<Swift.min(s.n, range.upperBound * lanes) : 0..<s.n
             block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: columns, packedB: packedB)
@@ -140,6 +145,12 @@ enum GEMM<T: KernelScalar> {
         let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
         let kc = kc(for: s.k), nc = nc(forDepth: kc)
         let inPlace = !s.transposeB && rows.count <= inPlaceRows
+        // A transposed is read a few scalars from each of `kc` rows `lda` apart; at lda = 512
+        // Float (the MLP's dW) those rows fall in 2 of L1's 64 sets and evict each other, so
+        // the slice is read from L2 once per B panel. Packed (mr x kc, contiguous) it stays in
+        // L1, for one copy per `panels` reads. A not transposed is `mr` rows each read in order.
+        let packsA = s.transposeA && (Swift.min(columns.count, nc) + nr - 1) / nr >= 4
+        let packedA = packedB + kc * nc
         // Equal column blocks of at most NC, in whole panels.
         let columnBlocks = (columns.count + nc - 1) / nc
         let blockWidth = ((columns.count + columnBlocks - 1) / columnBlocks + nr - 1) / nr * nr
@@ -151,16 +162,19 @@ enum GEMM<T: KernelScalar> {
             while pc < s.k {
                 let kcb = Swift.min(kc, s.k - pc)
                 let blockBeta = pc == 0 ? beta : 1
-                for panel in 0..<panels {
-                    let width = Swift.min(nr, ncb - panel * nr)
-                    if inPlace && width % lanes == 0 { continue }
-                    packB(s, b, row: pc, column: jc + panel * nr, depth: kcb, width: width,
-                          into: packedB + panel * kcb * nr)
-                }
+                packB(s, b, row: pc, column: jc, depth: kcb, width: ncb, skippingWholeVectors: inPlace,
+                      into: packedB)
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
-                    let aSlice = a + row * rowStep + pc * depthStep
+                    var aSlice = a + row * rowStep + pc * depthStep
+                    var aRowStep = rowStep, aDepthStep = depthStep
+                    if packsA {
+                        packA(aSlice, lda: s.lda, height: height, depth: kcb, into: packedA)
+                        aSlice = UnsafePointer(packedA)
+                        aRowStep = 1
+                        aDepthStep = mr
+                    }
                     for panel in 0..<panels {
                         let width = Swift.min(nr, ncb - panel * nr), column = jc + panel * nr
                         let cTile = c + row * s.ldc + column
@@ -168,10 +182,10 @@ enum GEMM<T: KernelScalar> {
                         let bPanel = readsInPlace ? b + pc * s.ldb + column : UnsafePointer(packedB + panel * kcb * nr)
                         let ldb = readsInPlace ? s.ldb : packedStride(width)
                         if height == mr && width == nr {
-                            kernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, bPanel,
+                            kernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, rows: mr, bPanel,
                                    ldb: ldb, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
                         } else {
-                            edgeKernel(depth: kcb, aSlice, rowStep: rowStep, depthStep: depthStep, bPanel, ldb: ldb,
+                            edgeKernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, bPanel, ldb: ldb,
                                        cTile, ldc: s.ldc, height: height, width: width, alpha: alpha,
                                        beta: blockBeta)
                         }
@@ -228,24 +242,70 @@ enum GEMM<T: KernelScalar> {
         Swift.min(nr, (width + lanes - 1) / lanes * lanes)
     }
 
-    /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as
-    /// `depth` rows of `packedStride(width)` scalars (zero-padded right of `width`).
+    /// Packs the `height x depth` slice of a transposed A at `a` (row r, depth p at
+    /// `a[r + p·lda]`) as `depth` columns of `mr` scalars; rows beyond `height` are left
+    /// unset (the kernels never read them).
     @inline(__always)
+    private static func packA(_ a: UnsafePointer<T>, lda: Int, height: Int, depth: Int,
+                              into packed: UnsafeMutablePointer<T>) {
+        for p in 0..<depth {
+            let source = a + p * lda, target = packed + p * mr
+            for r in 0..<height { target[r] = source[r] }
+        }
+    }
+
+    /// How many rows ahead `packB` prefetches B (4 to 16 measured the same on Zen 4).
+    static var prefetchDistance: Int { 8 }
+
+    /// Packs rows `row..<row+depth` and columns `column..<column+width` of op(B) as panels
+    /// of `nr` columns, panel `i` at `packed + i·depth·nr` as `depth` rows of
+    /// `packedStride(panelWidth)` scalars (zero-padded right of the panel's width). With
+    /// `skippingWholeVectors`, panels of whole vectors are left out (read in place).
     private static func packB(_ s: GEMMShape, _ b: UnsafePointer<T>, row: Int, column: Int, depth: Int,
-                              width: Int, into packed: UnsafeMutablePointer<T>) {
-        let stride = packedStride(width), vectors = width / lanes
+                              width: Int, skippingWholeVectors: Bool, into packed: UnsafeMutablePointer<T>) {
+        let panels = (width + nr - 1) / nr
         if s.transposeB {
-            // B is stored [N, K]: the block is the transpose of its width x depth rows.
-            if width < stride { packed.update(repeating: 0, count: depth * stride) }
-            T.transpose(b + column * s.ldb + row, rows: width, columns: depth, sourceStride: s.ldb,
-                        into: packed, targetStride: stride)
+            // B is stored [N, K]: each panel is the transpose of its panelWidth x depth rows.
+            for panel in 0..<panels {
+                let panelWidth = Swift.min(nr, width - panel * nr), stride = packedStride(panelWidth)
+                let target = packed + panel * depth * nr
+                if panelWidth < stride { target.update(repeating: 0, count: depth * stride) }
+                T.transpose(b + (column + panel * nr) * s.ldb + row, rows: panelWidth, columns: depth,
+                            sourceStride: s.ldb, into: target, targetStride: stride)
+            }
             return
         }
+        // Row by row of B, not panel by panel: each row of the block is one contiguous read
+        // that the hardware prefetcher follows, where a panel's read is `depth` lines in as many
+        // rows (a B much larger than the caches, conv2's 288 x 12544, spent a third of its
+        // product waiting on those lines).
+        let wholePanels = width / nr, tail = width - wholePanels * nr
+        let tailStride = packedStride(tail), tailVectors = tail / lanes
+        let packsWhole = !skippingWholeVectors
+        let packsTail = tail > 0 && !(skippingWholeVectors && tail % lanes == 0)
+        // The lines of the row `prefetchDistance` rows ahead are asked for while this row is
+        // copied: a row of the block is only ncb scalars, too short for the hardware
+        // prefetcher to run ahead, and the next row is ldb away (conv2's B: 50 KB).
+        let lineScalars = 64 / MemoryLayout<T>.stride
         for p in 0..<depth {
-            let source = b + (row + p) * s.ldb + column, target = packed + p * stride
-            for v in 0..<vectors { store(load(source + v * lanes), target + v * lanes) }
-            for j in (vectors * lanes)..<width { target[j] = source[j] }
-            for j in width..<stride { target[j] = 0 }
+            let source = b + (row + p) * s.ldb + column
+            if packsWhole {
+                for panel in 0..<wholePanels {
+                    let from = source + panel * nr, to = packed + panel * depth * nr + p * nr
+                    if p + prefetchDistance < depth {
+                        for line in Swift.stride(from: 0, to: nr, by: lineScalars) {
+                            dnn_prefetch(from + prefetchDistance * s.ldb + line)
+                        }
+                    }
+                    for v in 0..<nrVectors { store(load(from + v * lanes), to + v * lanes) }
+                }
+            }
+            if packsTail {
+                let from = source + wholePanels * nr, to = packed + wholePanels * depth * nr + p * tailStride
+                for v in 0..<tailVectors { store(load(from + v * lanes), to + v * lanes) }
+                for j in (tailVectors * lanes)..<tail { to[j] = from[j] }
+                for j in tail..<tailStride { to[j] = 0 }
+            }
         }
     }
 
@@ -272,8 +332,9 @@ enum GEMM<T: KernelScalar> {
 
     // BEGIN GENERATED MICRO-KERNELS (tools/generate_gemm_kernels.py; edit the script, not this)
     #if arch(arm64) || DNN_VECTOR_BITS_512
-    /// Rows of the micro-tile: 8 x 3 vectors = 24 accumulator registers.
+    /// The micro-tile: 8 rows x 3 vectors = 24 accumulator registers.
     static var mr: Int { 8 }
+    static var nrVectors: Int { 3 }
 
     /// The 8 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
@@ -350,7 +411,7 @@ enum GEMM<T: KernelScalar> {
         storeTile(c72, tile + (7 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
+    /// The same with fewer vectors of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
                                _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
@@ -465,9 +526,135 @@ enum GEMM<T: KernelScalar> {
         storeTile(c60, tile + (6 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c70, tile + (7 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        if vectors == 1 {
+            kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        } else {
+            kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        }
+    }
+    #elseif DNN_VECTOR_BITS_256
+    /// The micro-tile: 6 rows x 2 vectors = 12 accumulator registers.
+    static var mr: Int { 6 }
+    static var nrVectors: Int { 2 }
+
+    /// The 6 x 2-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
+    /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
+    /// (a packed panel, or B itself where it is read in place).
+    /// Rows at or beyond `rows` repeat row 0 (their results are discarded by the caller).
+    @inline(__always)
+    private static func kernel(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        var c00 = V(), c01 = V()
+        var c10 = V(), c11 = V()
+        var c20 = V(), c21 = V()
+        var c30 = V(), c31 = V()
+        var c40 = V(), c41 = V()
+        var c50 = V(), c51 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let b1 = load(bp + 1 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0); c01.addProduct(x0, b1)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0); c11.addProduct(x1, b1)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0); c21.addProduct(x2, b1)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0); c31.addProduct(x3, b1)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0); c41.addProduct(x4, b1)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0); c51.addProduct(x5, b1)
+            q &+= depthStep
+            bp += ldb
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c01, tile + (0 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c11, tile + (1 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c21, tile + (2 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c31, tile + (3 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c41, tile + (4 &* ldt &+ 1 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c51, tile + (5 &* ldt &+ 1 &* lanes), alpha, beta)
+    }
+
+    /// The same with fewer vectors of columns, for the right edge of C.
+    @inline(__always)
+    private static func kernel1(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
+                               _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
+                               alpha: T, beta: T) {
+        let lanes = Self.lanes
+        let a1 = a + (rows > 1 ? 1 &* rowStep : 0)
+        let a2 = a + (rows > 2 ? 2 &* rowStep : 0)
+        let a3 = a + (rows > 3 ? 3 &* rowStep : 0)
+        let a4 = a + (rows > 4 ? 4 &* rowStep : 0)
+        let a5 = a + (rows > 5 ? 5 &* rowStep : 0)
+        var c00 = V()
+        var c10 = V()
+        var c20 = V()
+        var c30 = V()
+        var c40 = V()
+        var c50 = V()
+        var q = 0
+        var bp = b
+        for _ in 0..<depth {
+            let b0 = load(bp + 0 &* lanes)
+            let x0 = V(repeating: a[q])
+            c00.addProduct(x0, b0)
+            let x1 = V(repeating: a1[q])
+            c10.addProduct(x1, b0)
+            let x2 = V(repeating: a2[q])
+            c20.addProduct(x2, b0)
+            let x3 = V(repeating: a3[q])
+            c30.addProduct(x3, b0)
+            let x4 = V(repeating: a4[q])
+            c40.addProduct(x4, b0)
+            let x5 = V(repeating: a5[q])
+            c50.addProduct(x5, b0)
+            q &+= depthStep
+            bp += ldb
+        }
+        storeTile(c00, tile + (0 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c10, tile + (1 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c40, tile + (4 &* ldt &+ 0 &* lanes), alpha, beta)
+        storeTile(c50, tile + (5 &* ldt &+ 0 &* lanes), alpha, beta)
+    }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                tile, ldt: ldt, alpha: alpha, beta: beta)
+    }
     #else
-    /// Rows of the micro-tile: 4 x 3 vectors = 12 accumulator registers.
+    /// The micro-tile: 4 rows x 3 vectors = 12 accumulator registers.
     static var mr: Int { 4 }
+    static var nrVectors: Int { 3 }
 
     /// The 4 x 3-vector micro-kernel: `tile = alpha * (A · B) + beta * tile`, where A's
     /// element (r, p) is `a[r·rowStep + p·depthStep]` and B's row p starts at `b + p·ldb`
@@ -516,7 +703,7 @@ enum GEMM<T: KernelScalar> {
         storeTile(c32, tile + (3 &* ldt &+ 2 &* lanes), alpha, beta)
     }
 
-    /// The same with 2 vectors and with 1 vector of columns, for the right edge of C.
+    /// The same with fewer vectors of columns, for the right edge of C.
     @inline(__always)
     private static func kernel2(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, rows: Int,
                                _ b: UnsafePointer<T>, ldb: Int, _ tile: UnsafeMutablePointer<T>, ldt: Int,
@@ -587,6 +774,20 @@ enum GEMM<T: KernelScalar> {
         storeTile(c20, tile + (2 &* ldt &+ 0 &* lanes), alpha, beta)
         storeTile(c30, tile + (3 &* ldt &+ 0 &* lanes), alpha, beta)
     }
+
+    /// The kernel of a tile `vectors` wide, fewer than `nrVectors` (the right edge of C).
+    @inline(__always)
+    private static func narrowKernel(vectors: Int, depth: Int, _ a: UnsafePointer<T>, rowStep: Int,
+                                     depthStep: Int, rows: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                     _ tile: UnsafeMutablePointer<T>, ldt: Int, alpha: T, beta: T) {
+        if vectors == 1 {
+            kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        } else {
+            kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: rows, b, ldb: ldb,
+                    tile, ldt: ldt, alpha: alpha, beta: beta)
+        }
+    }
     #endif
     // END GENERATED MICRO-KERNELS
 
@@ -598,27 +799,18 @@ enum GEMM<T: KernelScalar> {
                                    height: Int, width: Int, alpha: T, beta: T) {
         let vectors = (width + lanes - 1) / lanes
         if height == mr && width == vectors * lanes {
-            if vectors == 2 {
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
-                        alpha: alpha, beta: beta)
-            } else {
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
-                        alpha: alpha, beta: beta)
-            }
+            narrowKernel(vectors: vectors, depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b,
+                         ldb: ldb, c, ldt: ldc, alpha: alpha, beta: beta)
             return
         }
         withUnsafeTemporaryAllocation(of: T.self, capacity: mr * nr) { buffer in
             let tile = buffer.baseAddress!
-            switch vectors {
-            case 1:
-                kernel1(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
-                        ldt: nr, alpha: alpha, beta: 0)
-            case 2:
-                kernel2(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
-                        ldt: nr, alpha: alpha, beta: 0)
-            default:
+            if vectors == nrVectors {
                 kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height, b, ldb: ldb, tile,
                        ldt: nr, alpha: alpha, beta: 0)
+            } else {
+                narrowKernel(vectors: vectors, depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: height,
+                             b, ldb: ldb, tile, ldt: nr, alpha: alpha, beta: 0)
             }
             for r in 0..<height {
                 for j in 0..<width {
