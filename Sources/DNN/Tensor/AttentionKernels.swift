@@ -64,10 +64,12 @@ extension AttentionKernels {
         for i in 0..<rows {
             let row = s + i * columns
             let used = causal ? Swift.min(i + 1, columns) : columns
-            let largest = largestValue(row, count: used)
-            let total = scaledExponentials(row, count: used, scale: scale, shift: largest)
-            scaleInPlace(row, count: used, by: 1 / total)
-            for j in used..<columns { row[j] = 0 }
+            let covered = coveredColumns(used, columns: columns)
+            let largest = largestValue(row, used: used, covered: covered)
+            let total = scaledExponentials(row, used: used, covered: covered, scale: scale, shift: largest)
+            let written = Swift.max(used, covered)
+            scaleInPlace(row, count: written, by: 1 / total)
+            for j in written..<columns { row[j] = 0 }
         }
     }
 
@@ -76,60 +78,77 @@ extension AttentionKernels {
         let lanes = Vector.scalarCount
         for i in 0..<rows {
             let pRow = p + i * columns, dRow = dp + i * columns
-            // p is 0 past the diagonal of a causal block, and so is ds.
+            // p is 0 past the diagonal of a causal block, and so is ds; dp there may be
+            // anything (its product skipped those columns), so it is masked, not multiplied.
             let used = causal ? Swift.min(i + 1, columns) : columns
+            let covered = coveredColumns(used, columns: columns)
             var dots = Vector(repeating: 0)
             var j = 0
-            while j + lanes <= used {
-                dots += load(pRow + j) * load(dRow + j)
+            while j < covered {
+                let terms = load(pRow + j) * load(dRow + j)
+                dots += j + lanes > used ? firstLanes(terms, used - j, otherwise: 0) : terms
                 j += lanes
             }
-            var dot = dots.sum()
-            for k in j..<used { dot += pRow[k] * dRow[k] }
+            var dot = laneTotal(dots)
+            for k in Swift.min(covered, used)..<used { dot += pRow[k] * dRow[k] }
             j = 0
             let dotVector = Vector(repeating: dot)
-            while j + lanes <= used {
-                store(scale * load(pRow + j) * (load(dRow + j) - dotVector), dRow + j)
+            while j < covered {
+                let ds = scale * load(pRow + j) * (load(dRow + j) - dotVector)
+                store(j + lanes > used ? firstLanes(ds, used - j, otherwise: 0) : ds, dRow + j)
                 j += lanes
             }
-            for k in j..<used { dRow[k] = scale * pRow[k] * (dRow[k] - dot) }
-            for k in used..<columns { dRow[k] = 0 }
+            for k in Swift.min(covered, used)..<used { dRow[k] = scale * pRow[k] * (dRow[k] - dot) }
+            for k in Swift.max(used, covered)..<columns { dRow[k] = 0 }
         }
     }
 
-    /// The largest of `row[0..<count]` that is not NaN (-∞ when there is none), as the
-    /// scalar loop `largest = max(largest, row[j])` gives it, a vector at a time: a lane
-    /// takes a value only where it is larger, so a NaN never enters. (That loop took 40%
-    /// of the attention softmax.) The value is the same; only the sign of a zero maximum
-    /// may differ, and `e^(scale·(x - ±0))` is the same for every x.
-    @inline(__always) static func largestValue(_ row: UnsafePointer<Self>, count: Int) -> Self {
+    /// The columns of a row that whole vectors cover: the `used` ones rounded up to a
+    /// whole vector (its extra lanes masked), but no vector past the row's end, so that
+    /// a row whose width is not whole vectors ends in a scalar tail (`covered < used`).
+    @inline(__always) static func coveredColumns(_ used: Int, columns: Int) -> Int {
+        let lanes = Vector.scalarCount
+        return Swift.min((used + lanes - 1) / lanes * lanes, columns / lanes * lanes)
+    }
+
+    /// The largest of `row[0..<used]` that is not NaN (-∞ when there is none), a vector
+    /// at a time over the `covered` columns (the lanes past `used` masked to -∞): a lane
+    /// takes a value only where it is larger, so a NaN never enters. (The scalar loop
+    /// `largest = max(largest, row[j])` took 40% of the attention softmax.) Only the sign
+    /// of a zero maximum may differ from that loop, and `e^(scale·(x - ±0))` is the same.
+    @inline(__always) static func largestValue(_ row: UnsafePointer<Self>, used: Int, covered: Int) -> Self {
         let lanes = Vector.scalarCount
         var lanesLargest = Vector(repeating: -Self.infinity)
         var j = 0
-        while j + lanes <= count {
-            lanesLargest = lanewiseMaximum(lanesLargest, load(row + j))
+        while j < covered {
+            let v = load(row + j)
+            let candidates = j + lanes > used ? firstLanes(v, used - j, otherwise: -Self.infinity) : v
+            lanesLargest = lanewiseMaximum(lanesLargest, candidates)
             j += lanes
         }
-        var largest = j > 0 ? largestLane(lanesLargest) : -Self.infinity
-        for k in j..<count { largest = Swift.max(largest, row[k]) }
+        var largest = covered > 0 ? largestLane(lanesLargest) : -Self.infinity
+        for k in Swift.min(covered, used)..<used { largest = Swift.max(largest, row[k]) }
         return largest
     }
 
-    /// `row[j] = e^(scale·(row[j] - shift))` for j < count, returning their sum: whole
-    /// vectors with `exponential`, then the rest one by one.
-    @inline(__always) static func scaledExponentials(_ row: UnsafeMutablePointer<Self>, count: Int, scale: Self,
-                                                     shift: Self) -> Self {
+    /// `row[j] = e^(scale·(row[j] - shift))` for j < used, and 0 for the masked lanes of
+    /// the last covered vector, returning their sum: whole vectors with `exponential`
+    /// (the causal rows' part-used last vector too: their libm tails were a quarter of
+    /// the softmax), then any scalar tail.
+    @inline(__always) static func scaledExponentials(_ row: UnsafeMutablePointer<Self>, used: Int, covered: Int,
+                                                     scale: Self, shift: Self) -> Self {
         let lanes = Vector.scalarCount, shiftVector = Vector(repeating: shift)
         var sums = Vector(repeating: 0)
         var j = 0
-        while j + lanes <= count {
+        while j < covered {
             let e = exponential(scale * (load(row + j) - shiftVector))
-            store(e, row + j)
-            sums += e
+            let kept = j + lanes > used ? firstLanes(e, used - j, otherwise: 0) : e
+            store(kept, row + j)
+            sums += kept
             j += lanes
         }
-        var total = sums.sum()
-        for k in j..<count {
+        var total = laneTotal(sums)
+        for k in Swift.min(covered, used)..<used {
             let e = exp(scale * (row[k] - shift))
             row[k] = e
             total += e

@@ -96,7 +96,7 @@ extension LossKernels {
                 j += lanes
             }
         }
-        var total = sums.sum()
+        var total = laneTotal(sums)
         for k in j..<count {
             let e = exp(z[k] - largest)
             terms?[k] = e
@@ -106,6 +106,8 @@ extension LossKernels {
     }
 
     /// max z[0..<count] (count ≥ one vector), or nil when some z is NaN or infinite.
+    /// `largestLane` may assume no NaN: a lane holds one only when the total is NaN too,
+    /// and then the maximum is not used.
     @inline(__always) static func finiteMaximum(_ z: UnsafePointer<Self>, count: Int) -> Self? {
         let lanes = Vector.scalarCount
         var largest: Vector = load(z), sums = largest
@@ -116,7 +118,7 @@ extension LossKernels {
             sums += v
             j += lanes
         }
-        var result = largest.max(), total = sums.sum()
+        var result = largestLane(largest), total = laneTotal(sums)
         for k in j..<count {
             result = Swift.max(result, z[k])
             total += z[k]

@@ -33,6 +33,10 @@ where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWid
     static func lanewiseMaximum(_ a: Vector, _ b: Vector) -> Vector
     /// The largest lane of a vector that holds no NaN (see `VectorSelect.swift`).
     static func largestLane(_ v: Vector) -> Self
+    /// v's first `count` lanes and `fill` in the others (see `VectorSelect.swift`).
+    static func firstLanes(_ v: Vector, _ count: Int, otherwise fill: Self) -> Vector
+    /// The sum of a vector's lanes, halves added together (see `VectorSum.swift`).
+    static func laneTotal(_ v: Vector) -> Self
     /// g where y > 0, else 0, per lane: the gradient through a ReLU with output y.
     static func keep(_ g: Vector, wherePositive y: Vector) -> Vector
     /// Transposes a lanes x lanes block: row r of `target` gets column r of `source`

@@ -32,6 +32,13 @@ extension Float {
         let two = a2.replacing(with: b2, where: a2 .< b2)
         return two[0] < two[1] ? two[1] : two[0]
     }
+    /// v's first `count` lanes, `fill` in the others: the last, part-used vector of a row.
+    @inline(__always) public static func firstLanes(_ v: SIMD16<Float>, _ count: Int,
+                                                    otherwise fill: Float) -> SIMD16<Float> {
+        // The lane numbers as Floats: an integer comparison here compiled to a loop over lanes.
+        let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return v.replacing(with: fill, where: index .>= Float(count))
+    }
 }
 
 extension Double {
@@ -53,5 +60,11 @@ extension Double {
         let (a2, b2) = (four.lowHalf, four.highHalf)
         let two = a2.replacing(with: b2, where: a2 .< b2)
         return two[0] < two[1] ? two[1] : two[0]
+    }
+
+    @inline(__always) public static func firstLanes(_ v: SIMD8<Double>, _ count: Int,
+                                                    otherwise fill: Double) -> SIMD8<Double> {
+        let index = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
+        return v.replacing(with: fill, where: index .>= Double(count))
     }
 }
