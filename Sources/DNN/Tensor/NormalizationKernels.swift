@@ -98,7 +98,7 @@ extension NormalizationKernels {
         let lanes = Vector.scalarCount
         var acc = Vector(), i = 0
         while i + lanes <= count { acc += load(x + i); i += lanes }
-        var total = acc.sum()
+        var total = laneTotal(acc)
         while i < count { total += x[i]; i += 1 }
         return total
     }
@@ -113,7 +113,7 @@ extension NormalizationKernels {
             acc.addProduct(d, d)
             i += lanes
         }
-        var total = acc.sum()
+        var total = laneTotal(acc)
         while i < count { total += (x[i] - center) * (x[i] - center); i += 1 }
         return total
     }
@@ -123,7 +123,7 @@ extension NormalizationKernels {
         let lanes = Vector.scalarCount
         var acc = Vector(), i = 0
         while i + lanes <= count { acc.addProduct(load(a + i), load(b + i)); i += lanes }
-        var total = acc.sum()
+        var total = laneTotal(acc)
         while i < count { total += a[i] * b[i]; i += 1 }
         return total
     }
