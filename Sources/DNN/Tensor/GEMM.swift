@@ -92,6 +92,10 @@ enum GEMM<T: KernelScalar> {
             scale(s, beta: beta, c)
             return
         }
+        if isSmallInPlace(s, compute) {
+            smallInPlace(s, alpha: alpha, a, b, beta: beta, c)
+            return
+        }
         // Packing a transposed B costs n·k scalar moves; the swapped product packs op(A)
         // instead (m·k, nothing when A is already transposed) and transposes C (m·n).
         if s.transposeB && s.n * s.k > (s.transposeA ? 0 : s.m * s.k) + s.m * s.n {
@@ -136,6 +140,45 @@ enum GEMM<T: KernelScalar> {
     /// zero-filling B than multiplying). Reading in place sums the same terms in the same
     /// order, so the results are the same bits.
     static var inPlaceRows: Int { 4 * mr }
+
+    /// Whether `block` would read all of B in place in one depth block on one thread: few
+    /// rows, a non-transposed B of whole vectors, k ≤ KC, small or single-threaded, and
+    /// fp32. The attention heads' products are all of this kind, about 6,000 a step at
+    /// gpt_tiny's size, and spent as long in `multiply`'s bookkeeping (block sizes,
+    /// divisions, the thread split, scratch) as in a quarter of their arithmetic.
+    @inline(__always)
+    private static func isSmallInPlace(_ s: GEMMShape, _ compute: Compute) -> Bool {
+        !s.transposeB && s.m <= inPlaceRows && s.k <= maxKC && s.n % lanes == 0
+            && (compute.threads == 1 || s.m * s.n * s.k < 65_536)
+            && !(T.self == Float.self && compute.productPrecision == .bf16)
+    }
+
+    /// `block`'s loops for an `isSmallInPlace` product: every tile of C by the kernel that
+    /// fits it, reading A and B where they lie, so the same terms in the same order and
+    /// the same bits as through `multiply`.
+    private static func smallInPlace(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                                     beta: T, _ c: UnsafeMutablePointer<T>) {
+        let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
+        var row = 0
+        while row < s.m {
+            let height = Swift.min(mr, s.m - row)
+            let aSlice = a + row * rowStep
+            var column = 0
+            while column < s.n {
+                let width = Swift.min(nr, s.n - column)
+                let cTile = c + row * s.ldc + column
+                if height == mr && width == nr {
+                    kernel(depth: s.k, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, b + column,
+                           ldb: s.ldb, cTile, ldt: s.ldc, alpha: alpha, beta: beta)
+                } else {
+                    edgeKernel(depth: s.k, aSlice, rowStep: rowStep, depthStep: depthStep, b + column, ldb: s.ldb,
+                               cTile, ldc: s.ldc, height: height, width: width, alpha: alpha, beta: beta)
+                }
+                column += nr
+            }
+            row += mr
+        }
+    }
 
     /// C[rows, columns] on one thread, packing B's blocks into `packedB` (KC·NC scalars).
     private static func block(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
