@@ -77,7 +77,12 @@ extension LossKernels {
             }
             return (best, z[best], total)
         }
-        let index = (0..<count).first { z[$0] == largest } ?? 0
+        // The first index of the maximum: the first vector whose largest lane it is (every z
+        // is finite here), then that vector's lanes; a scalar scan of the row was a third
+        // of the loss.
+        var first = 0
+        while first + lanes <= count && largestLane(load(z + first)) != largest { first += lanes }
+        let index = (first..<count).first { z[$0] == largest } ?? 0
         let shift = Vector(repeating: largest)
         var sums = Vector(repeating: 0)
         var j = 0
