@@ -1,7 +1,7 @@
 /// The optimizer of ranks that share one machine (ZeRO stage 1 without its collectives):
-/// each rank steps only its chunk of the parameters (`SharedGradients.owned`) and the
-/// ranks then hand each other their updated chunks through shared memory, so the
-/// optimizer's work is split N ways instead of repeated on every rank.
+/// each rank steps only its chunk of the parameters (`SharedGradients.owned`), in the one
+/// copy of the weights that every rank reads from shared memory, so the optimizer's work
+/// is split N ways instead of repeated on every rank, and no rank copies weights.
 ///
 /// Adam, AdamW, SGD and RMSprop are elementwise, so a chunk's elements get the bits a
 /// whole step would give them, and the weights stay identical to the allreduce path's. The
@@ -30,21 +30,21 @@ final class ShardedOptimizer: Optimizer {
 
     var state: [(name: String, tensor: Tensor<Float>)] { inner.state }
 
-    /// This rank's chunk, then the exchange of weights (a collective: every rank steps).
+    /// This rank's chunk of the shared weights, then a barrier (a collective: every rank steps).
     func step(_ compute: Compute) {
         inner.step(compute, elements: shared.owned)
         shared.clearOthersChunks()
-        shared.shareWeights()
+        shared.publishWeights()
     }
 
     func step(_ compute: Compute, elements: Range<Int>) {
         inner.step(compute, elements: elements)
     }
 
-    /// No update here, but the exchange, which the ranks that did step wait for (the run
+    /// No update here, but the barrier, which the ranks that did step wait for (the run
     /// then ends: a loss that is not finite on any rank stops every rank).
     func skipStep() {
-        shared.shareWeights()
+        shared.publishWeights()
     }
 
     /// Each state tensor's chunks from their owners (the state lists the same number of
@@ -54,7 +54,7 @@ final class ShardedOptimizer: Optimizer {
         precondition(tensors.count % parameterCount == 0, "an optimizer state not grouped by parameter")
         let perParameter = tensors.count / parameterCount
         for position in 0..<perParameter {
-            shared.share((0..<parameterCount).map { tensors[$0 * perParameter + position] }, after: true)
+            shared.share((0..<parameterCount).map { tensors[$0 * perParameter + position] })
         }
     }
 }

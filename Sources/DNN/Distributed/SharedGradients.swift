@@ -1,31 +1,35 @@
 import Foundation
 
-/// Sums the gradients of ranks that share one machine through shared memory, and hands
-/// the updated weights around after each rank has stepped its part (`ShardedOptimizer`).
+/// Sums the gradients of ranks that share one machine through shared memory, and keeps
+/// one copy of the weights there, which each rank steps a part of (`ShardedOptimizer`).
 ///
 /// With P gradient floats (the parameters laid end to end, in the network's order) and N
-/// ranks, the window holds N segments of P floats and one more for weights. Rank r's
-/// gradients live in segment r (each gradient tensor is a view into it), so backward
-/// writes them where the other ranks read them. Rank r owns the r-th contiguous 1/N of
-/// [0, P) (`owned`, bounds on 16-float lines). A step:
-/// 1. backward writes segment r; barrier;
+/// ranks, the window holds N segments of P floats, one more for the weights and one for
+/// `gatherState`. Rank r's gradients live in segment r (each gradient tensor is a view into
+/// it), so backward writes them where the other ranks read them; every rank's parameter
+/// values are views into the one weight segment, which forward and backward read in place.
+/// Rank r owns the r-th contiguous 1/N of [0, P) (`owned`, bounds on 16-float lines). A step:
+/// 1. forward and backward read the weights and write segment r; barrier;
 /// 2. rank r sums its chunk over the segments in rank order (seg_0 + seg_1 + ...: for 2
-///    ranks the bits of `MPI_Allreduce`'s sum, as a + b == b + a exactly) and stores the
-///    sum into that chunk of every segment; barrier. Every segment now holds the whole
-///    sum, so the reg term, the gradient norm and clipping run on each rank as before;
-/// 3. rank r steps only its chunk (`Optimizer.step(_:elements:)`), zeroes the rest of its
-///    segment for the next backward, writes its chunk of the weights into the weight
-///    segment; barrier; copies the other chunks of the weights from it.
+///    ranks the bits of `MPI_Allreduce`'s sum, as a + b == b + a exactly), adds `reg · W`
+///    to that chunk's regularised weights (`addRegGradient`: the bits of `Objective`'s
+///    `axpy`) and stores the result into that chunk of every segment; barrier. Every
+///    segment now holds the whole gradient, so the gradient norm and clipping run on each
+///    rank as before;
+/// 3. rank r steps only its chunk (`Optimizer.step(_:elements:)`), which writes that chunk
+///    of the weight segment, and zeroes the rest of its segment for the next backward;
+///    barrier (`publishWeights`).
 /// Between the barriers, each float is written by one rank and read by no other: a
 /// segment's chunk c is written in step 2 only by rank c, and otherwise only by the
-/// segment's rank; the weight segment's chunk r is written by rank r after the second
-/// barrier of a step, and read by the others after the third, before they reach the next
-/// step's first. Weights stay private to each rank, so the reg term and the penalty read
-/// them without racing another rank's step.
+/// segment's rank; the weight segment's chunk r is written only by rank r, in step 3,
+/// after every rank has passed the barrier that ends step 2 (so no rank still reads it
+/// for the reg term) and before the barrier that ends step 3 (so no rank reads it in the
+/// next forward yet). Nothing else writes the weights while ranks train (validation and
+/// snapshots read them between steps).
 ///
 /// Compared with the buckets' `MPI_Allreduce` (0.39 ms for the MLP's 2.1 MB on 2 ranks),
-/// there is no copy through MPI's buffers, and each rank's optimizer step covers 1/N of
-/// the parameters.
+/// there is no copy through MPI's buffers, no copy of the weights, and each rank's
+/// optimizer step covers 1/N of the parameters.
 final class SharedGradients: GradientSum {
     let parameters: [NamedParameter<Float>]
     /// This rank's part of the flat layout: the elements it sums and steps.
@@ -36,36 +40,40 @@ final class SharedGradients: GradientSum {
     private let count: Int
     /// [N] the segments' starts, in rank order: [P] Float each.
     private let segments: [UnsafeMutablePointer<Float>]
-    /// [P] Float: the weights, each chunk written by its owner.
+    /// [P] Float: the weights, every rank's parameter values; each chunk written by its owner.
     private let weights: UnsafeMutablePointer<Float>
+    /// [P] Float: where `share` hands the optimizer's state around, each chunk written by its owner.
+    private let staging: UnsafeMutablePointer<Float>
     /// Where each parameter starts in the flat layout.
     private let offsets: [Int]
-    /// The parameters' values, once, for `shareWeights` (no array per step).
-    private let values: [Tensor<Float>]
     private var waitSeconds = 0.0
 
-    /// Lays the gradients of `parameters` out in a shared window; nil (on every rank) for one
-    /// process, ranks on several machines, or a window that could not be made.
+    /// Lays the gradients and the weights of `parameters` out in a shared window (a
+    /// collective); nil (on every rank) for one process, ranks on several machines, or a
+    /// window that could not be made. Every rank holds the same initial weights (the same
+    /// seed, or the same checkpoint), so each copies only its chunk into the window.
     init?(parameters: [NamedParameter<Float>], communicator: any Communicator) {
         let ranks = communicator.size
         count = parameters.reduce(0) { $0 + $1.parameter.value.count }
         guard ranks > 1, count > 0 else { return nil }
         // Segments start on 64-byte lines, so no line holds two segments.
         let stride = (count + 15) / 16 * 16
-        guard let window = communicator.sharedWindow(count: (ranks + 1) * stride) else { return nil }
+        guard let window = communicator.sharedWindow(count: (ranks + 2) * stride) else { return nil }
         self.window = window
         self.parameters = parameters
         rank = communicator.rank
         segments = (0..<ranks).map { window.base + $0 * stride }
         weights = window.base + ranks * stride
-        values = parameters.map(\.parameter.value)
+        staging = window.base + (ranks + 1) * stride
         offsets = parameters.indices.map { index in parameters[..<index].reduce(0) { $0 + $1.parameter.value.count } }
         owned = Self.chunk(rank, of: count, ranks: ranks)
         let arena = Tensor<Float>(viewing: segments[rank], count: count, owner: window)
-        var offset = 0
-        for (_, parameter) in parameters {
-            parameter.gradient.relocate(into: arena, at: offset)
-            offset += parameter.gradient.count
+        let weightArena = Tensor<Float>(viewing: weights, count: count, owner: window)
+        store(parameters.map(\.parameter.value), into: weights, owned)
+        window.barrier()
+        for (index, (_, parameter)) in parameters.enumerated() {
+            parameter.gradient.relocate(into: arena, at: offsets[index])
+            parameter.value.relocate(into: weightArena, at: offsets[index], copying: false)
         }
     }
 
@@ -82,12 +90,13 @@ final class SharedGradients: GradientSum {
                                                                  count: count * MemoryLayout<Float>.stride)
     }
 
-    /// Steps 1 and 2: every segment then holds the sum of all.
-    func finish() {
+    /// Steps 1 and 2: every segment then holds the sum of all, plus `reg · W`.
+    func finish(reg: Double) {
         let started = Date()
         checkViews()
         window.barrier()
         sumOwnedChunk()
+        if reg > 0 { addRegGradient(Float(reg)) }
         window.barrier()
         waitSeconds += Date().timeIntervalSince(started)
     }
@@ -115,6 +124,23 @@ final class SharedGradients: GradientSum {
         }
     }
 
+    /// `g += reg · W` over the owned chunk of each regularised weight, in every segment,
+    /// with the bits of `Scalar.axpy` on the whole tensor: its vectors fuse the multiply
+    /// and add, its tail (the last `count % lanes` elements) does not.
+    private func addRegGradient(_ reg: Float) {
+        let lanes = Float.Vector.scalarCount
+        forEachSlice(of: parameters, in: owned) { index, range in
+            let parameter = parameters[index].parameter
+            guard parameter.isRegularized else { return }
+            let fused = parameter.value.count / lanes * lanes, w = weights + offsets[index]
+            for segment in segments {
+                let g = segment + offsets[index]
+                for i in range.lowerBound..<Swift.min(range.upperBound, fused) { g[i] = g[i].addingProduct(reg, w[i]) }
+                for i in Swift.max(range.lowerBound, fused)..<range.upperBound { g[i] += reg * w[i] }
+            }
+        }
+    }
+
     /// Zeroes this rank's segment outside its chunk (the optimizer step zeroed the chunk),
     /// ready for the next backward, which accumulates.
     func clearOthersChunks() {
@@ -124,43 +150,51 @@ final class SharedGradients: GradientSum {
                                                               count: (count - owned.upperBound) * size)
     }
 
-    /// Step 3's exchange: every rank's weights become the owners' chunks.
-    func shareWeights() {
+    /// The end of step 3: once every rank has stepped its chunk of the weights, every rank
+    /// reads them all.
+    func publishWeights() {
         let started = Date()
-        share(values, after: false)
+        window.barrier()
         waitSeconds += Date().timeIntervalSince(started)
     }
 
     /// Makes `tensors` (one per parameter, of its shape) whole on every rank from each
-    /// owner's chunk, through the weight segment: a bit-exact copy. `after` waits first for
-    /// every rank to be done with the weight segment (a second use between two steps).
-    func share(_ tensors: [Tensor<Float>], after: Bool) {
-        precondition(tensors.count == parameters.count && zip(tensors, values).allSatisfy { $0.count == $1.count },
+    /// owner's chunk, through the staging segment: a bit-exact copy. It waits first for
+    /// every rank to be done with the staging segment (an earlier use).
+    func share(_ tensors: [Tensor<Float>]) {
+        precondition(tensors.count == parameters.count
+                     && zip(tensors, parameters).allSatisfy { $0.count == $1.parameter.value.count },
                      "tensors that are not the parameters' shapes")
-        if after { window.barrier() }
-        forEachSlice(of: parameters, in: owned) { index, range in
-            (weights + offsets[index] + range.lowerBound).update(from: tensors[index].data + range.lowerBound,
-                                                                 count: range.count)
-        }
         window.barrier()
-        copyFromWeights(into: tensors, 0..<owned.lowerBound)
-        copyFromWeights(into: tensors, owned.upperBound..<count)
-    }
-
-    /// `elements` of the weight segment into `tensors`.
-    private func copyFromWeights(into tensors: [Tensor<Float>], _ elements: Range<Int>) {
-        forEachSlice(of: parameters, in: elements) { index, range in
-            (tensors[index].data + range.lowerBound).update(from: weights + offsets[index] + range.lowerBound,
-                                                            count: range.count)
+        store(tensors, into: staging, owned)
+        window.barrier()
+        forEachSlice(of: parameters, in: 0..<owned.lowerBound) { index, range in copy(staging, into: tensors, index, range) }
+        forEachSlice(of: parameters, in: owned.upperBound..<count) { index, range in
+            copy(staging, into: tensors, index, range)
         }
     }
 
-    /// Only a reshape could move a gradient out of the segment, and nothing reshapes one.
+    /// `elements` of `tensors` (one per parameter) into `flat`, the parameters' layout.
+    private func store(_ tensors: [Tensor<Float>], into flat: UnsafeMutablePointer<Float>, _ elements: Range<Int>) {
+        forEachSlice(of: parameters, in: elements) { index, range in
+            (flat + offsets[index] + range.lowerBound).update(from: tensors[index].data + range.lowerBound,
+                                                              count: range.count)
+        }
+    }
+
+    /// `range` of parameter `index` from `flat` into `tensors[index]`.
+    private func copy(_ flat: UnsafeMutablePointer<Float>, into tensors: [Tensor<Float>], _ index: Int,
+                      _ range: Range<Int>) {
+        (tensors[index].data + range.lowerBound).update(from: flat + offsets[index] + range.lowerBound,
+                                                        count: range.count)
+    }
+
+    /// Only a reshape could move a gradient or a value out of the window, and nothing
+    /// reshapes one.
     private func checkViews() {
-        var offset = 0
-        for (_, parameter) in parameters {
-            precondition(parameter.gradient.data == segments[rank] + offset, "a gradient left the shared segment")
-            offset += parameter.gradient.count
+        for (index, (_, parameter)) in parameters.enumerated() {
+            precondition(parameter.gradient.data == segments[rank] + offsets[index]
+                         && parameter.value.data == weights + offsets[index], "a parameter left the shared window")
         }
     }
 }
