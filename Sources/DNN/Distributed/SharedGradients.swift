@@ -18,7 +18,9 @@ import Foundation
 ///    rank as before;
 /// 3. rank r steps only its chunk (`Optimizer.step(_:elements:)`), which writes that chunk
 ///    of the weight segment, and zeroes the rest of its segment for the next backward;
-///    barrier (`publishWeights`).
+///    barrier (`publishWeights`, which `DataParallel.agree` calls with the step's numbers:
+///    the step's one rendezvous after the optimizer, where an `MPI_Allreduce` of the
+///    numbers would be a fourth).
 /// Between the barriers, each float is written by one rank and read by no other: a
 /// segment's chunk c is written in step 2 only by rank c, and otherwise only by the
 /// segment's rank; the weight segment's chunk r is written only by rank r, in step 3,
@@ -44,9 +46,16 @@ final class SharedGradients: GradientSum {
     private let weights: UnsafeMutablePointer<Float>
     /// [P] Float: where `share` hands the optimizer's state around, each chunk written by its owner.
     private let staging: UnsafeMutablePointer<Float>
+    /// [N][numberCapacity] Double: each rank's numbers of a step, written by that rank
+    /// before the barrier that ends step 3 and read by every rank after it.
+    private let numbers: UnsafeMutableRawPointer
     /// Where each parameter starts in the flat layout.
     private let offsets: [Int]
     private var waitSeconds = 0.0
+    /// Whether this rank stepped its chunk of the weights and no barrier has published it yet.
+    private var weightsPending = false
+    /// The most numbers `publishWeights(summing:)` carries per rank.
+    static let numberCapacity = 72
 
     /// Lays the gradients and the weights of `parameters` out in a shared window (a
     /// collective); nil (on every rank) for one process, ranks on several machines, or a
@@ -58,13 +67,16 @@ final class SharedGradients: GradientSum {
         guard ranks > 1, count > 0 else { return nil }
         // Segments start on 64-byte lines, so no line holds two segments.
         let stride = (count + 15) / 16 * 16
-        guard let window = communicator.sharedWindow(count: (ranks + 2) * stride) else { return nil }
+        // The numbers' slots: 72 Doubles, 9 whole lines, per rank.
+        let numberFloats = Self.numberCapacity * MemoryLayout<Double>.stride / MemoryLayout<Float>.stride
+        guard let window = communicator.sharedWindow(count: (ranks + 2) * stride + ranks * numberFloats) else { return nil }
         self.window = window
         self.parameters = parameters
         rank = communicator.rank
         segments = (0..<ranks).map { window.base + $0 * stride }
         weights = window.base + ranks * stride
         staging = window.base + (ranks + 1) * stride
+        numbers = UnsafeMutableRawPointer(window.base + (ranks + 2) * stride)
         offsets = parameters.indices.map { index in parameters[..<index].reduce(0) { $0 + $1.parameter.value.count } }
         owned = Self.chunk(rank, of: count, ranks: ranks)
         let arena = Tensor<Float>(viewing: segments[rank], count: count, owner: window)
@@ -132,29 +144,51 @@ final class SharedGradients: GradientSum {
         forEachSlice(of: parameters, in: owned) { index, range in
             let parameter = parameters[index].parameter
             guard parameter.isRegularized else { return }
-            let fused = parameter.value.count / lanes * lanes, w = weights + offsets[index]
+            let tail = Swift.min(Swift.max(parameter.value.count / lanes * lanes, range.lowerBound), range.upperBound)
+            let w = weights + offsets[index]
             for segment in segments {
                 let g = segment + offsets[index]
-                for i in range.lowerBound..<Swift.min(range.upperBound, fused) { g[i] = g[i].addingProduct(reg, w[i]) }
-                for i in Swift.max(range.lowerBound, fused)..<range.upperBound { g[i] += reg * w[i] }
+                for i in range.lowerBound..<tail { g[i] = g[i].addingProduct(reg, w[i]) }
+                for i in tail..<range.upperBound { g[i] += reg * w[i] }
             }
         }
     }
 
     /// Zeroes this rank's segment outside its chunk (the optimizer step zeroed the chunk),
     /// ready for the next backward, which accumulates.
-    func clearOthersChunks() {
+    private func clearOthersChunks() {
         let segment = UnsafeMutableRawPointer(segments[rank]), size = MemoryLayout<Float>.stride
         segment.initializeMemory(as: UInt8.self, repeating: 0, count: owned.lowerBound * size)
         (segment + owned.upperBound * size).initializeMemory(as: UInt8.self, repeating: 0,
                                                               count: (count - owned.upperBound) * size)
     }
 
+    /// Step 3's part before its barrier: this rank's chunk of the weights and of the
+    /// optimizer's state, and its segment zeroed outside its chunk (the optimizer zeroes
+    /// the chunk). The weights are published by the next `publishWeights(summing:)`.
+    func step(_ optimizer: any Optimizer<Float>, _ compute: Compute) {
+        optimizer.step(compute, elements: owned)
+        clearOthersChunks()
+        weightsPending = true
+    }
+
     /// The end of step 3: once every rank has stepped its chunk of the weights, every rank
-    /// reads them all.
-    func publishWeights() {
-        let started = Date()
+    /// reads them all. The barrier carries the step's numbers: `values` becomes their sum
+    /// over the ranks, added in rank order (for 2 ranks the bits of `MPI_Allreduce`'s sum).
+    func publishWeights(summing values: inout [Double]) {
+        precondition(values.count <= Self.numberCapacity, "more numbers than a rank's slots hold")
+        let started = Date(), ranks = segments.count, size = MemoryLayout<Double>.stride
+        let mine = numbers + rank * Self.numberCapacity * size
+        for (index, value) in values.enumerated() { mine.storeBytes(of: value, toByteOffset: index * size, as: Double.self) }
         window.barrier()
+        weightsPending = false
+        for index in values.indices {
+            var sum = numbers.load(fromByteOffset: index * size, as: Double.self)
+            for r in 1..<ranks {
+                sum += numbers.load(fromByteOffset: (r * Self.numberCapacity + index) * size, as: Double.self)
+            }
+            values[index] = sum
+        }
         waitSeconds += Date().timeIntervalSince(started)
     }
 
@@ -165,6 +199,7 @@ final class SharedGradients: GradientSum {
         precondition(tensors.count == parameters.count
                      && zip(tensors, parameters).allSatisfy { $0.count == $1.parameter.value.count },
                      "tensors that are not the parameters' shapes")
+        precondition(!weightsPending, "a step's weights were not published")
         window.barrier()
         store(tensors, into: staging, owned)
         window.barrier()
@@ -192,6 +227,7 @@ final class SharedGradients: GradientSum {
     /// Only a reshape could move a gradient or a value out of the window, and nothing
     /// reshapes one.
     private func checkViews() {
+        precondition(!weightsPending, "a step's weights were not published (DataParallel.agree)")
         for (index, (_, parameter)) in parameters.enumerated() {
             precondition(parameter.gradient.data == segments[rank] + offsets[index]
                          && parameter.value.data == weights + offsets[index], "a parameter left the shared window")
