@@ -4,27 +4,24 @@ import Testing
 
 /// `SharedGradients` without MPI: two ranks as two threads of this process over one block
 /// of memory (`ThreadWindow`, what `MPI_Win_allocate_shared` and `MPI_Barrier` give), checked
-/// against the single-process arithmetic: the sum plus `reg · W` with the bits of `axpy` on
-/// whole tensors (the chunk boundary falls inside a parameter's vectors), one copy of the
-/// weights stepped chunk by chunk to the bits of a whole Adam step, the step's numbers summed
-/// through the weight barrier, and the optimizer state made whole by `gatherState`.
+/// against the single-process arithmetic: the sum (the chunk boundary falls inside a
+/// parameter), the weights stepped chunk by chunk and exchanged to the bits of a whole Adam
+/// step, the step's numbers summed through the weights' barrier, and the optimizer state
+/// made whole by `gatherState`.
 @Suite struct ShardedWindowTests {
-    static let reg = 0.01
-
     /// Rank `rank`'s gradient of parameter `index`, element `i`.
     static func gradient(rank: Int, _ index: Int, _ i: Int) -> Float { Float((i * 7 + index * 3 + rank * 5) % 23 - 11) / 7 }
 
     @Test func twoThreadRanksGiveTheBitsOfOneProcess() throws {
         let window = ThreadWindow(capacity: 4096, ranks: 2)
         let config = OptimizerConfig.adam(lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0)
-        // One process: the summed gradient, the reg term, one whole step.
+        // One process: the summed gradient, one whole step.
         let reference = ShardedStepTests.parameters(seed: 5)
         for (index, (_, parameter)) in reference.enumerated() {
             for i in 0..<parameter.gradient.count {
                 parameter.gradient.data[i] = Self.gradient(rank: 0, index, i) + Self.gradient(rank: 1, index, i)
             }
         }
-        addRegGradient(reference.map(\.parameter), reg: Self.reg)
         let expectedGradients = reference.map { $0.parameter.gradient.array.map(\.bitPattern) }
         let whole = config.makeOptimizer(for: reference)
         whole.step(Compute(threads: 1))
@@ -40,7 +37,6 @@ import Testing
             #expect(run.weights == reference.map { $0.parameter.value.array.map(\.bitPattern) }, "rank \(run.rank)")
             #expect(run.state == whole.state.map { $0.tensor.array.map(\.bitPattern) }, "rank \(run.rank)")
         }
-        #expect(ranks[0].valueAddresses == ranks[1].valueAddresses, "one copy of the weights")
     }
 }
 
@@ -53,7 +49,6 @@ final class ThreadRankRun: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     var gradients: [[UInt32]] = [], weights: [[UInt32]] = [], state: [[UInt32]] = []
     var numbers: [Double] = []
-    var valueAddresses: [Int] = []
 
     init(rank: Int, window: ThreadWindow, config: OptimizerConfig) {
         self.rank = rank
@@ -70,14 +65,13 @@ final class ThreadRankRun: @unchecked Sendable {
                 parameter.gradient.data[i] = ShardedWindowTests.gradient(rank: rank, index, i)
             }
         }
-        shared.finish(reg: ShardedWindowTests.reg)
+        shared.finish()
         gradients = parameters.map { $0.parameter.gradient.array.map(\.bitPattern) }
         let optimizer = ShardedOptimizer(config.makeOptimizer(for: parameters), shared: shared)
         optimizer.step(Compute(threads: 1))
         numbers = [Double(rank) + 1.25, 1, Double(rank + 1) / 1.5]
         shared.publishWeights(summing: &numbers)
         weights = parameters.map { $0.parameter.value.array.map(\.bitPattern) }
-        valueAddresses = parameters.map { Int(bitPattern: $0.parameter.value.data) }
         optimizer.gatherState()
         state = optimizer.state.map { $0.tensor.array.map(\.bitPattern) }
     }

@@ -33,8 +33,6 @@ final class GradientReducer: GradientSum {
     }
 
     private let communicator: any Communicator
-    /// The parameters that `solver.reg` applies to.
-    private let regularized: [Parameter<Float>]
     /// Whether sums start during backward (`MPI_Iallreduce`) or run after it (`MPI_Allreduce`).
     let overlap: Bool
     private var buckets: [Bucket] = []
@@ -45,7 +43,6 @@ final class GradientReducer: GradientSum {
     init(layers: [any Layer<Float>], communicator: any Communicator, overlap: Bool, bucketBytes: Int = 1 << 20) {
         self.communicator = communicator
         self.overlap = overlap
-        regularized = layers.flatMap { $0.parameters.map(\.parameter) }.filter(\.isRegularized)
         guard communicator.size > 1 else { return }
         var current: [Parameter<Float>] = [], size = 0
         for index in layers.indices.reversed() {
@@ -81,10 +78,8 @@ final class GradientReducer: GradientSum {
         for b in buckets.indices where buckets[b].pending == nil { buckets[b].buffer.zero() }
     }
 
-    /// Completes every sum, then adds the reg term: the gradients then hold their sums over
-    /// the ranks plus `reg · W`.
-    func finish(reg: Double) {
-        defer { addRegGradient(regularized, reg: reg) }
+    /// Completes every sum: the gradients then hold their sums over the ranks.
+    func finish() {
         guard !buckets.isEmpty else { return }
         let started = Date()
         for b in buckets.indices {

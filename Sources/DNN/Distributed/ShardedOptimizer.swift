@@ -1,7 +1,7 @@
 /// The optimizer of ranks that share one machine (ZeRO stage 1 without its collectives):
-/// each rank steps only its chunk of the parameters (`SharedGradients.owned`), in the one
-/// copy of the weights that every rank reads from shared memory, so the optimizer's work
-/// is split N ways instead of repeated on every rank, and no rank copies weights.
+/// each rank steps only its chunk of the parameters (`SharedGradients.owned`) and the
+/// ranks then hand each other their updated chunks through shared memory, so the
+/// optimizer's work is split N ways instead of repeated on every rank.
 ///
 /// Adam, AdamW, SGD and RMSprop are elementwise, so a chunk's elements get the bits a
 /// whole step would give them, and the weights stay identical to the allreduce path's. The
@@ -30,8 +30,8 @@ final class ShardedOptimizer: Optimizer {
 
     var state: [(name: String, tensor: Tensor<Float>)] { inner.state }
 
-    /// This rank's chunk of the shared weights; `DataParallel.agree` then publishes them
-    /// to every rank (a collective: every rank steps, then agrees).
+    /// This rank's chunk, written for the others; `DataParallel.agree` then completes the
+    /// exchange of weights (a collective: every rank steps, then agrees).
     func step(_ compute: Compute) {
         shared.step(inner, compute)
     }
@@ -51,7 +51,7 @@ final class ShardedOptimizer: Optimizer {
         precondition(tensors.count % parameterCount == 0, "an optimizer state not grouped by parameter")
         let perParameter = tensors.count / parameterCount
         for position in 0..<perParameter {
-            shared.share((0..<parameterCount).map { tensors[$0 * perParameter + position] })
+            shared.share((0..<parameterCount).map { tensors[$0 * perParameter + position] }, after: true)
         }
     }
 }

@@ -88,12 +88,10 @@ public final class Tensor<T: Scalar>: @unchecked Sendable {
     /// Moves this tensor's values to `arena`'s storage at `offset` and keeps them there, as a
     /// view: `GradientReducer` lays a bucket's gradients side by side this way and sums them
     /// over the ranks in place. A later reshape gives the tensor its own storage again.
-    /// Without `copying`, the arena already holds the values (`SharedGradients`' weights,
-    /// each chunk written by one rank), and only the view moves.
-    func relocate(into arena: Tensor<T>, at offset: Int, copying: Bool = true) {
+    func relocate(into arena: Tensor<T>, at offset: Int) {
         precondition(offset >= 0 && offset + count <= arena.capacity, "view of \(count) elements at \(offset)")
         let target = arena.data + offset
-        if copying { target.update(from: data, count: count) }
+        target.update(from: data, count: count)
         ownsStorage = false
         storage = arena.storage
         data = target

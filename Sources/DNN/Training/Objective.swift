@@ -16,8 +16,8 @@ public final class Objective<T: Scalar> {
         case classification(SoftmaxCrossEntropy<T>)
         case regression(RegressionLoss<T>)
     }
-    /// Sums the gradients over the ranks of a data-parallel run after backward, and adds the
-    /// reg term; nil in one process.
+    /// Sums the gradients over the ranks of a data-parallel run between backward and the
+    /// reg term (which every rank would add alike); nil in one process.
     var reducer: (any GradientSum)?
 
     public init(network: Sequential<T>, reg: Double, loss: LossConfig = .crossEntropy) {
@@ -67,7 +67,8 @@ public final class Objective<T: Scalar> {
                 T.scale(lossGradient.data, by: T(share.gradientScale), count: lossGradient.count)
             }
             _ = network.backward(lossGradient, context)
-            finishGradient()
+            reducer?.finish()
+            addRegGradient()
         } else if gradient {
             contributeNothing()
         }
@@ -99,25 +100,15 @@ public final class Objective<T: Scalar> {
     func contributeNothing() {
         guard let reducer else { return }
         reducer.contributeNothing()
-        reducer.finish(reg: reg)
+        reducer.finish()
+        addRegGradient()
     }
 
-    /// After backward: the sum over the ranks, then `reg · W` added to each regularised
-    /// weight's gradient (by the reducer, which on shared memory adds it during the sum).
-    private func finishGradient() {
-        if let reducer {
-            reducer.finish(reg: reg)
-        } else {
-            addRegGradient(regularized, reg: reg)
+    /// `reg · W` added to each regularised weight's gradient.
+    private func addRegGradient() {
+        guard reg > 0 else { return }
+        for parameter in regularized {
+            T.axpy(T(reg), parameter.value.data, parameter.gradient.data, count: parameter.value.count)
         }
-    }
-}
-
-/// `g += reg · W` for each of `parameters` (linear and conv weights): the derivative of
-/// the penalty `0.5 · reg · Σ W²`.
-func addRegGradient<T: Scalar>(_ parameters: [Parameter<T>], reg: Double) {
-    guard reg > 0 else { return }
-    for parameter in parameters {
-        T.axpy(T(reg), parameter.value.data, parameter.gradient.data, count: parameter.value.count)
     }
 }
