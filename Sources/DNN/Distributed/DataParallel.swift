@@ -111,13 +111,26 @@ final class DataParallel {
     /// slot of its signal (1...64, Linux's signal numbers), so the summed slots count the
     /// ranks that received each signal, and the highest slot that is not zero is the
     /// largest signal, on every rank alike. Each collective is a rendezvous of all ranks,
-    /// which costs most where ranks share their cores with other work.
+    /// which costs most where ranks share their cores with other work; on shared memory the
+    /// numbers ride on the barrier that ends the optimizer step instead, which every rank
+    /// needs before its next forward anyway (`SharedGradients.publishWeights(summing:)`).
     func agree(lossSum: Double, correct: Int, rows: Int, signal: Int32?) -> (lossSum: Double, correct: Int, rows: Int, signal: Int32?) {
         var values = [lossSum, Double(correct), Double(rows)] + Array(repeating: 0.0, count: Self.signalSlots)
         if let signal { values[2 + Swift.min(Swift.max(Int(signal), 1), Self.signalSlots)] = 1 }
-        let sums = communicator.summed(values)
+        sum(&values)
+        let sums = values
         let largest = (1...Self.signalSlots).last { sums[2 + $0] > 0 }
         return (sums[0], Int(sums[1]), Int(sums[2]), largest.map(Int32.init))
+    }
+
+    /// `values` summed over the ranks: on shared memory through the barrier that publishes
+    /// the step's weights (`SharedGradients.publishWeights(summing:)`), else `MPI_Allreduce`.
+    private func sum(_ values: inout [Double]) {
+        if let shared {
+            shared.publishWeights(summing: &values)
+        } else {
+            values = communicator.summed(values)
+        }
     }
 
     /// Signal numbers that `agree` counts: 1...64.

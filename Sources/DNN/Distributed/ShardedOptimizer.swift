@@ -30,22 +30,19 @@ final class ShardedOptimizer: Optimizer {
 
     var state: [(name: String, tensor: Tensor<Float>)] { inner.state }
 
-    /// This rank's chunk, then the exchange of weights (a collective: every rank steps).
+    /// This rank's chunk, written for the others; `DataParallel.agree` then completes the
+    /// exchange of weights (a collective: every rank steps, then agrees).
     func step(_ compute: Compute) {
-        inner.step(compute, elements: shared.owned)
-        shared.clearOthersChunks()
-        shared.shareWeights()
+        shared.step(inner, compute)
     }
 
     func step(_ compute: Compute, elements: Range<Int>) {
         inner.step(compute, elements: elements)
     }
 
-    /// No update here, but the exchange, which the ranks that did step wait for (the run
-    /// then ends: a loss that is not finite on any rank stops every rank).
-    func skipStep() {
-        shared.shareWeights()
-    }
+    /// No update here; the ranks that did step meet this one in `DataParallel.agree` (the
+    /// run then ends: a loss that is not finite on any rank stops every rank).
+    func skipStep() {}
 
     /// Each state tensor's chunks from their owners (the state lists the same number of
     /// tensors per parameter, grouped by parameter: one exchange per position in a group).
