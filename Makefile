@@ -67,7 +67,7 @@ docs-check: build
 # RegressionGoldenRunTests: whole trainings against PyTorch).
 AVX2_BUILD  ?= .build/haswell
 GEMM_SUITES := GEMMTests|BFloat16Tests|KernelTests|ConvolutionTests|GoldenRunTests
-DNN_NUMPY_PYTHON ?= /work/venv/bin/python
+DNN_NUMPY_PYTHON ?= python3
 
 # `make test` on a build for another CPU than this one's (DNN_TARGET_CPU, read by
 # Package.swift), in its own build folder so it never rebuilds the native one:

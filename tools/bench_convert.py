@@ -2,7 +2,7 @@
 """Times `dnn convert` of an image folder (every core) beside Pillow converting the same
 folder to an `.npz` on one core.
 
-    /work/venv/bin/python tools/bench_convert.py [--out DIR] [--rounds R] [--dnn PATH]
+    python3 tools/bench_convert.py [--out DIR] [--rounds R] [--dnn PATH]
 
 Writes (once) two class folders under DIR: grey28_png, 4,096 28x28 greyscale PNGs in 10
 classes (MNIST test digits when ../shared/data/mnist has them, else crops of a sample

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peak memory of `dnn train` on an image folder, against the images' decoded bytes.
 
-    /work/venv/bin/python tools/bench_image_memory.py [--out DIR] [--count N] [--size S] [--rounds R] [--dnn PATH]
+    python3 tools/bench_image_memory.py [--out DIR] [--count N] [--size S] [--rounds R] [--dnn PATH]
 
 Writes (once) DIR/images: N S x S colour JPEGs (quality 90; crops of scikit-learn's sample
 photos, resized with Pillow) in 4 classes, and a config that trains a small CNN on them for

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times PNG and JPEG decoding in Pillow beside `dnn bench --images`, on the same files.
 
-    /work/venv/bin/python tools/bench_images.py [--out DIR] [--seconds S] [--dnn PATH]
+    python3 tools/bench_images.py [--out DIR] [--seconds S] [--dnn PATH]
 
 Writes (once) DIR/grey28_jpg and DIR/grey28_png: 256 28x28 greyscale images (MNIST test
 digits when ../shared/data/mnist has them, else crops of scikit-learn's sample photos),

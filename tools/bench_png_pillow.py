@@ -4,7 +4,7 @@
 Reads every .png under DIR into memory once, then decodes them (Image.open + load)
 round after round for at least SECONDS, and prints images per second.
 
-Usage: /work/venv/bin/python tools/bench_png_pillow.py DIR [SECONDS]
+Usage: python3 tools/bench_png_pillow.py DIR [SECONDS]
 """
 import io
 import os

@@ -79,7 +79,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dnn", action="append", default=[], help="NAME=PATH of a dnn binary")
     parser.add_argument("--openblas", action="append", default=[], help="OPENBLAS_CORETYPE or native")
-    parser.add_argument("--python", default=os.environ.get("DNN_NUMPY_PYTHON", "/work/venv/bin/python"))
+    parser.add_argument("--python", default=os.environ.get("DNN_NUMPY_PYTHON", "python3"))
     parser.add_argument("--threads", action="append", type=int, default=[])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.5)

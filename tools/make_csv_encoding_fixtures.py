@@ -2,7 +2,7 @@
 """Writes Tests/DNNTests/Fixtures/csv_encoding.json: scikit-learn's encoding of a small
 mixed CSV (the reference of CSVEncodingTests).
 
-    /work/venv/bin/python tools/make_csv_encoding_fixtures.py
+    python3 tools/make_csv_encoding_fixtures.py
 
 The table has a label `y` (one row without a label, which dnn skips), numeric columns
 with missing cells (`NA`, empty), categorical columns (text, and numbers that sort

@@ -7,7 +7,7 @@ Also writes data/digits_pixels.csv: the same pixels, one row per image in the fo
 sample order (classes sorted, then file names), columns pixel0..pixel63 and label, so
 that training on either gives the same metrics (CLIImageTests checks it).
 
-Usage: /work/venv/bin/python tools/make_digits_images.py
+Usage: python3 tools/make_digits_images.py
 """
 import os
 

@@ -7,7 +7,7 @@ per image in the folder's sample order (sorted class folders, then sorted file n
 written with np.savez_compressed. CLIRoundTripTests trains on it, on the folder and on
 data/digits_pixels.csv, and expects the same metrics.jsonl from all three.
 
-Usage: /work/venv/bin/python tools/make_digits_npz.py
+Usage: python3 tools/make_digits_npz.py
 """
 import os
 

@@ -11,7 +11,7 @@ of an RGB and an L image (shrinking, enlarging, odd sizes) are the resize refere
 Damaged files (truncated, bad CRC, bad filter, a decompression bomb, absurd dimensions)
 are written for the error tests.
 
-Usage: /work/venv/bin/python tools/make_image_fixtures.py  (writes Tests/DNNTests/Fixtures/images/)
+Usage: python3 tools/make_image_fixtures.py  (writes Tests/DNNTests/Fixtures/images/)
 """
 import io
 import json

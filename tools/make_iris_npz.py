@@ -4,7 +4,7 @@ y int64 class indices, classes (the species, sorted, as dnn numbers string class
 features (the column names). configs/iris_npz.json trains on it; with the same seed its
 metrics.jsonl equals configs/iris.json's (the same rows, classes and float32 values).
 
-/work/venv/bin/python tools/make_iris_npz.py
+python3 tools/make_iris_npz.py
 """
 import csv
 import os

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the JPEG decoder's fixtures: small JPEG files and the pixels Pillow decodes.
 
-    /work/venv/bin/python tools/make_jpeg_fixtures.py
+    python3 tools/make_jpeg_fixtures.py
 
 Needs Pillow and scikit-learn (whose sample photos china.jpg and flower.jpg, CC BY 2.0,
 give the image content), and `cjpeg` from libjpeg-turbo-progs (`apt-get install

@@ -4,7 +4,7 @@ CIFARReaderTests into Tests/DNNTests/Fixtures/arrays/, with expected.json: for e
 file its shape and its values as NumPy reads them (floats as float32, then as Python
 floats; texts as str), so the Swift tests compare exactly.
 
-Needs numpy: /work/venv/bin/python tools/make_npy_fixtures.py
+Needs numpy: python3 tools/make_npy_fixtures.py
 """
 import io
 import json

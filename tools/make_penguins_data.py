@@ -2,7 +2,7 @@
 """Writes data/penguins.csv: the Palmer penguins data (Horst, Hill and Gorman, 2020;
 344 rows, CC0), as the `palmerpenguins` package ships it, for configs/penguins.json.
 
-    /work/venv/bin/pip install palmerpenguins
+    pip install palmerpenguins
     python3 tools/make_penguins_data.py
 
 The file is copied byte for byte: the label `species`, the text columns `island` and
