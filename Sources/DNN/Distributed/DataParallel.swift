@@ -118,9 +118,8 @@ final class DataParallel {
         var values = [lossSum, Double(correct), Double(rows)] + Array(repeating: 0.0, count: Self.signalSlots)
         if let signal { values[2 + Swift.min(Swift.max(Int(signal), 1), Self.signalSlots)] = 1 }
         sum(&values)
-        let sums = values
-        let largest = (1...Self.signalSlots).last { sums[2 + $0] > 0 }
-        return (sums[0], Int(sums[1]), Int(sums[2]), largest.map(Int32.init))
+        let largest = (1...Self.signalSlots).last { values[2 + $0] > 0 }
+        return (values[0], Int(values[1]), Int(values[2]), largest.map(Int32.init))
     }
 
     /// `values` summed over the ranks: on shared memory through the barrier that publishes

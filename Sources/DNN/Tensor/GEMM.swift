@@ -166,17 +166,26 @@ enum GEMM<T: KernelScalar> {
             var column = 0
             while column < s.n {
                 let width = Swift.min(nr, s.n - column)
-                let cTile = c + row * s.ldc + column
-                if height == mr && width == nr {
-                    kernel(depth: s.k, aSlice, rowStep: rowStep, depthStep: depthStep, rows: mr, b + column,
-                           ldb: s.ldb, cTile, ldt: s.ldc, alpha: alpha, beta: beta)
-                } else {
-                    edgeKernel(depth: s.k, aSlice, rowStep: rowStep, depthStep: depthStep, b + column, ldb: s.ldb,
-                               cTile, ldc: s.ldc, height: height, width: width, alpha: alpha, beta: beta)
-                }
+                tile(depth: s.k, aSlice, rowStep: rowStep, depthStep: depthStep, height: height, b + column,
+                     ldb: s.ldb, c + row * s.ldc + column, ldc: s.ldc, width: width, alpha: alpha, beta: beta)
                 column += nr
             }
             row += mr
+        }
+    }
+
+    /// One `height x width` tile of C from A's slice and B's panel: the micro-kernel for a
+    /// whole `MR x NR` tile, the edge kernel otherwise.
+    @inline(__always)
+    private static func tile(depth: Int, _ a: UnsafePointer<T>, rowStep: Int, depthStep: Int, height: Int,
+                             _ b: UnsafePointer<T>, ldb: Int, _ c: UnsafeMutablePointer<T>, ldc: Int, width: Int,
+                             alpha: T, beta: T) {
+        if height == mr && width == nr {
+            kernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, rows: mr, b, ldb: ldb, c, ldt: ldc,
+                   alpha: alpha, beta: beta)
+        } else {
+            edgeKernel(depth: depth, a, rowStep: rowStep, depthStep: depthStep, b, ldb: ldb, c, ldc: ldc,
+                       height: height, width: width, alpha: alpha, beta: beta)
         }
     }
 
@@ -220,18 +229,11 @@ enum GEMM<T: KernelScalar> {
                     }
                     for panel in 0..<panels {
                         let width = Swift.min(nr, ncb - panel * nr), column = jc + panel * nr
-                        let cTile = c + row * s.ldc + column
                         let readsInPlace = inPlace && width % lanes == 0
                         let bPanel = readsInPlace ? b + pc * s.ldb + column : UnsafePointer(packedB + panel * kcb * nr)
-                        let ldb = readsInPlace ? s.ldb : packedStride(width)
-                        if height == mr && width == nr {
-                            kernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, rows: mr, bPanel,
-                                   ldb: ldb, cTile, ldt: s.ldc, alpha: alpha, beta: blockBeta)
-                        } else {
-                            edgeKernel(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, bPanel, ldb: ldb,
-                                       cTile, ldc: s.ldc, height: height, width: width, alpha: alpha,
-                                       beta: blockBeta)
-                        }
+                        tile(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, height: height, bPanel,
+                             ldb: readsInPlace ? s.ldb : packedStride(width), c + row * s.ldc + column, ldc: s.ldc,
+                             width: width, alpha: alpha, beta: blockBeta)
                     }
                     row += mr
                 }
