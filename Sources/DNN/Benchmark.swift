@@ -27,7 +27,8 @@ public enum Benchmark {
     }
 
     /// Square products and the products of the MNIST MLP's first layer (batch 128,
-    /// 784 → 512): forward `X·Wᵀ`, and backward `dYᵀ·X` and `dY·W`.
+    /// 784 → 512): forward `X·Wᵀ`, and backward `dYᵀ·X` and `dY·W`; then the CNN's second
+    /// convolution, and the LSTM benchmark's per-step products and its dW_hh.
     public static let gemmCases: [GEMMCase] = [
         GEMMCase(label: "256x256x256", shape: GEMMShape(m: 256, n: 256, k: 256)),
         GEMMCase(label: "512x512x512", shape: GEMMShape(m: 512, n: 512, k: 512)),
@@ -38,6 +39,9 @@ public enum Benchmark {
         GEMMCase(label: "cnn conv2 fwd 64x288 . 288x12544", shape: GEMMShape(m: 64, n: 12544, k: 288)),
         GEMMCase(label: "cnn conv2 dW 64x12544 . (288x12544)T", shape: GEMMShape(m: 64, n: 288, k: 12544, transposeB: true)),
         GEMMCase(label: "cnn conv2 dcol (64x288)T . 64x12544", shape: GEMMShape(m: 288, n: 12544, k: 64, transposeA: true)),
+        GEMMCase(label: "lstm step 64x128 . 128x512", shape: GEMMShape(m: 64, n: 512, k: 128)),
+        GEMMCase(label: "lstm step dh 64x512 . 512x128", shape: GEMMShape(m: 64, n: 128, k: 512)),
+        GEMMCase(label: "lstm dW_hh (8128x512)T . 8128x128", shape: GEMMShape(m: 512, n: 128, k: 8128, transposeA: true)),
     ]
 
     /// A sequence classifier timed by `dnn bench --only sequence` (and by

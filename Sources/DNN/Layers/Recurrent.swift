@@ -40,11 +40,12 @@ final class RecurrentWeights<T: Scalar> {
 /// c = f·c' + i·g, h = o·tanh(c). GRU (gates r, z, n): r, z = σ(...),
 /// n = tanh(W_n·x + b_in + r·(U_n·h' + b_hn)), h = (1 - z)·n + z·h'. h₀ = c₀ = 0.
 ///
-/// Everything runs time-major ([T, N, ·]), so a step's rows are contiguous: the input
-/// projection of all steps and the whole batch is one GEMM before the recurrence; each
-/// step is one GEMM over the batch (h'·W_hhᵀ) and one gate kernel. Backward runs the
-/// steps in reverse with one GEMM each (dA·W_hh), then gets dW_hh, dW_ih, the biases and
-/// dx from GEMMs and column sums over all steps at once. Buffers are reused from step to step.
+/// Everything runs time-major ([T, N, ·]), so a step's rows are contiguous: each step is
+/// the input projection (x_t·W_ihᵀ + bias), one GEMM over the batch (h'·W_hhᵀ) and one
+/// gate kernel, all on rows still in cache. Backward runs the steps in reverse: a gate
+/// kernel, then from the step's gate gradients (one step's worth, reused) the bias sums,
+/// dW_ih, dW_hh and dx, and the GEMM dA·W_hh that carries dh' to the previous step. W_hh
+/// is packed for the GEMM once per pass. Buffers are reused from step to step.
 public final class Recurrent<T: Scalar>: Layer {
     public let spec: RecurrentSpec
     /// T and F of the input [T, F].
@@ -64,13 +65,17 @@ public final class Recurrent<T: Scalar>: Layer {
     private let hiddenProjections: [Tensor<T>]            // GRU: h'·W_hhᵀ + b_hh, [T, N, G·H]
     private let zeros = Tensor<T>(shape: [0])             // [N, H]: h₀ and c₀
     private let transposedHidden = Tensor<T>(shape: [0])  // [H, G·H]: W_hhᵀ of the direction running
+    private let transposedInput = Tensor<T>(shape: [0])   // [I, G·H]: W_ihᵀ of the direction running
+    private let packedHidden = Tensor<T>(shape: [0])      // W_hhᵀ (forward) or W_hh (backward), packed for the GEMM
     private let combinedBias = Tensor<T>(shape: [0])      // [G·H]: LSTM's b_ih + b_hh
     private let output = Tensor<T>(shape: [0])            // [N, T, D·H] or [N, D·H]
     private let sequenceGradients = [Tensor<T>(shape: [0]), Tensor<T>(shape: [0])]  // [T, N, D·H], by turns
     private let timeMajorInputGradient = Tensor<T>(shape: [0])  // [T, N, F]
     private let inputGradient = Tensor<T>(shape: [0])     // [N, T, F]
-    private let gateGradient = Tensor<T>(shape: [0])      // [T, N, G·H]: dL/d(input pre-activations)
-    private let hiddenGateGradient = Tensor<T>(shape: [0])  // GRU: [T, N, G·H], dL/d(hiddenProjection)
+    private let gateGradient = Tensor<T>(shape: [0])      // [N, G·H]: dL/d(input pre-activations) of one step
+    private let hiddenGateGradient = Tensor<T>(shape: [0])  // GRU: [N, G·H], dL/d(hiddenProjection) of one step
+    private let biasGradientSums = Tensor<T>(shape: [0])  // [2, G·H]: Σ dA and (GRU) Σ dA_hidden over the steps
+    private let transposedInputGradient = Tensor<T>(shape: [0])  // [I, G·H]: dW_ihᵀ summed over the steps
     private let hiddenGradient = Tensor<T>(shape: [0])    // [N, H]: dL/dh' carried to the previous step
     private let cellGradient = Tensor<T>(shape: [0])      // LSTM: [N, H]: dL/dc'
 
@@ -164,6 +169,16 @@ public final class Recurrent<T: Scalar>: Layer {
         }
     }
 
+    /// B of the per-step products of `shape` packed once for the whole pass (the step's
+    /// GEMM packed all of it at every step: 7% of the LSTM benchmark's time), or nil where
+    /// the GEMM packs it itself.
+    private func packHidden(_ shape: GEMMShape, _ b: UnsafePointer<T>) -> UnsafePointer<T>? {
+        guard let count = T.packedOperandCount(shape) else { return nil }
+        packedHidden.reshape(to: [count])
+        T.packOperand(shape, b, into: packedHidden.data)
+        return UnsafePointer(packedHidden.data)
+    }
+
     /// The time step `s` steps into a direction's pass: forward runs t = 0, 1, ..., reverse t = T-1, T-2, ...
     private func time(_ s: Int, direction: Int) -> Int { direction == 0 ? s : steps - 1 - s }
 
@@ -173,29 +188,35 @@ public final class Recurrent<T: Scalar>: Layer {
         let (n, h, width) = (batch, spec.hidden, spec.directions * spec.hidden)
         let gateUnits = spec.cell.gates * h, inputSize = x.shape[2]
         let gateBuffer = gates[unit].data
-        // Pre-activations from the input, every step and sample at once: [T·N, G·H] = x · W_ihᵀ + bias.
-        T.gemm(GEMMShape(m: steps * n, n: gateUnits, k: inputSize, transposeB: true),
-               alpha: 1, x.data, w.input.value.data, beta: 0, gateBuffer, compute)
         var bias = w.inputBias.value.data
         if spec.cell == .lstm {
             combinedBias.data.update(from: w.inputBias.value.data, count: gateUnits)
             T.axpy(1, w.hiddenBias.value.data, combinedBias.data, count: gateUnits)
             bias = combinedBias.data
         }
-        T.addRowVector(bias, to: gateBuffer, rows: steps * n, columns: gateUnits)
+        transposedInput.reshape(to: [inputSize, gateUnits])
+        T.swapLeadingAxes(w.input.value.data, gateUnits, inputSize, inner: 1, into: transposedInput.data)
         T.swapLeadingAxes(w.hidden.value.data, gateUnits, h, inner: 1, into: transposedHidden.data)
+        let stepShape = GEMMShape(m: n, n: gateUnits, k: h, lda: width)
+        let packed = packHidden(stepShape, transposedHidden.data)
         let states = sequences[layer].data + direction * h
         for s in 0..<steps {
             let t = time(s, direction: direction), previous = time(s - 1, direction: direction)
             let stepGates = gateBuffer + t * n * gateUnits
+            // Pre-activations from the input, [N, G·H] = x_t · W_ihᵀ + bias, step by step so
+            // that the rows are still in cache for the recurrence and the gate kernel (all
+            // steps at once wrote and read the whole [T, N, G·H] buffer through memory twice).
+            T.gemm(GEMMShape(m: n, n: gateUnits, k: inputSize), alpha: 1, x.data + t * n * inputSize,
+                   transposedInput.data, beta: 0, stepGates, compute)
+            T.addRowVector(bias, to: stepGates, rows: n, columns: gateUnits)
             let previousHidden = s == 0 ? StridedRows(zeros.data, stride: h)
                                         : StridedRows(states + previous * n * width, stride: width)
             let hidden = StridedRows(states + t * n * width, stride: width)
             // [N, G·H] += h' [N, H] · W_hhᵀ [H, G·H], into the gates (LSTM) or the GRU's own projection.
             let product = spec.cell == .lstm ? stepGates : hiddenProjections[unit].data + t * n * gateUnits
             if s > 0 {
-                T.gemm(GEMMShape(m: n, n: gateUnits, k: h, lda: width), alpha: 1, previousHidden.base,
-                       transposedHidden.data, beta: spec.cell == .lstm ? 1 : 0, product, compute)
+                T.gemm(stepShape, alpha: 1, previousHidden.base, packedB: packed, transposedHidden.data,
+                       beta: spec.cell == .lstm ? 1 : 0, product, compute)
             } else if spec.cell == .gru {
                 T.fill(product, with: 0, count: n * gateUnits)
             }
@@ -230,7 +251,7 @@ public final class Recurrent<T: Scalar>: Layer {
         }
         let gateUnits = spec.cell.gates * h
         let perUnit = spec.cell == .gru ? [gateGradient, hiddenGateGradient] : [gateGradient]
-        for tensor in perUnit { tensor.reshape(to: [steps, n, gateUnits]) }
+        for tensor in perUnit { tensor.reshape(to: [n, gateUnits]) }
         for tensor in [hiddenGradient, cellGradient] { tensor.reshape(to: [n, h]) }
         for layer in (0..<spec.layers).reversed() {
             let below = layer == 0 ? timeMajorInputGradient : sequenceGradients[(spec.layers - layer) % 2]
@@ -249,8 +270,9 @@ public final class Recurrent<T: Scalar>: Layer {
         return inputGradient
     }
 
-    /// One direction of one layer: the steps in reverse order, then the weight gradients
-    /// and the input gradient (added to the other direction's when `direction` is 1).
+    /// One direction of one layer: the steps in reverse order, each step's gate gradients
+    /// used for every gradient while they are in cache (see `accumulateStep`); the input
+    /// gradient is added to the other direction's when `direction` is 1.
     private func backward(layer: Int, direction: Int, outputGradient dy: Tensor<T>, inputGradient dx: Tensor<T>?,
                           _ compute: Compute) {
         let unit = layer * spec.directions + direction, w = weights[unit]
@@ -260,6 +282,13 @@ public final class Recurrent<T: Scalar>: Layer {
         let dA = gateGradient.data, dHidden = spec.cell == .lstm ? dA : hiddenGateGradient.data
         T.fill(hiddenGradient.data, with: 0, count: hiddenGradient.count)
         T.fill(cellGradient.data, with: 0, count: cellGradient.count)
+        let inputSize = (layer == 0 ? input : sequences[layer - 1]).shape[2]
+        biasGradientSums.reshape(to: [2, gateUnits])
+        T.fill(biasGradientSums.data, with: 0, count: biasGradientSums.count)
+        transposedInputGradient.reshape(to: [inputSize, gateUnits])
+        T.fill(transposedInputGradient.data, with: 0, count: transposedInputGradient.count)
+        let stepShape = GEMMShape(m: n, n: h, k: gateUnits)
+        let packed = packHidden(stepShape, w.hidden.value.data)
         for s in (0..<steps).reversed() {
             let t = time(s, direction: direction), previous = time(s - 1, direction: direction)
             let previousHidden = s == 0 ? StridedRows(zeros.data, stride: h)
@@ -272,46 +301,55 @@ public final class Recurrent<T: Scalar>: Layer {
                 T.lstmBackwardStep(gates: stepGates, previousCell: s == 0 ? zeros.data : cellStates + previous * n * h,
                                    cellTanh: cellTanhs[unit].data + t * n * h, outputGradient: stepGradient,
                                    hiddenGradient: hiddenGradient.data, cellGradient: cellGradient.data,
-                                   gateGradient: dA + t * n * gateUnits, rows: n, size: h, compute)
+                                   gateGradient: dA, rows: n, size: h, compute)
             case .gru:
                 T.gruBackwardStep(gates: stepGates, hiddenProjection: hiddenProjections[unit].data + t * n * gateUnits,
                                   previousHidden: previousHidden, outputGradient: stepGradient,
-                                  hiddenGradient: hiddenGradient.data, inputGateGradient: dA + t * n * gateUnits,
-                                  hiddenGateGradient: dHidden + t * n * gateUnits, rows: n, size: h, compute)
+                                  hiddenGradient: hiddenGradient.data, inputGateGradient: dA,
+                                  hiddenGateGradient: dHidden, rows: n, size: h, compute)
             }
+            accumulateStep(t, first: s == 0, layer: layer, direction: direction, previousHidden: previousHidden,
+                           inputGradient: dx, compute)
             // dh' [N, H] (+)= dA_hidden [N, G·H] · W_hh [G·H, H]; h₀'s gradient is not needed.
             if s > 0 {
-                T.gemm(GEMMShape(m: n, n: h, k: gateUnits), alpha: 1, dHidden + t * n * gateUnits,
-                       w.hidden.value.data, beta: spec.cell == .lstm ? 0 : 1, hiddenGradient.data, compute)
+                T.gemm(stepShape, alpha: 1, dHidden, packedB: packed, w.hidden.value.data,
+                       beta: spec.cell == .lstm ? 0 : 1, hiddenGradient.data, compute)
             }
         }
-        accumulateWeightGradients(w, layer: layer, direction: direction, dA: dA, dHidden: dHidden, compute)
-        if let dx {
-            let x = layer == 0 ? input : sequences[layer - 1]
-            // dx [T·N, I] (+)= dA [T·N, G·H] · W_ih [G·H, I]
-            T.gemm(GEMMShape(m: steps * n, n: x.shape[2], k: gateUnits), alpha: 1, dA, w.input.value.data,
-                   beta: direction == 0 ? 0 : 1, dx.data, compute)
+        let sums = biasGradientSums.data
+        T.axpy(1, sums, w.inputBias.gradient.data, count: gateUnits)
+        T.axpy(1, spec.cell == .lstm ? sums : sums + gateUnits, w.hiddenBias.gradient.data, count: gateUnits)
+        let gradient = w.input.gradient.data, product = transposedInputGradient.data
+        for g in 0..<gateUnits {
+            for i in 0..<inputSize { gradient[g * inputSize + i] += product[i * gateUnits + g] }
         }
     }
 
-    /// dW_hh += Σₜ dA_hiddenₜᵀ · h'ₜ, dW_ih += dAᵀ · x, and the bias sums, over all steps at once.
-    private func accumulateWeightGradients(_ w: RecurrentWeights<T>, layer: Int, direction: Int,
-                                           dA: UnsafeMutablePointer<T>, dHidden: UnsafeMutablePointer<T>,
-                                           _ compute: Compute) {
-        let (n, h, width) = (batch, spec.hidden, spec.directions * spec.hidden)
-        let gateUnits = spec.cell.gates * h
-        if steps > 1 {
-            // Step t's h' is the state of t - 1 (forward) or t + 1 (reverse): the two blocks of
-            // (T - 1)·N rows are offset by one step, and the first step (h' = 0) drops out.
-            let (gradientStep, stateStep) = direction == 0 ? (1, 0) : (0, 1)
-            T.gemm(GEMMShape(m: gateUnits, n: h, k: (steps - 1) * n, transposeA: true, ldb: width), alpha: 1,
-                   dHidden + gradientStep * n * gateUnits, sequences[layer].data + direction * h + stateStep * n * width,
-                   beta: 1, w.hidden.gradient.data, compute)
+    /// Everything step `t`'s gate gradients (`gateGradient`, and the GRU's
+    /// `hiddenGateGradient`, [N, G·H] each) give, while they are in cache: the bias sums,
+    /// dW_ihᵀ [I, G·H] += x_tᵀ · dA_t, dW_hh += dA_hiddenᵀ · h' (not for the first step,
+    /// whose h' is 0), and dx_t (+)= dA_t · W_ih. Summed over all steps at once instead,
+    /// they read [T, N, G·H] gradients back from memory three times, and dW_ih of a
+    /// narrow input was a product I columns wide on the GEMM's edge kernel.
+    private func accumulateStep(_ t: Int, first: Bool, layer: Int, direction: Int, previousHidden: StridedRows<T>,
+                                inputGradient dx: Tensor<T>?, _ compute: Compute) {
+        let w = weights[layer * spec.directions + direction]
+        let (n, h, gateUnits) = (batch, spec.hidden, spec.cell.gates * spec.hidden)
+        let dA = gateGradient.data, dHidden = spec.cell == .lstm ? dA : hiddenGateGradient.data
+        let x = layer == 0 ? input : sequences[layer - 1], inputSize = x.shape[2]
+        T.accumulateColumnSums(dA, rows: n, columns: gateUnits, into: biasGradientSums.data)
+        if spec.cell == .gru {
+            T.accumulateColumnSums(dHidden, rows: n, columns: gateUnits, into: biasGradientSums.data + gateUnits)
         }
-        T.accumulateColumnSums(dHidden, rows: steps * n, columns: gateUnits, into: w.hiddenBias.gradient.data)
-        T.accumulateColumnSums(dA, rows: steps * n, columns: gateUnits, into: w.inputBias.gradient.data)
-        let x = layer == 0 ? input : sequences[layer - 1]
-        T.gemm(GEMMShape(m: gateUnits, n: x.shape[2], k: steps * n, transposeA: true), alpha: 1, dA, x.data,
-               beta: 1, w.input.gradient.data, compute)
+        T.gemm(GEMMShape(m: inputSize, n: gateUnits, k: n, transposeA: true), alpha: 1, x.data + t * n * inputSize,
+               dA, beta: 1, transposedInputGradient.data, compute)
+        if !first {
+            T.gemm(GEMMShape(m: gateUnits, n: h, k: n, transposeA: true, ldb: previousHidden.stride), alpha: 1,
+                   dHidden, previousHidden.base, beta: 1, w.hidden.gradient.data, compute)
+        }
+        if let dx {
+            T.gemm(GEMMShape(m: n, n: inputSize, k: gateUnits), alpha: 1, dA, w.input.value.data,
+                   beta: direction == 0 ? 0 : 1, dx.data + t * n * inputSize, compute)
+        }
     }
 }

@@ -35,12 +35,37 @@ public protocol MatrixKernels: KernelScalar {
     /// reads C. See `GEMM` for the algorithm.
     static func gemm(_ shape: GEMMShape, alpha: Self, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
                      beta: Self, _ c: UnsafeMutablePointer<Self>, _ compute: Compute)
+    /// Scalars that `packOperand` writes for the B of products of `shape`, or nil when B
+    /// is wider than one packed block (such products pack their own).
+    static func packedOperandCount(_ shape: GEMMShape) -> Int?
+    /// Packs op(B) once for many products of `shape` that share it: a recurrent layer's
+    /// W_hh, multiplied at each of its T steps, was packed T times.
+    static func packOperand(_ shape: GEMMShape, _ b: UnsafePointer<Self>, into packed: UnsafeMutablePointer<Self>)
+    /// `gemm` with B packed beforehand by `packOperand` for this shape (nil: not packed);
+    /// `b` is B itself, for the paths that read it where it lies. The same bits as `gemm`.
+    static func gemm(_ shape: GEMMShape, alpha: Self, _ a: UnsafePointer<Self>, packedB: UnsafePointer<Self>?,
+                     _ b: UnsafePointer<Self>, beta: Self, _ c: UnsafeMutablePointer<Self>, _ compute: Compute)
 }
 
 extension MatrixKernels {
     public static func gemm(_ shape: GEMMShape, alpha: Self, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
                             beta: Self, _ c: UnsafeMutablePointer<Self>, _ compute: Compute) {
         GEMM<Self>.run(shape, alpha: alpha, a, b, beta: beta, c, compute)
+    }
+
+    public static func packedOperandCount(_ shape: GEMMShape) -> Int? { GEMM<Self>.packedCount(shape) }
+
+    public static func packOperand(_ shape: GEMMShape, _ b: UnsafePointer<Self>, into packed: UnsafeMutablePointer<Self>) {
+        GEMM<Self>.pack(shape, b, into: packed)
+    }
+
+    public static func gemm(_ shape: GEMMShape, alpha: Self, _ a: UnsafePointer<Self>, packedB: UnsafePointer<Self>?,
+                            _ b: UnsafePointer<Self>, beta: Self, _ c: UnsafeMutablePointer<Self>, _ compute: Compute) {
+        if let packedB {
+            GEMM<Self>.run(shape, alpha: alpha, a, packedB: packedB, b, beta: beta, c, compute)
+        } else {
+            GEMM<Self>.run(shape, alpha: alpha, a, b, beta: beta, c, compute)
+        }
     }
 }
 
@@ -107,6 +132,46 @@ enum GEMM<T: KernelScalar> {
             return
         }
         multiply(s, alpha: alpha, a, b, beta: beta, c, compute)
+    }
+
+    /// Scalars of all of op(B) packed as `block` packs it (depth block after depth block),
+    /// or nil when its columns need more than one block.
+    static func packedCount(_ s: GEMMShape) -> Int? {
+        guard s.n <= nc(forDepth: kc(for: s.k)) else { return nil }
+        return s.k * (s.n + nr - 1) / nr * nr
+    }
+
+    /// Packs op(B) into `packed` (`packedCount` scalars): the depth block at row `pc` at
+    /// `packed + pc · panels · nr`, each as `packB` writes it.
+    static func pack(_ s: GEMMShape, _ b: UnsafePointer<T>, into packed: UnsafeMutablePointer<T>) {
+        let kc = kc(for: s.k), panels = (s.n + nr - 1) / nr
+        var pc = 0
+        while pc < s.k {
+            let kcb = Swift.min(kc, s.k - pc)
+            packB(s, b, row: pc, column: 0, depth: kcb, width: s.n, skippingWholeVectors: false,
+                  into: packed + pc * panels * nr)
+            pc += kcb
+        }
+    }
+
+    /// `run` with B packed by `pack`. Threads split the rows (a column split would cut the
+    /// packed panels); the products `run` sends elsewhere (empty, small and in place, or
+    /// bf16) go there with B itself.
+    static func run(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, packedB: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                    beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
+        if s.m == 0 || s.n == 0 || s.k == 0 || isSmallInPlace(s, compute)
+            || (T.self == Float.self && compute.productPrecision == .bf16) || packedCount(s) == nil {
+            run(s, alpha: alpha, a, b, beta: beta, c, compute)
+            return
+        }
+        let rowPanels = (s.m + mr - 1) / mr
+        let grain = s.m * s.n * s.k < 65_536 ? rowPanels : 1
+        let kc = kc(for: s.k)
+        compute.parallelRanges(rowPanels, grain: grain, scratch: kc * nc(forDepth: kc) + mr * kc, as: T.self) { range, scratch in
+            let rows = (range.lowerBound * mr)..<Swift.min(s.m, range.upperBound * mr)
+            block(s, alpha: alpha, a, b, beta: beta, c, rows: rows, columns: 0..<s.n, packedB: scratch,
+                  prepackedB: packedB)
+        }
     }
 
     /// The product without the swap: splits C over threads and runs `block` on each part.
@@ -189,14 +254,15 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
-    /// C[rows, columns] on one thread, packing B's blocks into `packedB` (KC·NC scalars).
+    /// C[rows, columns] on one thread, packing B's blocks into `packedB` (KC·NC scalars),
+    /// or reading them from `prepackedB` (all of B, by `pack`; then `columns` is all of them).
     private static func block(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, beta: T,
                               _ c: UnsafeMutablePointer<T>, rows: Range<Int>, columns: Range<Int>,
-                              packedB: UnsafeMutablePointer<T>) {
+                              packedB: UnsafeMutablePointer<T>, prepackedB: UnsafePointer<T>? = nil) {
         // op(A)[r, p] sits at a[r·rowStep + p·depthStep].
         let rowStep = s.transposeA ? 1 : s.lda, depthStep = s.transposeA ? s.lda : 1
         let kc = kc(for: s.k), nc = nc(forDepth: kc)
-        let inPlace = !s.transposeB && rows.count <= inPlaceRows
+        let inPlace = prepackedB == nil && !s.transposeB && rows.count <= inPlaceRows
         // A transposed is read a few scalars from each of `kc` rows `lda` apart; at lda = 512
         // Float (the MLP's dW) those rows fall in 2 of L1's 64 sets and evict each other, so
         // the slice is read from L2 once per B panel. Packed (mr x kc, contiguous) it stays in
@@ -214,8 +280,11 @@ enum GEMM<T: KernelScalar> {
             while pc < s.k {
                 let kcb = Swift.min(kc, s.k - pc)
                 let blockBeta = pc == 0 ? beta : 1
-                packB(s, b, row: pc, column: jc, depth: kcb, width: ncb, skippingWholeVectors: inPlace,
-                      into: packedB)
+                let packedBlock = prepackedB.map { $0 + pc * panels * nr } ?? UnsafePointer(packedB)
+                if prepackedB == nil {
+                    packB(s, b, row: pc, column: jc, depth: kcb, width: ncb, skippingWholeVectors: inPlace,
+                          into: packedB)
+                }
                 var row = rows.lowerBound
                 while row < rows.upperBound {
                     let height = Swift.min(mr, rows.upperBound - row)
@@ -230,7 +299,7 @@ enum GEMM<T: KernelScalar> {
                     for panel in 0..<panels {
                         let width = Swift.min(nr, ncb - panel * nr), column = jc + panel * nr
                         let readsInPlace = inPlace && width % lanes == 0
-                        let bPanel = readsInPlace ? b + pc * s.ldb + column : UnsafePointer(packedB + panel * kcb * nr)
+                        let bPanel = readsInPlace ? b + pc * s.ldb + column : packedBlock + panel * kcb * nr
                         tile(depth: kcb, aSlice, rowStep: aRowStep, depthStep: aDepthStep, height: height, bPanel,
                              ldb: readsInPlace ? s.ldb : packedStride(width), c + row * s.ldc + column, ldc: s.ldc,
                              width: width, alpha: alpha, beta: blockBeta)
