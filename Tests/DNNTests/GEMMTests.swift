@@ -68,4 +68,38 @@ import Testing
         #expect(results[0] == results[1])
         #expect(results[0] == results[2])
     }
+
+    /// B packed once (`packOperand`) gives the same bits as `gemm` packing it itself, on 1
+    /// and 2 threads: the LSTM's step shapes (one and two depth blocks), a partial last
+    /// panel, a lda wider than k, a transposed B and A, beta 1, and few rows (B in place).
+    @Test(arguments: [(64, 512, 128, false, false), (64, 128, 512, false, false), (40, 100, 800, false, true),
+                      (33, 70, 20, true, false), (16, 64, 16, false, false), (64, 3, 512, false, false)])
+    func packedOperandGivesTheSameBits(m: Int, n: Int, k: Int, ta: Bool, tb: Bool) throws {
+        let lda = ta ? m + 3 : k + 5
+        let s = GEMMShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb, lda: lda)
+        var random = RandomGenerator(seed: UInt64(m + n + k))
+        let aCount = ta ? k * lda : m * lda
+        let a = Tensor<Float>(shape: [aCount], values: (0..<aCount).map { _ in Float(random.uniform() - 0.5) })
+        let b = Tensor<Float>(shape: [k * n], values: (0..<(k * n)).map { _ in Float(random.uniform() - 0.5) })
+        let start = (0..<(m * n)).map { _ in Float(random.uniform() - 0.5) }
+        let count = try #require(Float.packedOperandCount(s))
+        let packed = Tensor<Float>(shape: [count])
+        Float.packOperand(s, b.data, into: packed.data)
+        for threads in [1, 2] {
+            for beta: Float in [0, 1] {
+                let plain = Tensor<Float>(shape: [m * n], values: start)
+                let fromPacked = Tensor<Float>(shape: [m * n], values: start)
+                Float.gemm(s, alpha: 0.5, a.data, b.data, beta: beta, plain.data, Compute(threads: threads))
+                Float.gemm(s, alpha: 0.5, a.data, packedB: packed.data, b.data, beta: beta, fromPacked.data,
+                           Compute(threads: threads))
+                #expect(plain.array == fromPacked.array, "m \(m) n \(n) k \(k) threads \(threads) beta \(beta)")
+            }
+        }
+    }
+
+    /// A B wider than one packed block is not packed once (each product packs its own).
+    @Test func tooWideOperandIsNotPacked() {
+        #expect(Float.packedOperandCount(GEMMShape(m: 8, n: 20_000, k: 384)) == nil)
+        #expect(Float.packedOperandCount(GEMMShape(m: 8, n: 512, k: 128)) == 128 * 528)
+    }
 }

@@ -123,7 +123,7 @@ enum GEMM<T: KernelScalar> {
         }
         // Packing a transposed B costs n·k scalar moves; the swapped product packs op(A)
         // instead (m·k, nothing when A is already transposed) and transposes C (m·n).
-        if s.transposeB && s.n * s.k > (s.transposeA ? 0 : s.m * s.k) + s.m * s.n {
+        if isSwapped(s) {
             let swapped = GEMMShape(m: s.n, n: s.m, k: s.k, transposeA: false, transposeB: !s.transposeA,
                                     lda: s.ldb, ldb: s.lda, ldc: s.m)
             let product = compute.scratch(0, count: s.n * s.m, as: T.self)
@@ -138,7 +138,7 @@ enum GEMM<T: KernelScalar> {
     /// or nil when its columns need more than one block.
     static func packedCount(_ s: GEMMShape) -> Int? {
         guard s.n <= nc(forDepth: kc(for: s.k)) else { return nil }
-        return s.k * (s.n + nr - 1) / nr * nr
+        return s.k * ((s.n + nr - 1) / nr * nr)
     }
 
     /// Packs op(B) into `packed` (`packedCount` scalars): the depth block at row `pc` at
@@ -154,12 +154,18 @@ enum GEMM<T: KernelScalar> {
         }
     }
 
+    /// Whether `run` computes the product as `Cᵀ = op(B)ᵀ · op(A)ᵀ`: a transposed B larger
+    /// than packing op(A) and transposing C.
+    private static func isSwapped(_ s: GEMMShape) -> Bool {
+        s.transposeB && s.n * s.k > (s.transposeA ? 0 : s.m * s.k) + s.m * s.n
+    }
+
     /// `run` with B packed by `pack`. Threads split the rows (a column split would cut the
-    /// packed panels); the products `run` sends elsewhere (empty, small and in place, or
-    /// bf16) go there with B itself.
+    /// packed panels); the products `run` sends elsewhere (empty, small and in place,
+    /// swapped, or bf16) go there with B itself, so the bits are always `run`'s.
     static func run(_ s: GEMMShape, alpha: T, _ a: UnsafePointer<T>, packedB: UnsafePointer<T>, _ b: UnsafePointer<T>,
                     beta: T, _ c: UnsafeMutablePointer<T>, _ compute: Compute) {
-        if s.m == 0 || s.n == 0 || s.k == 0 || isSmallInPlace(s, compute)
+        if s.m == 0 || s.n == 0 || s.k == 0 || isSmallInPlace(s, compute) || isSwapped(s)
             || (T.self == Float.self && compute.productPrecision == .bf16) || packedCount(s) == nil {
             run(s, alpha: alpha, a, b, beta: beta, c, compute)
             return
