@@ -44,8 +44,8 @@ final class RecurrentWeights<T: Scalar> {
 /// the input projection (x_t·W_ihᵀ + bias), one GEMM over the batch (h'·W_hhᵀ) and one
 /// gate kernel, all on rows still in cache. Backward runs the steps in reverse: a gate
 /// kernel, then from the step's gate gradients (one step's worth, reused) the bias sums,
-/// dW_ih, dW_hh and dx, and the GEMM dA·W_hh that carries dh' to the previous step. W_hh
-/// is packed for the GEMM once per pass. Buffers are reused from step to step.
+/// dW_ih, dW_hh and dx, and the GEMM dA·W_hh that carries dh' to the previous step. W_ih
+/// and W_hh are packed for the GEMM once per pass. Buffers are reused from step to step.
 public final class Recurrent<T: Scalar>: Layer {
     public let spec: RecurrentSpec
     /// T and F of the input [T, F].
@@ -67,6 +67,7 @@ public final class Recurrent<T: Scalar>: Layer {
     private let transposedHidden = Tensor<T>(shape: [0])  // [H, G·H]: W_hhᵀ of the direction running
     private let transposedInput = Tensor<T>(shape: [0])   // [I, G·H]: W_ihᵀ of the direction running
     private let packedHidden = Tensor<T>(shape: [0])      // W_hhᵀ (forward) or W_hh (backward), packed for the GEMM
+    private let packedInput = Tensor<T>(shape: [0])       // W_ihᵀ, packed for the GEMM
     private let combinedBias = Tensor<T>(shape: [0])      // [G·H]: LSTM's b_ih + b_hh
     private let output = Tensor<T>(shape: [0])            // [N, T, D·H] or [N, D·H]
     private let sequenceGradients = [Tensor<T>(shape: [0]), Tensor<T>(shape: [0])]  // [T, N, D·H], by turns
@@ -169,14 +170,14 @@ public final class Recurrent<T: Scalar>: Layer {
         }
     }
 
-    /// B of the per-step products of `shape` packed once for the whole pass (the step's
-    /// GEMM packed all of it at every step: 7% of the LSTM benchmark's time), or nil where
-    /// the GEMM packs it itself.
-    private func packHidden(_ shape: GEMMShape, _ b: UnsafePointer<T>) -> UnsafePointer<T>? {
+    /// B of the per-step products of `shape` packed into `storage` once for the whole pass
+    /// (the step's GEMM packed all of W_hh at every step: 7% of the LSTM benchmark's time),
+    /// or nil where the GEMM packs it itself.
+    private func packOnce(_ shape: GEMMShape, _ b: UnsafePointer<T>, into storage: Tensor<T>) -> UnsafePointer<T>? {
         guard let count = T.packedOperandCount(shape) else { return nil }
-        packedHidden.reshape(to: [count])
-        T.packOperand(shape, b, into: packedHidden.data)
-        return UnsafePointer(packedHidden.data)
+        storage.reshape(to: [count])
+        T.packOperand(shape, b, into: storage.data)
+        return UnsafePointer(storage.data)
     }
 
     /// The time step `s` steps into a direction's pass: forward runs t = 0, 1, ..., reverse t = T-1, T-2, ...
@@ -198,7 +199,9 @@ public final class Recurrent<T: Scalar>: Layer {
         T.swapLeadingAxes(w.input.value.data, gateUnits, inputSize, inner: 1, into: transposedInput.data)
         T.swapLeadingAxes(w.hidden.value.data, gateUnits, h, inner: 1, into: transposedHidden.data)
         let stepShape = GEMMShape(m: n, n: gateUnits, k: h, lda: width)
-        let packed = packHidden(stepShape, transposedHidden.data)
+        let packed = packOnce(stepShape, transposedHidden.data, into: packedHidden)
+        let inputShape = GEMMShape(m: n, n: gateUnits, k: inputSize)
+        let packedInputWeights = packOnce(inputShape, transposedInput.data, into: packedInput)
         let states = sequences[layer].data + direction * h
         for s in 0..<steps {
             let t = time(s, direction: direction), previous = time(s - 1, direction: direction)
@@ -206,7 +209,7 @@ public final class Recurrent<T: Scalar>: Layer {
             // Pre-activations from the input, [N, G·H] = x_t · W_ihᵀ + bias, step by step so
             // that the rows are still in cache for the recurrence and the gate kernel (all
             // steps at once wrote and read the whole [T, N, G·H] buffer through memory twice).
-            T.gemm(GEMMShape(m: n, n: gateUnits, k: inputSize), alpha: 1, x.data + t * n * inputSize,
+            T.gemm(inputShape, alpha: 1, x.data + t * n * inputSize, packedB: packedInputWeights,
                    transposedInput.data, beta: 0, stepGates, compute)
             T.addRowVector(bias, to: stepGates, rows: n, columns: gateUnits)
             let previousHidden = s == 0 ? StridedRows(zeros.data, stride: h)
@@ -288,7 +291,7 @@ public final class Recurrent<T: Scalar>: Layer {
         transposedInputGradient.reshape(to: [inputSize, gateUnits])
         T.fill(transposedInputGradient.data, with: 0, count: transposedInputGradient.count)
         let stepShape = GEMMShape(m: n, n: h, k: gateUnits)
-        let packed = packHidden(stepShape, w.hidden.value.data)
+        let packed = packOnce(stepShape, w.hidden.value.data, into: packedHidden)
         for s in (0..<steps).reversed() {
             let t = time(s, direction: direction), previous = time(s - 1, direction: direction)
             let previousHidden = s == 0 ? StridedRows(zeros.data, stride: h)
