@@ -28,7 +28,8 @@ public enum Benchmark {
 
     /// Square products and the products of the MNIST MLP's first layer (batch 128,
     /// 784 → 512): forward `X·Wᵀ`, and backward `dYᵀ·X` and `dY·W`; then the CNN's second
-    /// convolution, and the LSTM benchmark's per-step products and its dW_hh.
+    /// convolution, the LSTM benchmark's per-step products and its dW_hh, and gpt_tiny's
+    /// MLP (2048 positions, 64 → 256 → 64) forward and backward.
     public static let gemmCases: [GEMMCase] = [
         GEMMCase(label: "256x256x256", shape: GEMMShape(m: 256, n: 256, k: 256)),
         GEMMCase(label: "512x512x512", shape: GEMMShape(m: 512, n: 512, k: 512)),
@@ -42,6 +43,12 @@ public enum Benchmark {
         GEMMCase(label: "lstm step 64x128 . 128x512", shape: GEMMShape(m: 64, n: 512, k: 128)),
         GEMMCase(label: "lstm step dh 64x512 . 512x128", shape: GEMMShape(m: 64, n: 128, k: 512)),
         GEMMCase(label: "lstm dW_hh (8128x512)T . 8128x128", shape: GEMMShape(m: 512, n: 128, k: 8128, transposeA: true)),
+        GEMMCase(label: "gpt mlp up 2048x64 . (256x64)T", shape: GEMMShape(m: 2048, n: 256, k: 64, transposeB: true)),
+        GEMMCase(label: "gpt mlp down 2048x256 . (64x256)T", shape: GEMMShape(m: 2048, n: 64, k: 256, transposeB: true)),
+        GEMMCase(label: "gpt mlp up dX 2048x256 . 256x64", shape: GEMMShape(m: 2048, n: 64, k: 256)),
+        GEMMCase(label: "gpt mlp down dX 2048x64 . 64x256", shape: GEMMShape(m: 2048, n: 256, k: 64)),
+        GEMMCase(label: "gpt mlp up dW (2048x256)T . 2048x64", shape: GEMMShape(m: 256, n: 64, k: 2048, transposeA: true)),
+        GEMMCase(label: "gpt mlp down dW (2048x64)T . 2048x256", shape: GEMMShape(m: 64, n: 256, k: 2048, transposeA: true)),
     ]
 
     /// A sequence classifier timed by `dnn bench --only sequence` (and by

@@ -5,6 +5,8 @@
 ///   qkv = x · in_proj_weightᵀ + in_proj_bias                 [N·T, 3F]  (one GEMM)
 ///   per sample n and head h: S = Q Kᵀ, P = softmax(S / √d)   [T, T]     (causal: j ≤ i)
 ///   P' = dropout(P) (training), O = P' V                       [T, d]     into attn [N·T, F]
+/// A head's S, P and their gradients are kept transposed, [keys, queries], as Sᵀ = K Qᵀ:
+/// the softmax then runs down columns, 16 queries to a vector (`attentionSoftmax`).
 ///   y = attn · out_proj.weightᵀ + out_proj.bias               [N·T, F]   (one GEMM)
 /// Backward runs the same products transposed; `attentionSoftmaxBackward` turns dP into dS.
 /// The per-head products run as one task per (sample, head), each a single-threaded GEMM
@@ -21,16 +23,16 @@ public final class SelfAttention<T: Scalar>: Layer {
 
     private var input: Tensor<T>?                       // [N, T, F]
     private let qkv = Tensor<T>(shape: [0])             // [N·T, 3F]
-    private let probabilities = Tensor<T>(shape: [0])   // [N, heads, T, T]: P
-    private let dropped = Tensor<T>(shape: [0])         // [N, heads, T, T]: P' (with dropout)
-    private let mask = Tensor<T>(shape: [0])            // [N, heads, T, T]: 0 or 1/(1-p)
+    private let probabilities = Tensor<T>(shape: [0])   // [N, heads, T, T]: Pᵀ
+    private let dropped = Tensor<T>(shape: [0])         // [N, heads, T, T]: P'ᵀ (with dropout)
+    private let mask = Tensor<T>(shape: [0])            // [N, heads, T, T]: 0 or 1/(1-p), transposed like P
     private let attended = Tensor<T>(shape: [0])        // [N·T, F]: the heads' outputs side by side
     private let output = Tensor<T>(shape: [0])          // [N, T, F]
     private let attendedGradient = Tensor<T>(shape: [0])  // [N·T, F]
     private let qkvGradient = Tensor<T>(shape: [0])       // [N·T, 3F]
     private let inputGradient = Tensor<T>(shape: [0])     // [N, T, F]
-    private let scoreGradient = Tensor<T>(shape: [0])     // [threads, T·T]: dP, then dS, of one head
-    private let transposedHead = Tensor<T>(shape: [0])    // [threads, d·T]: Kᵀ (forward) or Vᵀ (backward) of one head
+    private let scoreGradient = Tensor<T>(shape: [0])     // [threads, T·T]: dPᵀ, then dSᵀ, of one head
+    private let transposedHead = Tensor<T>(shape: [0])    // [threads, d·T]: Qᵀ (forward) or dOᵀ (backward) of one head
     private var usedDropout = false
     private var computesInputGradient = true
     /// One single-threaded compute context per thread, for the per-head products.
@@ -85,11 +87,11 @@ public final class SelfAttention<T: Scalar>: Layer {
     /// Rows per block of a causal score matrix: whole micro-tiles of the GEMM.
     private static var causalBlockRows: Int { 16 }
 
-    /// Calls `body(lo, hi)` for the row blocks of a head's [T, T] scores: one block 0..<T,
-    /// or, when causal, blocks of `causalBlockRows` rows, where rows lo..<hi see keys
-    /// 0..<hi only (and keys lo..<hi are seen by queries lo..<T only). The products over a
-    /// block then skip the zeros above the diagonal, about 3/8 of them at T = 64, and sum
-    /// the remaining terms in the same order as over the whole row.
+    /// Calls `body(lo, hi)` for the blocks of a head's T positions: one block 0..<T, or,
+    /// when causal, blocks of `causalBlockRows`, where queries lo..<hi see keys 0..<hi
+    /// only, and keys lo..<hi are seen by queries lo..<T only. The products over a block
+    /// then skip the zeros past the diagonal, about 3/8 of them at T = 64, and sum the
+    /// remaining terms in the same order as over the whole row.
     @inline(__always) private func rowBlocks(_ body: (Int, Int) -> Void) {
         let t = positions, size = causal ? Self.causalBlockRows : t
         var lo = 0
@@ -111,7 +113,12 @@ public final class SelfAttention<T: Scalar>: Layer {
         if usedDropout {
             mask.reshape(to: probabilities.shape)
             dropped.reshape(to: probabilities.shape)
-            T.dropoutMask(mask.data, units: mask.count, unitSize: 1, p: dropout, random: &context.random)
+            // Drawn in P's order (query by query), then transposed like P.
+            T.dropoutMask(dropped.data, units: dropped.count, unitSize: 1, p: dropout, random: &context.random)
+            for block in 0..<(n * heads) {
+                T.transpose(dropped.data + block * t * t, rows: t, columns: t, sourceStride: t,
+                            into: mask.data + block * t * t, targetStride: t)
+            }
         }
         attended.reshape(to: [rows, f])
         transposedHead.reshape(to: [context.compute.threads, d * t])
@@ -125,24 +132,24 @@ public final class SelfAttention<T: Scalar>: Layer {
             let worker = workers[chunk]
             let block = (sample * heads + head) * t * t
             let query = q + sample * t * 3 * f + head * d
-            // Kᵀ [d, T] once per head, not packed again by each row block's product.
-            let keys = transposed + chunk * d * t
-            T.transposeHead(query + f, rows: t, columns: d, sourceStride: 3 * f, into: keys)
-            // S [T, T] = Q [T, d] · Kᵀ: rows lo..<hi against the keys they see, 0..<hi.
+            // Qᵀ [d, T] once per head, not packed again by each block's product.
+            let queries = transposed + chunk * d * t
+            T.transposeHead(query, rows: t, columns: d, sourceStride: 3 * f, into: queries)
+            // Sᵀ [T, T] = K [T, d] · Qᵀ: keys lo..<hi against the queries that see them, lo..<T.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: one,
-                       query + lo * 3 * f, keys, beta: zero, p + block + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: t - lo, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: one,
+                       query + f + lo * 3 * f, queries + lo, beta: zero, p + block + lo * t + lo, worker)
             }
-            T.attentionSoftmax(p + block, rows: t, columns: t, scale: scale, causal: causal)
+            T.attentionSoftmax(p + block, keys: t, queries: t, scale: scale, causal: causal)
             var weights = UnsafePointer(p + block)
             if dropping {
                 T.multiply(p + block, m + block, pd + block, count: t * t, worker)
                 weights = UnsafePointer(pd + block)
             }
-            // O [T, d] = P' [T, T] · V [T, d]; rows lo..<hi have weights only on 0..<hi.
+            // O [T, d] = P' · V, P' read from P'ᵀ; queries lo..<hi have weights only on keys 0..<hi.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: f), alpha: one, weights + lo * t,
-                       query + 2 * f, beta: zero, o + (sample * t + lo) * f + head * d, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, transposeA: true, lda: t, ldb: 3 * f, ldc: f), alpha: one,
+                       weights + lo, query + 2 * f, beta: zero, o + (sample * t + lo) * f + head * d, worker)
             }
         }
         output.reshape(to: [n, t, f])
@@ -191,26 +198,26 @@ public final class SelfAttention<T: Scalar>: Layer {
             let dOut = dattn + sample * t * f + head * d
             let dp = scores + chunk * t * t
             let weights = UnsafePointer(dropping ? pd + block : p + block)
-            // dV [T, d] = P'ᵀ · dO: key rows lo..<hi are seen by queries lo..<T only.
+            // dV [T, d] = P'ᵀ · dO: keys lo..<hi are seen by queries lo..<T only.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: f, ldc: 3 * f), alpha: one,
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, lda: t, ldb: f, ldc: 3 * f), alpha: one,
                        weights + lo * t + lo, dOut + lo * f, beta: zero, dq + offset + lo * 3 * f + 2 * f, worker)
             }
-            // dP' [T, T] = dO · Vᵀ, where the softmax backward reads it: rows lo..<hi, columns 0..<hi
-            // (Vᵀ [d, T] transposed once per head).
-            let values = transposed + chunk * d * t
-            T.transposeHead(q + offset + 2 * f, rows: t, columns: d, sourceStride: 3 * f, into: values)
+            // dP'ᵀ [T, T] = V · dOᵀ, where the softmax backward reads it: keys lo..<hi,
+            // queries lo..<T (dOᵀ [d, T] transposed once per head).
+            let gradients = transposed + chunk * d * t
+            T.transposeHead(dOut, rows: t, columns: d, sourceStride: f, into: gradients)
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: hi, k: d, lda: f, ldb: t, ldc: t), alpha: one,
-                       dOut + lo * f, values, beta: zero, dp + lo * t, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: t - lo, k: d, lda: 3 * f, ldb: t, ldc: t), alpha: one,
+                       q + offset + 2 * f + lo * 3 * f, gradients + lo, beta: zero, dp + lo * t + lo, worker)
             }
             if dropping { T.multiply(dp, m + block, dp, count: t * t, worker) }
-            T.attentionSoftmaxBackward(p + block, dp, rows: t, columns: t, scale: scale, causal: causal)
-            // dQ = dS · K;  dK = dSᵀ · Q, each over the part of dS that is not 0.
+            T.attentionSoftmaxBackward(p + block, dp, keys: t, queries: t, scale: scale, causal: causal)
+            // dQ = dS · K (dS read from dSᵀ);  dK = dSᵀ · Q, each over the part of dS that is not 0.
             rowBlocks { lo, hi in
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: one, dp + lo * t,
-                       q + offset + f, beta: zero, dq + offset + lo * 3 * f, worker)
-                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f),
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: hi, transposeA: true, lda: t, ldb: 3 * f, ldc: 3 * f), alpha: one,
+                       dp + lo, q + offset + f, beta: zero, dq + offset + lo * 3 * f, worker)
+                T.gemm(GEMMShape(m: hi - lo, n: d, k: t - lo, lda: t, ldb: 3 * f, ldc: 3 * f),
                        alpha: one, dp + lo * t + lo, q + offset + lo * 3 * f, beta: zero, dq + offset + lo * 3 * f + f,
                        worker)
             }

@@ -14,14 +14,18 @@ public protocol AttentionKernels: KernelScalar {
     /// products of all its row blocks read it in place instead of each packing a transpose.
     static func transposeHead(_ source: UnsafePointer<Self>, rows: Int, columns: Int, sourceStride: Int,
                               into target: UnsafeMutablePointer<Self>)
-    /// Each row i of the `rows x columns` score block: `p = softmax(scale · s)`, in place,
-    /// over the columns j ≤ i when `causal` (the others become exactly 0).
-    static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
+    /// A head's scores transposed, sᵀ [keys, queries] (row j, column i: key j against
+    /// query i): each column i becomes `p = softmax(scale · s)` over the keys, in place,
+    /// over the rows j ≤ i when `causal` (the others become exactly 0; rows past a
+    /// column's block of queries are not read, so they may hold anything). Down columns,
+    /// 16 queries to a Float vector, the largest score and the sum are lane-wise: a
+    /// softmax along rows spent most of its time reducing each row's vector to one lane.
+    static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, keys: Int, queries: Int, scale: Self,
                                  causal: Bool)
-    /// The gradient through `attentionSoftmax`, in place of `dp`:
-    /// `ds = scale · p · (dp - Σⱼ dp · p)` per row (0 past the diagonal when `causal`).
-    static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
-                                         columns: Int, scale: Self, causal: Bool)
+    /// The gradient through `attentionSoftmax`, in place of `dp` (both [keys, queries]):
+    /// `ds = scale · p · (dp - Σⱼ dp · p)` per column (0 past the diagonal when `causal`).
+    static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, keys: Int,
+                                         queries: Int, scale: Self, causal: Bool)
 }
 
 extension AttentionKernels {
@@ -59,100 +63,114 @@ extension AttentionKernels {
         transpose(source, rows: rows, columns: columns, sourceStride: sourceStride, into: target, targetStride: rows)
     }
 
-    public static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, rows: Int, columns: Int, scale: Self,
+    public static func attentionSoftmax(_ s: UnsafeMutablePointer<Self>, keys: Int, queries: Int, scale: Self,
                                         causal: Bool) {
-        for i in 0..<rows {
-            let row = s + i * columns
-            let used = causal ? Swift.min(i + 1, columns) : columns
-            let covered = coveredColumns(used, columns: columns)
-            let largest = largestValue(row, used: used, covered: covered)
-            let total = scaledExponentials(row, used: used, covered: covered, scale: scale, shift: largest)
-            let written = Swift.max(used, covered)
-            scaleInPlace(row, count: written, by: 1 / total)
-            for j in written..<columns { row[j] = 0 }
+        let lanes = Vector.scalarCount
+        var first = 0
+        while first + lanes <= queries {
+            softmaxColumns(s + first, first: first, keys: keys, queries: queries, scale: scale, causal: causal)
+            first += lanes
+        }
+        for column in first..<queries {
+            softmaxColumn(s + column, column: column, keys: keys, queries: queries, scale: scale, causal: causal)
         }
     }
 
-    public static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, rows: Int,
-                                                columns: Int, scale: Self, causal: Bool) {
+    public static func attentionSoftmaxBackward(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, keys: Int,
+                                                queries: Int, scale: Self, causal: Bool) {
         let lanes = Vector.scalarCount
-        for i in 0..<rows {
-            let pRow = p + i * columns, dRow = dp + i * columns
-            // p is 0 past the diagonal of a causal block, and so is ds; dp there may be
-            // anything (its product skipped those columns), so it is masked, not multiplied.
-            let used = causal ? Swift.min(i + 1, columns) : columns
-            let covered = coveredColumns(used, columns: columns)
-            var dots = Vector(repeating: 0)
-            var j = 0
-            while j < covered {
-                let terms = load(pRow + j) * load(dRow + j)
-                dots += j + lanes > used ? firstLanes(terms, used - j, otherwise: 0) : terms
-                j += lanes
-            }
-            var dot = laneTotal(dots)
-            for k in Swift.min(covered, used)..<used { dot += pRow[k] * dRow[k] }
-            j = 0
-            let dotVector = Vector(repeating: dot)
-            while j < covered {
-                let ds = scale * load(pRow + j) * (load(dRow + j) - dotVector)
-                store(j + lanes > used ? firstLanes(ds, used - j, otherwise: 0) : ds, dRow + j)
-                j += lanes
-            }
-            for k in Swift.min(covered, used)..<used { dRow[k] = scale * pRow[k] * (dRow[k] - dot) }
-            for k in Swift.max(used, covered)..<columns { dRow[k] = 0 }
+        var first = 0
+        while first + lanes <= queries {
+            softmaxBackwardColumns(p + first, dp + first, first: first, keys: keys, queries: queries, scale: scale,
+                                   causal: causal)
+            first += lanes
+        }
+        for column in first..<queries {
+            softmaxBackwardColumn(p + column, dp + column, column: column, keys: keys, queries: queries, scale: scale,
+                                  causal: causal)
         }
     }
 
-    /// The columns of a row that whole vectors cover: the `used` ones rounded up to a
-    /// whole vector (its extra lanes masked), but no vector past the row's end, so that
-    /// a row whose width is not whole vectors ends in a scalar tail (`covered < used`).
-    @inline(__always) static func coveredColumns(_ used: Int, columns: Int) -> Int {
-        let lanes = Vector.scalarCount
-        return Swift.min((used + lanes - 1) / lanes * lanes, columns / lanes * lanes)
+    /// The keys that one vector of queries `first..<first+lanes` sees: all, or when
+    /// causal those up to its last query; the rows from `first` on are the diagonal's,
+    /// where lane l sees key j only if j ≤ first + l.
+    @inline(__always) static func seenKeys(first: Int, keys: Int, causal: Bool) -> Int {
+        causal ? Swift.min(keys, first + Vector.scalarCount) : keys
     }
 
-    /// The largest of `row[0..<used]` that is not NaN (-∞ when there is none), a vector
-    /// at a time over the `covered` columns (the lanes past `used` masked to -∞): a lane
-    /// takes a value only where it is larger, so a NaN never enters. (The scalar loop
-    /// `largest = max(largest, row[j])` took 40% of the attention softmax.) Only the sign
-    /// of a zero maximum may differ from that loop, and `e^(scale·(x - ±0))` is the same.
-    @inline(__always) static func largestValue(_ row: UnsafePointer<Self>, used: Int, covered: Int) -> Self {
-        let lanes = Vector.scalarCount
-        var lanesLargest = Vector(repeating: -Self.infinity)
-        var j = 0
-        while j < covered {
-            let v = load(row + j)
-            let candidates = j + lanes > used ? firstLanes(v, used - j, otherwise: -Self.infinity) : v
-            lanesLargest = lanewiseMaximum(lanesLargest, candidates)
-            j += lanes
+    /// Key j's scores for the vector of queries from `first`, with `fill` in the lanes
+    /// whose query comes before j (causal).
+    @inline(__always) static func visible(_ v: Vector, key j: Int, first: Int, causal: Bool, fill: Self) -> Vector {
+        causal && j > first ? lanesFrom(v, j - first, otherwise: fill) : v
+    }
+
+    /// `attentionSoftmax` on one vector of columns: the largest visible score per lane,
+    /// then the exponentials and their sum, then the division, each a pass down the rows.
+    /// Rows from `seenKeys` on are set to 0.
+    @inline(__always) static func softmaxColumns(_ s: UnsafeMutablePointer<Self>, first: Int, keys: Int, queries: Int,
+                                                 scale: Self, causal: Bool) {
+        let used = seenKeys(first: first, keys: keys, causal: causal)
+        var largest = Vector(repeating: -Self.infinity)
+        for j in 0..<used {
+            largest = lanewiseMaximum(largest, visible(load(s + j * queries), key: j, first: first, causal: causal,
+                                                       fill: -Self.infinity))
         }
-        var largest = covered > 0 ? largestLane(lanesLargest) : -Self.infinity
-        for k in Swift.min(covered, used)..<used { largest = Swift.max(largest, row[k]) }
-        return largest
-    }
-
-    /// `row[j] = e^(scale·(row[j] - shift))` for j < used, and 0 for the masked lanes of
-    /// the last covered vector, returning their sum: whole vectors with `exponential`
-    /// (the causal rows' part-used last vector too: their libm tails were a quarter of
-    /// the softmax), then any scalar tail.
-    @inline(__always) static func scaledExponentials(_ row: UnsafeMutablePointer<Self>, used: Int, covered: Int,
-                                                     scale: Self, shift: Self) -> Self {
-        let lanes = Vector.scalarCount, shiftVector = Vector(repeating: shift)
         var sums = Vector(repeating: 0)
-        var j = 0
-        while j < covered {
-            let e = exponential(scale * (load(row + j) - shiftVector))
-            let kept = j + lanes > used ? firstLanes(e, used - j, otherwise: 0) : e
-            store(kept, row + j)
+        for j in 0..<used {
+            let e = exponential(scale * (load(s + j * queries) - largest))
+            let kept = visible(e, key: j, first: first, causal: causal, fill: 0)
+            store(kept, s + j * queries)
             sums += kept
-            j += lanes
         }
-        var total = laneTotal(sums)
-        for k in Swift.min(covered, used)..<used {
-            let e = exp(scale * (row[k] - shift))
-            row[k] = e
+        let reciprocal = 1 / sums
+        for j in 0..<used { store(load(s + j * queries) * reciprocal, s + j * queries) }
+        let zero = Vector(repeating: 0)
+        for j in used..<keys { store(zero, s + j * queries) }
+    }
+
+    /// `attentionSoftmax` on one column (queries past the last whole vector), with libm's exp.
+    static func softmaxColumn(_ s: UnsafeMutablePointer<Self>, column: Int, keys: Int, queries: Int, scale: Self,
+                              causal: Bool) {
+        let used = causal ? Swift.min(keys, column + 1) : keys
+        var largest = -Self.infinity
+        for j in 0..<used where s[j * queries] > largest { largest = s[j * queries] }
+        var total: Self = 0
+        for j in 0..<used {
+            let e = exp(scale * (s[j * queries] - largest))
+            s[j * queries] = e
             total += e
         }
-        return total
+        let reciprocal = 1 / total
+        for j in 0..<used { s[j * queries] *= reciprocal }
+        for j in used..<keys { s[j * queries] = 0 }
+    }
+
+    /// `attentionSoftmaxBackward` on one vector of columns. dp past the diagonal may be
+    /// anything (its product skipped those keys), so it is masked, not multiplied.
+    @inline(__always) static func softmaxBackwardColumns(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>,
+                                                         first: Int, keys: Int, queries: Int, scale: Self,
+                                                         causal: Bool) {
+        let used = seenKeys(first: first, keys: keys, causal: causal)
+        var dots = Vector(repeating: 0)
+        for j in 0..<used {
+            dots += visible(load(p + j * queries) * load(dp + j * queries), key: j, first: first, causal: causal,
+                            fill: 0)
+        }
+        for j in 0..<used {
+            let ds = scale * load(p + j * queries) * (load(dp + j * queries) - dots)
+            store(visible(ds, key: j, first: first, causal: causal, fill: 0), dp + j * queries)
+        }
+        let zero = Vector(repeating: 0)
+        for j in used..<keys { store(zero, dp + j * queries) }
+    }
+
+    /// `attentionSoftmaxBackward` on one column.
+    static func softmaxBackwardColumn(_ p: UnsafePointer<Self>, _ dp: UnsafeMutablePointer<Self>, column: Int,
+                                      keys: Int, queries: Int, scale: Self, causal: Bool) {
+        let used = causal ? Swift.min(keys, column + 1) : keys
+        var dot: Self = 0
+        for j in 0..<used { dot += p[j * queries] * dp[j * queries] }
+        for j in 0..<used { dp[j * queries] = scale * p[j * queries] * (dp[j * queries] - dot) }
+        for j in used..<keys { dp[j * queries] = 0 }
     }
 }

@@ -35,6 +35,8 @@ where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWid
     static func largestLane(_ v: Vector) -> Self
     /// v's first `count` lanes and `fill` in the others (see `VectorSelect.swift`).
     static func firstLanes(_ v: Vector, _ count: Int, otherwise fill: Self) -> Vector
+    /// v's lanes from `first` on and `fill` in the ones before (see `VectorSelect.swift`).
+    static func lanesFrom(_ v: Vector, _ first: Int, otherwise fill: Self) -> Vector
     /// The sum of a vector's lanes, halves added together (see `VectorSum.swift`).
     static func laneTotal(_ v: Vector) -> Self
     /// g where y > 0, else 0, per lane: the gradient through a ReLU with output y.

@@ -39,6 +39,12 @@ extension Float {
         let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         return v.replacing(with: fill, where: index .>= Float(count))
     }
+
+    @inline(__always) public static func lanesFrom(_ v: SIMD16<Float>, _ first: Int,
+                                                   otherwise fill: Float) -> SIMD16<Float> {
+        let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return v.replacing(with: fill, where: index .< Float(first))
+    }
 }
 
 extension Double {
@@ -66,5 +72,11 @@ extension Double {
                                                     otherwise fill: Double) -> SIMD8<Double> {
         let index = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
         return v.replacing(with: fill, where: index .>= Double(count))
+    }
+
+    @inline(__always) public static func lanesFrom(_ v: SIMD8<Double>, _ first: Int,
+                                                   otherwise fill: Double) -> SIMD8<Double> {
+        let index = SIMD8<Double>(0, 1, 2, 3, 4, 5, 6, 7)
+        return v.replacing(with: fill, where: index .< Double(first))
     }
 }
