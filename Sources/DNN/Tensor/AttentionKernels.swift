@@ -117,7 +117,7 @@ extension AttentionKernels {
         }
         var sums = Vector(repeating: 0)
         for j in 0..<used {
-            let e = exponential(scale * (load(s + j * queries) - largest))
+            let e = fusedExponential(scale * (load(s + j * queries) - largest))
             let kept = visible(e, key: j, first: first, causal: causal, fill: 0)
             store(kept, s + j * queries)
             sums += kept

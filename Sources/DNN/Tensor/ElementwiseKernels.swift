@@ -145,7 +145,7 @@ extension ElementwiseKernels {
         while i + lanes <= range.upperBound {
             let v: Vector = load(x + i), g: Vector = load(dy + i)
             let cdf = (1 + errorFunction(v * invSqrt2)) / 2
-            let pdf = exponential(-v * v / 2) * invSqrt2Pi
+            let pdf = fusedExponential(-v * v / 2) * invSqrt2Pi
             store(g * (cdf + v * pdf), dx + i)
             i += lanes
         }
@@ -183,7 +183,7 @@ extension ElementwiseKernels {
             while i + lanes <= range.upperBound {
                 let v: Vector = load(x + i), g: Vector = load(dy + i)
                 let cdf = load(t + i) / 2
-                let pdf = exponential(-v * v / 2) * invSqrt2Pi
+                let pdf = fusedExponential(-v * v / 2) * invSqrt2Pi
                 store(g * (cdf + v * pdf), dx + i)
                 i += lanes
             }

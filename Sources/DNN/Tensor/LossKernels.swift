@@ -59,7 +59,7 @@ extension LossKernels {
     }
 
     /// For one row z: the first index of its largest value, that value m, and Σⱼ e^(zⱼ - m),
-    /// each term also written to `terms` when given. A vector at a time (`exponential`)
+    /// each term also written to `terms` when given. A vector at a time (`fusedExponential`)
     /// when every z is finite; a row holding NaN or ±∞ takes the scalar loop with libm's
     /// exp, so a diverged run still reports a NaN loss (the vector exp clamps its input).
     @inline(__always) static func shiftedExponentials(_ z: UnsafePointer<Self>, count: Int,
@@ -90,14 +90,14 @@ extension LossKernels {
         // the vector exp into four 128-bit quarters.
         if let terms {
             while j + lanes <= count {
-                let e = exponential(load(z + j) - shift)
+                let e = fusedExponential(load(z + j) - shift)
                 store(e, terms + j)
                 sums += e
                 j += lanes
             }
         } else {
             while j + lanes <= count {
-                sums += exponential(load(z + j) - shift)
+                sums += fusedExponential(load(z + j) - shift)
                 j += lanes
             }
         }

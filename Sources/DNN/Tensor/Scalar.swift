@@ -23,6 +23,9 @@ where Vector.Scalar == Self, GEMMVector.Scalar == Self, RawSignificand: FixedWid
     static func erf(_ x: Self) -> Self
     /// eˣ of every lane (see `VectorExponential.swift`): a polynomial for Float, libm for Double.
     static func exponential(_ x: Vector) -> Vector
+    /// `exponential` with fused multiply-adds where the target has them (Float; see
+    /// `VectorExponential.swift`), for the softmaxes and the GELU.
+    static func fusedExponential(_ x: Vector) -> Vector
     /// erf(x) of every lane, likewise.
     static func errorFunction(_ x: Vector) -> Vector
     /// √x of every lane, x ≥ 0, within an ulp (see `VectorSquareRoot.swift`).
