@@ -5,9 +5,9 @@
 ///   qkv = x · in_proj_weightᵀ + in_proj_bias                 [N·T, 3F]  (one GEMM)
 ///   per sample n and head h: S = Q Kᵀ, P = softmax(S / √d)   [T, T]     (causal: j ≤ i)
 ///   P' = dropout(P) (training), O = P' V                       [T, d]     into attn [N·T, F]
+///   y = attn · out_proj.weightᵀ + out_proj.bias               [N·T, F]   (one GEMM)
 /// A head's S, P and their gradients are kept transposed, [keys, queries], as Sᵀ = K Qᵀ:
 /// the softmax then runs down columns, 16 queries to a vector (`attentionSoftmax`).
-///   y = attn · out_proj.weightᵀ + out_proj.bias               [N·T, F]   (one GEMM)
 /// Backward runs the same products transposed; `attentionSoftmaxBackward` turns dP into dS.
 /// The per-head products run as one task per (sample, head), each a single-threaded GEMM
 /// (`workers`), so every output is summed by one thread in a fixed order.

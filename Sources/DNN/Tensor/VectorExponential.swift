@@ -34,7 +34,7 @@ extension Float {
     /// `exponential` with each step of the reduction and the polynomial a fused
     /// multiply-add (one rounding, as in PyTorch's vectorised exp) where the target has
     /// FMA: fewer instructions for the attention softmax, the cross-entropy and the GELU
-    /// (gpt_tiny about 3% faster on an Intel Xeon). The recurrent cells' sigmoid and tanh
+    /// (gpt_tiny about 2.5% faster on an Intel Xeon). The recurrent cells' sigmoid and tanh
     /// keep `exponential`: inside them this one made the LSTM's step kernel call them
     /// rather than inline them (-5%), hence two copies of the same polynomial.
     @inline(__always) public static func fusedExponential(_ x: SIMD16<Float>) -> SIMD16<Float> {
